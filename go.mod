@@ -1,0 +1,3 @@
+module github.com/wechat-exporter/wechat-exporter
+
+go 1.26.8

@@ -1,0 +1,224 @@
+package wechat
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Period is the granularity of an endpoint's rows.
+type Period int
+
+const (
+	// Daily rows are labelled with the day they describe.
+	Daily Period = iota
+	// Weekly rows are labelled with the Monday of the week they describe.
+	Weekly
+	// Monthly rows are labelled with the 1st of the month they describe.
+	Monthly
+)
+
+func (p Period) String() string {
+	switch p {
+	case Weekly:
+		return "weekly"
+	case Monthly:
+		return "monthly"
+	}
+	return "daily"
+}
+
+// Endpoint describes one datacube data interface.
+type Endpoint struct {
+	// Name is the last path element, e.g. "getusersummary". It is the value
+	// of the exporter's `endpoint` label and the key in configuration files.
+	Name string
+	// MaxSpan is the most calendar days one request may cover
+	// (end_date - begin_date < MaxSpan).
+	MaxSpan int
+	// Period says how rows are labelled.
+	Period Period
+	// PermissionSet is the third-party platform permission set that grants
+	// the endpoint (1 messages, 2 users, 3 interface, 7 articles).
+	PermissionSet int
+}
+
+// Path returns the URL path of the endpoint.
+func (e Endpoint) Path() string { return "/datacube/" + e.Name }
+
+// The 17 legacy datacube endpoints, with the spans of the legacy
+// documentation, which every source agrees on for the daily endpoints.
+//
+// Tolerant choices where the reference marks a fact [?]:
+//   - Weekly and monthly endpoints (legacy span 30, new docs "same day",
+//     one summary 15) are always asked for one period at a time with
+//     begin_date == end_date == the period label, which is valid under
+//     every variant. See SplitRange.
+//   - Article endpoints (new docs state no span, one summary says 1 day)
+//     keep the legacy spans, and a 61501 answer to a multi-day request
+//     makes the client fall back to one day per request (see Client.Fetch).
+var (
+	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2}
+	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2}
+	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7}
+	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7}
+	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7}
+	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7}
+	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7}
+	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7}
+	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1}
+	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1}
+	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1}
+	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1}
+	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1}
+	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1}
+	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1}
+	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3}
+	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3}
+	endpointsByName         = map[string]Endpoint{}
+	allEndpoints            = []Endpoint{
+		GetUserSummary, GetUserCumulate,
+		GetArticleSummary, GetArticleTotal, GetUserRead, GetUserReadHour, GetUserShare, GetUserShareHour,
+		GetUpstreamMsg, GetUpstreamMsgHour, GetUpstreamMsgWeek, GetUpstreamMsgMonth,
+		GetUpstreamMsgDist, GetUpstreamMsgDistWeek, GetUpstreamMsgDistMonth,
+		GetInterfaceSummary, GetInterfaceSummaryHour,
+	}
+)
+
+func init() {
+	for _, e := range allEndpoints {
+		endpointsByName[e.Name] = e
+	}
+}
+
+// Endpoints returns every datacube endpoint, in documentation order.
+func Endpoints() []Endpoint { return append([]Endpoint(nil), allEndpoints...) }
+
+// EndpointByName looks an endpoint up by its name.
+func EndpointByName(name string) (Endpoint, bool) {
+	e, ok := endpointsByName[name]
+	return e, ok
+}
+
+// EndpointNames returns every endpoint name, sorted.
+func EndpointNames() []string {
+	names := make([]string, 0, len(allEndpoints))
+	for _, e := range allEndpoints {
+		names = append(names, e.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Range is one request's [Begin, End] (both inclusive).
+type Range struct{ Begin, End Date }
+
+func (r Range) String() string { return r.Begin.String() + ".." + r.End.String() }
+
+// Days returns the number of calendar days the range covers.
+func (r Range) Days() int { return int(r.End-r.Begin) + 1 }
+
+// LatestComplete returns the label date of the newest period of the
+// endpoint whose data can exist on day today (Beijing): yesterday for daily
+// endpoints, the Monday of last week or the 1st of last month otherwise.
+func (e Endpoint) LatestComplete(today Date) Date {
+	switch e.Period {
+	case Weekly:
+		return today.WeekStart().AddDays(-7)
+	case Monthly:
+		return today.MonthStart().AddDays(-1).MonthStart()
+	}
+	return today.AddDays(-1)
+}
+
+// Labels returns the period labels of the endpoint within [from, to]: every
+// day for daily endpoints, the Mondays or 1sts otherwise.
+func (e Endpoint) Labels(from, to Date) []Date {
+	var out []Date
+	for d := e.firstLabel(from); d <= to; d = e.nextLabel(d) {
+		out = append(out, d)
+	}
+	return out
+}
+
+// IsLabel reports whether d is a period label of the endpoint.
+func (e Endpoint) IsLabel(d Date) bool { return e.firstLabel(d) == d }
+
+func (e Endpoint) firstLabel(from Date) Date {
+	switch e.Period {
+	case Weekly:
+		if m := from.WeekStart(); m < from {
+			return m.AddDays(7)
+		}
+	case Monthly:
+		if m := from.MonthStart(); m < from {
+			return from.NextMonthStart()
+		}
+	}
+	return from
+}
+
+func (e Endpoint) nextLabel(d Date) Date {
+	switch e.Period {
+	case Weekly:
+		return d.AddDays(7)
+	case Monthly:
+		return d.NextMonthStart()
+	}
+	return d.AddDays(1)
+}
+
+// SplitRange splits [from, to] into the fewest requests the endpoint allows.
+// Daily endpoints get consecutive ranges of at most MaxSpan days. Weekly and
+// monthly endpoints get one single-day request per period label in the range
+// (see the tolerant choice documented on the endpoint table). An empty or
+// inverted range gives no requests.
+func SplitRange(e Endpoint, from, to Date) []Range {
+	if from > to {
+		return nil
+	}
+	if e.Period != Daily {
+		labels := e.Labels(from, to)
+		out := make([]Range, len(labels))
+		for i, d := range labels {
+			out[i] = Range{d, d}
+		}
+		return out
+	}
+	return splitDays(from, to, e.MaxSpan)
+}
+
+func splitDays(from, to Date, span int) []Range {
+	if span < 1 {
+		span = 1
+	}
+	var out []Range
+	for b := from; b <= to; b = b.AddDays(span) {
+		out = append(out, Range{b, min(b.AddDays(span-1), to)})
+	}
+	return out
+}
+
+// SplitDates groups a sorted or unsorted set of wanted dates into the fewest
+// requests: runs of consecutive wanted days are split by SplitRange, so
+// dates already held cost nothing.
+func SplitDates(e Endpoint, dates []Date) []Range {
+	ds := append([]Date(nil), dates...)
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	var out []Range
+	for i := 0; i < len(ds); {
+		j := i
+		for j+1 < len(ds) && ds[j+1] <= ds[j]+1 {
+			j++
+		}
+		out = append(out, SplitRange(e, ds[i], ds[j])...)
+		i = j + 1
+	}
+	return out
+}
+
+// ErrUnknownEndpoint names an endpoint that does not exist.
+type ErrUnknownEndpoint string
+
+func (e ErrUnknownEndpoint) Error() string {
+	return fmt.Sprintf("unknown endpoint %q", string(e))
+}

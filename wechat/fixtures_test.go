@@ -1,0 +1,221 @@
+package wechat_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// fixtureEndpoints maps each datacube fixture to its endpoint.
+var fixtureEndpoints = map[string]wechat.Endpoint{
+	"userSummary.json":                wechat.GetUserSummary,
+	"userCumulate.json":               wechat.GetUserCumulate,
+	"articleSummary.json":             wechat.GetArticleSummary,
+	"articleTotal.json":               wechat.GetArticleTotal,
+	"userReadSummary.json":            wechat.GetUserRead,
+	"userReadHourly.json":             wechat.GetUserReadHour,
+	"userShareSummary.json":           wechat.GetUserShare,
+	"userShareHourly.json":            wechat.GetUserShareHour,
+	"upstreamMessageSummary.json":     wechat.GetUpstreamMsg,
+	"upstreamMessageHourly.json":      wechat.GetUpstreamMsgHour,
+	"upstreamMessageWeekly.json":      wechat.GetUpstreamMsgWeek,
+	"upstreamMessageMonthly.json":     wechat.GetUpstreamMsgMonth,
+	"upstreamMessageDistSummary.json": wechat.GetUpstreamMsgDist,
+	"upstreamMessageDistWeekly.json":  wechat.GetUpstreamMsgDistWeek,
+	"upstreamMessageDistMonthly.json": wechat.GetUpstreamMsgDistMonth,
+	"interfaceSummary.json":           wechat.GetInterfaceSummary,
+	"interfaceSummaryHourly.json":     wechat.GetInterfaceSummaryHour,
+}
+
+// adFixtures belong to the publisher/stat endpoints, not to datacube.
+var adFixtures = map[string]bool{"adposGeneral.json": true, "cpsGeneral.json": true, "settlement.json": true}
+
+func TestEveryDatacubeFixtureIsMapped(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures in %s: %v", fixtureDir, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		if _, ok := fixtureEndpoints[name]; !ok && !adFixtures[name] {
+			t.Errorf("fixture %s has no endpoint in the test table", name)
+		}
+	}
+	if len(fixtureEndpoints) != len(wechat.Endpoints()) {
+		t.Errorf("the table covers %d endpoints, the client has %d", len(fixtureEndpoints), len(wechat.Endpoints()))
+	}
+}
+
+// serveFixture answers every request with the fixture body, as WeChat
+// would, with a token-free file source so only the datacube call is made.
+func fetchFixture(t *testing.T, name string, ep wechat.Endpoint) []wechat.Row {
+	t.Helper()
+	body := readFixture(t, name)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != ep.Path() {
+			t.Errorf("request to %s, want %s", r.URL.Path, ep.Path())
+		}
+		w.Header().Set("Content-Type", "text/plain") // the header must not matter
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	tokFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokFile, []byte("fixture-token-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechat.New(wechat.NewFileToken(tokFile), wechat.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := day("2014-12-08")
+	if ep.Period == wechat.Monthly {
+		d = day("2014-12-01")
+	}
+	rows, err := c.Fetch(ctx(t), ep, wechat.Range{Begin: d, End: d})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rows
+}
+
+// numericLeaves flattens every number of a JSON document under its path,
+// e.g. "list.0.details.0.target_user".
+func numericLeaves(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	var walk func(string, any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range x {
+				walk(fmt.Sprintf("%s.%d", path, i), e)
+			}
+		case json.Number:
+			out[path] = x.String()
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// TestFixturesDecodeEveryNumber fetches every fixture through the client and
+// checks that each number of the fixture comes out in the typed rows under
+// the same JSON name: a mistyped or missing field tag fails here.
+func TestFixturesDecodeEveryNumber(t *testing.T) {
+	for name, ep := range fixtureEndpoints {
+		t.Run(name, func(t *testing.T) {
+			rows := fetchFixture(t, name, ep)
+			want := numericLeaves(t, readFixture(t, name))
+			encoded, err := json.Marshal(map[string]any{"list": rows})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := numericLeaves(t, encoded)
+			var paths []string
+			for p := range want {
+				paths = append(paths, p)
+			}
+			sort.Strings(paths)
+			if len(paths) == 0 {
+				t.Fatal("fixture has no numbers")
+			}
+			for _, p := range paths {
+				if got[p] != want[p] {
+					t.Errorf("%s: decoded %q, fixture has %s", p, got[p], want[p])
+				}
+			}
+		})
+	}
+}
+
+// TestFixtureFields checks named fields directly, independent of the JSON
+// tags the round trip above relies on.
+func TestFixtureFields(t *testing.T) {
+	tests := []struct {
+		file string
+		got  func([]wechat.Row) []int64
+		want []int64
+	}{
+		{"userSummary.json", func(r []wechat.Row) []int64 {
+			u := r[0].(wechat.UserSummary)
+			return []int64{u.UserSource, u.NewUser, u.CancelUser, int64(u.RefDate - day("2014-12-07"))}
+		}, []int64{0, 0, 0, 0}},
+		{"userCumulate.json", func(r []wechat.Row) []int64 { return []int64{r[0].(wechat.UserCumulate).CumulateUser} }, []int64{1217056}},
+		{"articleSummary.json", func(r []wechat.Row) []int64 {
+			a := r[0].(wechat.ArticleSummary)
+			return []int64{a.IntPageReadUser, a.IntPageReadCount, a.OriPageReadUser, a.OriPageReadCount, a.ShareUser, a.ShareCount, a.AddToFavUser, a.AddToFavCount}
+		}, []int64{23676, 25615, 29, 34, 122, 994, 1, 3}},
+		{"articleTotal.json", func(r []wechat.Row) []int64 {
+			d, _ := r[0].(wechat.ArticleTotal).Latest()
+			return []int64{d.TargetUser, d.IntPageFromSessionReadCount, d.IntPageFromHistMsgReadUser, d.IntPageFromFeedReadCount,
+				d.IntPageFromFriendsReadUser, d.IntPageFromOtherReadCount, d.FeedShareFromSessionCnt, d.FeedShareFromFeedUser, d.FeedShareFromOtherCnt}
+		}, []int64{261917, 753486, 1669, 433422, 15428, 703, 66489, 18249, 775}},
+		{"userReadSummary.json", func(r []wechat.Row) []int64 {
+			all, ch := r[0].(wechat.UserRead), r[1].(wechat.UserRead)
+			return []int64{b2i(all.IsAllSources()), all.IntPageReadCount, all.AddToFavCount, b2i(ch.IsAllSources()), *ch.UserSource, ch.ShareCount}
+		}, []int64{1, 856093, 3841, 0, 0, 16469}},
+		{"userReadHourly.json", func(r []wechat.Row) []int64 {
+			h := r[1].(wechat.UserReadHour)
+			hour, ok := h.Hour()
+			return []int64{int64(hour), b2i(ok), h.IntPageReadUser, h.ShareCount}
+		}, []int64{0, 1, 6812, 196}},
+		{"userShareSummary.json", func(r []wechat.Row) []int64 {
+			s := r[1].(wechat.UserShare)
+			return []int64{s.ShareScene, s.ShareCount, s.ShareUser}
+		}, []int64{5, 23, 11}},
+		{"userShareHourly.json", func(r []wechat.Row) []int64 {
+			s := r[0].(wechat.UserShareHour)
+			hour, _ := s.Hour()
+			return []int64{int64(hour), s.ShareCount}
+		}, []int64{12, 72}},
+		{"upstreamMessageMonthly.json", func(r []wechat.Row) []int64 {
+			m := r[0].(wechat.UpstreamMsg)
+			return []int64{m.MsgType, m.MsgUser, m.MsgCount}
+		}, []int64{1, 7989, 42206}},
+		{"upstreamMessageDistSummary.json", func(r []wechat.Row) []int64 {
+			m := r[0].(wechat.UpstreamMsgDist)
+			return []int64{m.CountInterval, m.MsgUser}
+		}, []int64{1, 246}},
+		{"interfaceSummary.json", func(r []wechat.Row) []int64 {
+			i := r[0].(wechat.InterfaceSummary)
+			return []int64{i.CallbackCount, i.FailCount, i.TotalTimeCost, i.MaxTimeCost}
+		}, []int64{36974, 67, 14994291, 5044}},
+		{"interfaceSummaryHourly.json", func(r []wechat.Row) []int64 {
+			i := r[0].(wechat.InterfaceSummaryHour)
+			return []int64{i.RefHour, i.CallbackCount, i.FailCount, i.TotalTimeCost, i.MaxTimeCost}
+		}, []int64{0, 331, 18, 167870, 5042}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := tt.got(fetchFixture(t, tt.file, fixtureEndpoints[tt.file]))
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

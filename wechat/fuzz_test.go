@@ -1,0 +1,53 @@
+package wechat
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzDecode feeds arbitrary bodies to the decoding every answer goes
+// through. It must never panic; every failure must be a typed error; a
+// success must give rows whose dates are valid.
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("../../shared/reference/fixtures/easy-swoole-wechat/*.json")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`{"errcode":40001,"errmsg":"x rid: 1"}`, `{"list":null}`, `<html>`, ``, `{"list":[{"ref_date":"2024-13-01"}]}`,
+		`{"list":[{"ref_date":"2024-01-01","ref_hour":99999999999,"msg_type":-1}]}`, `{"base_resp":{"ret":2009,"err_msg":"no"}}`} {
+		f.Add([]byte(s))
+	}
+	tr := &transport{redact: &redactor{}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for name := range rowDecoders {
+			var ans listAnswer
+			err := tr.decode(name, body, &ans)
+			if err != nil {
+				var api *APIError
+				var te *TransportError
+				if !errors.As(err, &api) && !errors.As(err, &te) {
+					t.Fatalf("untyped error %T: %v", err, err)
+				}
+				continue
+			}
+			rows, err := DecodeRows(name, ans.List)
+			if err != nil {
+				if !strings.Contains(err.Error(), name) {
+					t.Fatalf("row error does not name the endpoint: %v", err)
+				}
+				continue
+			}
+			for _, r := range rows {
+				if s := r.RowDate().String(); len(s) != 10 && r.RowDate() != 0 {
+					t.Fatalf("bad date %q", s)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package wechat_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// fixtureDir holds the public sample responses, read-only, beside the repo.
+const fixtureDir = "../../shared/reference/fixtures/easy-swoole-wechat"
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
+	if err != nil {
+		t.Fatalf("fixture %s: %v (the reference fixtures must be at ../shared/reference beside the repository)", name, err)
+	}
+	return b
+}
+
+// now is the tests' fixed clock: 10:00 Beijing time on 2026-11-22.
+var now = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+
+// clock is a settable fake clock shared by a client and the fake.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// recorder is an Observer that remembers what it was told.
+type recorder struct {
+	mu        sync.Mutex
+	requests  map[string]int
+	failures  map[string]int // endpoint/errcode
+	refreshes int
+}
+
+func (r *recorder) Request(endpoint string, _ time.Duration, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.requests == nil {
+		r.requests, r.failures = map[string]int{}, map[string]int{}
+	}
+	r.requests[endpoint]++
+	if err != nil {
+		r.failures[endpoint+"/"+wechat.ErrCode(err)]++
+	}
+}
+
+func (r *recorder) TokenRefresh(string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refreshes++
+}
+
+func (r *recorder) count(m func(*recorder) map[string]int, key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return m(r)[key]
+}
+
+// fastRetry keeps retry tests quick.
+var fastRetry = wechat.RetryPolicy{Attempts: 3, Initial: time.Millisecond, Max: 2 * time.Millisecond}
+
+const (
+	appID  = "wx0123456789abcdef"
+	secret = "s3cr3t-app-secret-0123456789"
+)
+
+type env struct {
+	fake   *wechattest.Server
+	client *wechat.Client
+	clock  *clock
+	obs    *recorder
+}
+
+// newEnv starts the fake with one account and a client with the given
+// token source (stable if nil), both on the same fake clock.
+func newEnv(t *testing.T, src wechat.TokenSource, opts ...wechat.Option) *env {
+	t.Helper()
+	e := &env{fake: wechattest.NewServer(), clock: &clock{t: now}, obs: &recorder{}}
+	t.Cleanup(e.fake.Close)
+	e.fake.SetClock(e.clock.Now)
+	e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret})
+	if src == nil {
+		src = wechat.NewStableToken(appID, secret)
+	}
+	opts = append([]wechat.Option{wechat.WithBaseURL(e.fake.URL), wechat.WithClock(e.clock.Now),
+		wechat.WithObserver(e.obs), wechat.WithRetry(fastRetry)}, opts...)
+	c, err := wechat.New(src, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	return e
+}
+
+func day(s string) wechat.Date { return wechat.MustParseDate(s) }
+
+func yesterday() wechat.Date { return wechat.Today(now).AddDays(-1) }
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}

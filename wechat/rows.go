@@ -1,0 +1,260 @@
+package wechat
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Row is one element of a datacube answer's "list". Every row belongs to the
+// calendar day (or period label) given by RowDate.
+type Row interface {
+	RowDate() Date
+}
+
+// Ref holds the date every datacube row carries.
+type Ref struct {
+	RefDate Date `json:"ref_date"`
+}
+
+// RowDate returns the day or period label the row describes.
+func (r Ref) RowDate() Date { return r.RefDate }
+
+// Hourly holds the hour of hourly rows: WeChat sends it as HHMM without
+// leading zeros (0, 100, ..., 2300).
+type Hourly struct {
+	RefHour int64 `json:"ref_hour"`
+}
+
+// Hour returns the hour of day 0..23, or false when ref_hour is not one of
+// the documented values (callers then pass the raw number through).
+func (h Hourly) Hour() (int, bool) {
+	if h.RefHour < 0 || h.RefHour > 2300 || h.RefHour%100 != 0 {
+		return 0, false
+	}
+	return int(h.RefHour / 100), true
+}
+
+// UserSummary is a getusersummary row: follows and unfollows by channel.
+type UserSummary struct {
+	Ref
+	UserSource int64 `json:"user_source"`
+	NewUser    int64 `json:"new_user"`
+	CancelUser int64 `json:"cancel_user"`
+}
+
+// UserCumulate is a getusercumulate row: the total number of followers.
+type UserCumulate struct {
+	Ref
+	CumulateUser int64 `json:"cumulate_user"`
+}
+
+// ReadCounts are the read, share and favourite figures shared by the
+// article endpoints. "int_page" is the article page, "ori_page" the
+// "read original" page.
+type ReadCounts struct {
+	IntPageReadUser  int64 `json:"int_page_read_user"`
+	IntPageReadCount int64 `json:"int_page_read_count"`
+	OriPageReadUser  int64 `json:"ori_page_read_user"`
+	OriPageReadCount int64 `json:"ori_page_read_count"`
+	ShareUser        int64 `json:"share_user"`
+	ShareCount       int64 `json:"share_count"`
+	AddToFavUser     int64 `json:"add_to_fav_user"`
+	AddToFavCount    int64 `json:"add_to_fav_count"`
+}
+
+// ArticleSummary is a getarticlesummary row: one mass-sent article's
+// figures for that day alone.
+type ArticleSummary struct {
+	Ref
+	MsgID string `json:"msgid"`
+	Title string `json:"title"`
+	ReadCounts
+}
+
+// ArticleTotal is a getarticletotal row: an article mass-sent on RefDate,
+// with cumulative figures per statistics day.
+type ArticleTotal struct {
+	Ref
+	MsgID   string               `json:"msgid"`
+	Title   string               `json:"title"`
+	URL     string               `json:"url,omitempty"`
+	Details []ArticleTotalDetail `json:"details"`
+}
+
+// Latest returns the detail with the newest stat_date, or false if none.
+func (a ArticleTotal) Latest() (ArticleTotalDetail, bool) {
+	var best ArticleTotalDetail
+	found := false
+	for _, d := range a.Details {
+		if !found || d.StatDate > best.StatDate {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// ArticleTotalDetail holds an article's totals from its send date up to
+// StatDate. Note WeChat's `_cnt` suffix on the feed_share fields.
+type ArticleTotalDetail struct {
+	StatDate   Date  `json:"stat_date"`
+	TargetUser int64 `json:"target_user"`
+	ReadCounts
+	IntPageFromSessionReadUser   int64 `json:"int_page_from_session_read_user"`
+	IntPageFromSessionReadCount  int64 `json:"int_page_from_session_read_count"`
+	IntPageFromHistMsgReadUser   int64 `json:"int_page_from_hist_msg_read_user"`
+	IntPageFromHistMsgReadCount  int64 `json:"int_page_from_hist_msg_read_count"`
+	IntPageFromFeedReadUser      int64 `json:"int_page_from_feed_read_user"`
+	IntPageFromFeedReadCount     int64 `json:"int_page_from_feed_read_count"`
+	IntPageFromFriendsReadUser   int64 `json:"int_page_from_friends_read_user"`
+	IntPageFromFriendsReadCount  int64 `json:"int_page_from_friends_read_count"`
+	IntPageFromOtherReadUser     int64 `json:"int_page_from_other_read_user"`
+	IntPageFromOtherReadCount    int64 `json:"int_page_from_other_read_count"`
+	IntPageFromKanyikanReadUser  int64 `json:"int_page_from_kanyikan_read_user"`
+	IntPageFromKanyikanReadCount int64 `json:"int_page_from_kanyikan_read_count"`
+	IntPageFromSouyisouReadUser  int64 `json:"int_page_from_souyisou_read_user"`
+	IntPageFromSouyisouReadCount int64 `json:"int_page_from_souyisou_read_count"`
+	FeedShareFromSessionUser     int64 `json:"feed_share_from_session_user"`
+	FeedShareFromSessionCnt      int64 `json:"feed_share_from_session_cnt"`
+	FeedShareFromFeedUser        int64 `json:"feed_share_from_feed_user"`
+	FeedShareFromFeedCnt         int64 `json:"feed_share_from_feed_cnt"`
+	FeedShareFromOtherUser       int64 `json:"feed_share_from_other_user"`
+	FeedShareFromOtherCnt        int64 `json:"feed_share_from_other_cnt"`
+}
+
+// ReadSourceAll is the user_source of getuserread's all-channels row.
+const ReadSourceAll = 99999999
+
+// UserRead is a getuserread row. UserSource is nil in answers from before
+// 2020-02-28, which had one all-channels row per day.
+type UserRead struct {
+	Ref
+	UserSource *int64 `json:"user_source,omitempty"`
+	ReadCounts
+}
+
+// IsAllSources reports whether the row is the all-channels total.
+func (r UserRead) IsAllSources() bool { return isAllSources(r.UserSource) }
+
+func isAllSources(src *int64) bool { return src == nil || *src == ReadSourceAll }
+
+// UserReadHour is a getuserreadhour row.
+type UserReadHour struct {
+	Ref
+	Hourly
+	UserSource *int64 `json:"user_source,omitempty"`
+	ReadCounts
+}
+
+// IsAllSources reports whether the row is the all-channels total.
+func (r UserReadHour) IsAllSources() bool { return isAllSources(r.UserSource) }
+
+// UserShare is a getusershare row: shares by scene.
+type UserShare struct {
+	Ref
+	ShareScene int64 `json:"share_scene"`
+	ShareCount int64 `json:"share_count"`
+	ShareUser  int64 `json:"share_user"`
+}
+
+// UserShareHour is a getusersharehour row.
+type UserShareHour struct {
+	Ref
+	Hourly
+	ShareScene int64 `json:"share_scene"`
+	ShareCount int64 `json:"share_count"`
+	ShareUser  int64 `json:"share_user"`
+}
+
+// UpstreamMsg is a row of getupstreammsg, getupstreammsgweek and
+// getupstreammsgmonth: messages users sent to the account, by type.
+type UpstreamMsg struct {
+	Ref
+	MsgType  int64 `json:"msg_type"`
+	MsgUser  int64 `json:"msg_user"`
+	MsgCount int64 `json:"msg_count"`
+}
+
+// UpstreamMsgHour is a getupstreammsghour row.
+type UpstreamMsgHour struct {
+	Ref
+	Hourly
+	MsgType  int64 `json:"msg_type"`
+	MsgUser  int64 `json:"msg_user"`
+	MsgCount int64 `json:"msg_count"`
+}
+
+// UpstreamMsgDist is a row of getupstreammsgdist (and its week and month
+// variants): how many users sent a number of messages in a bucket.
+type UpstreamMsgDist struct {
+	Ref
+	CountInterval int64 `json:"count_interval"`
+	MsgUser       int64 `json:"msg_user"`
+}
+
+// InterfaceSummary is a getinterfacesummary row: the health of the
+// account's callback server. Time costs are in milliseconds (undocumented,
+// but consistent with every sample).
+type InterfaceSummary struct {
+	Ref
+	CallbackCount int64 `json:"callback_count"`
+	FailCount     int64 `json:"fail_count"`
+	TotalTimeCost int64 `json:"total_time_cost"`
+	MaxTimeCost   int64 `json:"max_time_cost"`
+}
+
+// InterfaceSummaryHour is a getinterfacesummaryhour row.
+type InterfaceSummaryHour struct {
+	Ref
+	Hourly
+	CallbackCount int64 `json:"callback_count"`
+	FailCount     int64 `json:"fail_count"`
+	TotalTimeCost int64 `json:"total_time_cost"`
+	MaxTimeCost   int64 `json:"max_time_cost"`
+}
+
+// rowDecoders maps each endpoint to a decoder of its "list".
+var rowDecoders = map[string]func([]byte) ([]Row, error){
+	GetUserSummary.Name:          decodeRows[UserSummary],
+	GetUserCumulate.Name:         decodeRows[UserCumulate],
+	GetArticleSummary.Name:       decodeRows[ArticleSummary],
+	GetArticleTotal.Name:         decodeRows[ArticleTotal],
+	GetUserRead.Name:             decodeRows[UserRead],
+	GetUserReadHour.Name:         decodeRows[UserReadHour],
+	GetUserShare.Name:            decodeRows[UserShare],
+	GetUserShareHour.Name:        decodeRows[UserShareHour],
+	GetUpstreamMsg.Name:          decodeRows[UpstreamMsg],
+	GetUpstreamMsgHour.Name:      decodeRows[UpstreamMsgHour],
+	GetUpstreamMsgWeek.Name:      decodeRows[UpstreamMsg],
+	GetUpstreamMsgMonth.Name:     decodeRows[UpstreamMsg],
+	GetUpstreamMsgDist.Name:      decodeRows[UpstreamMsgDist],
+	GetUpstreamMsgDistWeek.Name:  decodeRows[UpstreamMsgDist],
+	GetUpstreamMsgDistMonth.Name: decodeRows[UpstreamMsgDist],
+	GetInterfaceSummary.Name:     decodeRows[InterfaceSummary],
+	GetInterfaceSummaryHour.Name: decodeRows[InterfaceSummaryHour],
+}
+
+func decodeRows[T Row](b []byte) ([]Row, error) {
+	var list []T
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(list))
+	for i, r := range list {
+		rows[i] = r
+	}
+	return rows, nil
+}
+
+// DecodeRows decodes a JSON array of the endpoint's rows, as found in the
+// "list" of its answer and as the exporter stores them.
+func DecodeRows(endpoint string, list []byte) ([]Row, error) {
+	dec, ok := rowDecoders[endpoint]
+	if !ok {
+		return nil, ErrUnknownEndpoint(endpoint)
+	}
+	rows, err := dec(list)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s rows: %w", endpoint, describeJSONError(err))
+	}
+	return rows, nil
+}

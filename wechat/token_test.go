@@ -1,0 +1,306 @@
+package wechat_test
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+func yesterdayRange() wechat.Range { return wechat.Range{Begin: yesterday(), End: yesterday()} }
+
+func TestRejectedTokenRefreshedOnceAndRetriedOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	// Another system resets the account's tokens.
+	e.fake.RevokeTokens(appID)
+	e.fake.ResetCalls()
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatalf("after revocation: %v", err)
+	}
+	if got := e.fake.Calls(appID, "getusercumulate"); got != 2 {
+		t.Errorf("datacube calls = %d, want 2 (rejected, then retried)", got)
+	}
+	if got := e.fake.Calls(appID, "stable_token"); got != 1 {
+		t.Errorf("token calls = %d, want 1 refresh", got)
+	}
+}
+
+func TestTwoRejectionsEndInErrorNotLoop(t *testing.T) {
+	e := newEnv(t, nil)
+	release := e.fake.Inject(wechattest.Fault{Endpoint: "getusercumulate", Errcode: wechat.CodeInvalidToken})
+	defer release()
+	_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+	if wechat.ErrorClass(err) != wechat.TokenInvalid || !wechat.HasCode(err, 40001) {
+		t.Fatalf("err = %v, want the 40001 rejection", err)
+	}
+	if got := e.fake.Calls(appID, "getusercumulate"); got != 2 {
+		t.Errorf("datacube calls = %d, want exactly 2", got)
+	}
+	// The stable endpoint still hands out the same (valid) token, which was
+	// rejected twice: the next call forces a new one.
+	before := e.fake.Calls(appID, "stable_token")
+	release()
+	e.clock.Advance(time.Minute)
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Calls(appID, "stable_token") - before; got != 1 {
+		t.Errorf("token calls after two rejections = %d, want 1 (forced)", got)
+	}
+}
+
+func TestForceRefreshReplacesStableToken(t *testing.T) {
+	e := newEnv(t, nil)
+	first, err := e.client.Token(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Errcode: wechat.CodeInvalidToken})
+	_, _ = e.client.GetUserSummary(ctx(t), yesterdayRange())
+	release()
+	second, err := e.client.Token(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second == first {
+		t.Fatal("a token rejected twice was not replaced by a forced refresh")
+	}
+	if _, err := e.client.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+		t.Fatalf("with forced token: %v", err)
+	}
+}
+
+func TestConcurrentCallersShareOneRefresh(t *testing.T) {
+	e := newEnv(t, nil)
+	release := e.fake.Inject(wechattest.Fault{Endpoint: "stable_token", Latency: 50 * time.Millisecond})
+	defer release()
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.fake.Calls(appID, "stable_token"); got != 1 {
+		t.Errorf("20 concurrent callers made %d token calls, want 1", got)
+	}
+	if e.obs.refreshes != 1 {
+		t.Errorf("observer saw %d refreshes, want 1", e.obs.refreshes)
+	}
+}
+
+func TestTokenCachedUntilNearExpiry(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := 0; i < 3; i++ {
+		if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(30 * time.Minute)
+	}
+	if got := e.fake.Calls(appID, "stable_token"); got != 1 {
+		t.Errorf("token calls within 90 min = %d, want 1", got)
+	}
+	e.clock.Advance(30 * time.Minute) // 2 h: past expiry
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Calls(appID, "stable_token"); got != 2 {
+		t.Errorf("token calls after 2 h = %d, want 2", got)
+	}
+	if got := e.fake.Calls(appID, "getusercumulate"); got != 4 {
+		t.Errorf("no request may go out with an expired token: %d datacube calls, want 4", got)
+	}
+}
+
+// TestClassicTokenInvalidatesOthers shows why classic is not the default:
+// a second system's fetch invalidates this client's token after the grace
+// period, and the client recovers by refreshing once.
+func TestClassicTokenInvalidatesOthers(t *testing.T) {
+	e := newEnv(t, wechat.NewClassicToken(appID, secret))
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	other, err := wechat.New(wechat.NewClassicToken(appID, secret), wechat.WithBaseURL(e.fake.URL), wechat.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Token(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatalf("within the grace period: %v", err)
+	}
+	e.clock.Advance(wechattest.ClassicGrace + time.Second)
+	e.fake.ResetCalls()
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatalf("after the grace period: %v", err)
+	}
+	if got := e.fake.Calls(appID, "getusercumulate"); got != 2 {
+		t.Errorf("datacube calls = %d, want 2 (40001, then retry)", got)
+	}
+	if got := e.fake.Calls(appID, "token"); got != 1 {
+		t.Errorf("token calls = %d, want 1", got)
+	}
+}
+
+func TestStableTokenUnaffectedByClassic(t *testing.T) {
+	e := newEnv(t, nil)
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := wechat.New(wechat.NewClassicToken(appID, secret), wechat.WithBaseURL(e.fake.URL), wechat.WithClock(e.clock.Now))
+	for i := 0; i < 3; i++ {
+		if _, err := other.Token(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(wechattest.ClassicGrace + time.Minute)
+	e.fake.ResetCalls()
+	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Calls(appID, ""); got != 1 {
+		t.Errorf("calls = %d, want 1: classic fetches must not touch stable tokens", got)
+	}
+}
+
+func TestWrongSecretIsPermanent(t *testing.T) {
+	for _, src := range []wechat.TokenSource{wechat.NewStableToken(appID, "wrong-secret-value"), wechat.NewClassicToken(appID, "wrong-secret-value")} {
+		e := newEnv(t, src)
+		_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+		if err == nil || wechat.ErrorClass(err) != wechat.Permanent {
+			t.Errorf("%s: err = %v (class %v), want a permanent error", src.Kind(), err, wechat.ErrorClass(err))
+		}
+		if n := e.fake.DatacubeCalls(appID); n != 0 {
+			t.Errorf("%s: %d datacube calls without a token", src.Kind(), n)
+		}
+	}
+}
+
+func TestFileTokenRereadOnChangeAndRejection(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret})
+	// The account's central token server fetches tokens; we read its file.
+	central, _ := wechat.New(wechat.NewStableToken(appID, secret), wechat.WithBaseURL(fake.URL))
+	tok, err := central.Token(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "token")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("stale-token-written-earlier")
+	c, _ := wechat.New(wechat.NewFileToken(path), wechat.WithBaseURL(fake.URL), wechat.WithRetry(fastRetry))
+	if _, err := c.GetUserCumulate(ctx(t), wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)}); err == nil {
+		t.Fatal("a stale token in the file was accepted")
+	}
+	write(tok) // the central server updates the file
+	got, err := c.Token(ctx(t))
+	if err != nil || got != tok {
+		t.Fatalf("after the file changed: token %q, %v; want the new one", got, err)
+	}
+	// A rotation by the central server is picked up with no rejection first.
+	other, _ := wechat.New(wechat.NewClassicToken(appID, secret), wechat.WithBaseURL(fake.URL))
+	tok2, err := other.Token(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(tok2)
+	if got, err := c.Token(ctx(t)); err != nil || got != tok2 {
+		t.Fatalf("after a rotation: token %q, %v; want the rotated one", got, err)
+	}
+	if n := fake.Calls("", "stable_token") + fake.Calls("", "token"); n != 2 {
+		t.Errorf("the file source called a token endpoint: %d token calls", n)
+	}
+}
+
+func TestFileTokenEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte("  \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := wechat.New(wechat.NewFileToken(path))
+	if _, err := c.Token(ctx(t)); err == nil || !contains(err.Error(), path) || !contains(err.Error(), "empty") {
+		t.Fatalf("err = %v, want one naming the empty file", err)
+	}
+}
+
+func TestComponentTokenRotatesAndPersistsRefreshToken(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	fake.AddAccount(wechattest.Account{AppID: appID, Secret: "unused-by-component"})
+	fake.SetComponent(wechattest.Component{AppID: "wxcomponent0001", Secret: "component-secret-123456", Ticket: "ticket@@@first",
+		RefreshTokens: map[string]string{appID: "refreshtoken@@@initial"}})
+	ticketFile := filepath.Join(t.TempDir(), "ticket")
+	if err := os.WriteFile(ticketFile, []byte("ticket@@@first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var saved []string
+	clk := &clock{t: now}
+	fake.SetClock(clk.Now)
+	c, _ := wechat.New(wechat.NewComponentToken(wechat.ComponentConfig{
+		ComponentAppID: "wxcomponent0001", ComponentSecret: "component-secret-123456", VerifyTicketFile: ticketFile,
+		AuthorizerAppID: appID, RefreshToken: "refreshtoken@@@initial",
+		SaveRefreshToken: func(s string) { saved = append(saved, s) },
+	}), wechat.WithBaseURL(fake.URL), wechat.WithClock(clk.Now), wechat.WithRetry(fastRetry))
+
+	if _, err := c.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+		t.Fatal(err)
+	}
+	if len(saved) != 1 || saved[0] != fake.RefreshToken(appID) {
+		t.Fatalf("saved refresh tokens %v, fake's current %q", saved, fake.RefreshToken(appID))
+	}
+	// Two hours later: a new authorizer token, using the rotated refresh token.
+	clk.Advance(2 * time.Hour)
+	if _, err := c.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+		t.Fatalf("second refresh: %v", err)
+	}
+	if len(saved) != 2 || saved[1] != fake.RefreshToken(appID) {
+		t.Fatalf("second rotation not persisted: %v", saved)
+	}
+	if got := fake.Calls(appID, "api_authorizer_token"); got != 2 {
+		t.Errorf("authorizer token calls = %d, want 2", got)
+	}
+	if got := fake.Calls("", "api_component_token"); got != 2 {
+		t.Errorf("component token calls = %d, want 2 (one per 2 h)", got)
+	}
+}
+
+func TestComponentStaleTicketIsPermanent(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	fake.AddAccount(wechattest.Account{AppID: appID, Secret: "x"})
+	fake.SetComponent(wechattest.Component{AppID: "wxcomponent0001", Secret: "component-secret-123456", Ticket: "ticket@@@new",
+		RefreshTokens: map[string]string{appID: "refreshtoken@@@initial"}})
+	ticketFile := filepath.Join(t.TempDir(), "ticket")
+	_ = os.WriteFile(ticketFile, []byte("ticket@@@old"), 0o600)
+	c, _ := wechat.New(wechat.NewComponentToken(wechat.ComponentConfig{ComponentAppID: "wxcomponent0001",
+		ComponentSecret: "component-secret-123456", VerifyTicketFile: ticketFile, AuthorizerAppID: appID,
+		RefreshToken: "refreshtoken@@@initial"}), wechat.WithBaseURL(fake.URL), wechat.WithRetry(fastRetry))
+	_, err := c.GetUserSummary(ctx(t), wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)})
+	if !wechat.HasCode(err, 61006) || wechat.ErrorClass(err) != wechat.Permanent {
+		t.Fatalf("err = %v, want permanent 61006", err)
+	}
+}
