@@ -1,0 +1,184 @@
+package collector
+
+import (
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Article analysis. "page" is "article" for the article page (WeChat's
+// int_page) and "original" for the "read original" page (ori_page).
+
+const (
+	pageArticle  = "article"
+	pageOriginal = "original"
+)
+
+var (
+	readsDesc         = newDesc("article_reads", "Article reads, all channels (getuserread int_page/ori_page_read_count of the all-sources row).", "page")
+	readUsersDesc     = newDesc("article_read_users", "Article readers, all channels (getuserread int_page/ori_page_read_user of the all-sources row).", "page")
+	readsBySrcDesc    = newDesc("article_reads_by_source", "Article page reads by reading channel (getuserread int_page_read_count).", "source")
+	readUsersSrcDesc  = newDesc("article_read_users_by_source", "Article page readers by reading channel (getuserread int_page_read_user).", "source")
+	sharesDesc        = newDesc("article_shares", "Article shares, all channels (getuserread share_count).")
+	shareUsersDesc    = newDesc("article_share_users", "Users who shared articles (getuserread share_user).")
+	favoritesDesc     = newDesc("article_favorites", "Articles added to favourites (getuserread add_to_fav_count).")
+	favoriteUsersDesc = newDesc("article_favorite_users", "Users who added articles to favourites (getuserread add_to_fav_user).")
+
+	hourlyReadsDesc     = newDesc("article_hourly_reads", "Article reads in each hour of the day, all channels (getuserreadhour).", "page", "hour")
+	hourlyReadUsersDesc = newDesc("article_hourly_read_users", "Article readers in each hour of the day, all channels (getuserreadhour).", "page", "hour")
+
+	sharesBySceneDesc     = newDesc("article_shares_by_scene", "Article shares by share scene (getusershare share_count).", "scene")
+	shareUsersBySceneDesc = newDesc("article_share_users_by_scene", "Users who shared articles, by share scene (getusershare share_user).", "scene")
+	hourlySharesDesc      = newDesc("article_hourly_shares_by_scene", "Article shares in each hour of the day by scene (getusersharehour share_count).", "scene", "hour")
+
+	postInfoDesc        = newDesc("article_post_info", "A mass-sent article with data served; value 1 (getarticlesummary, getarticletotal).", "msgid", "title")
+	postReadsDesc       = newDesc("article_post_reads", "Reads of one article that day (getarticlesummary int_page/ori_page_read_count).", "msgid", "page")
+	postReadUsersDesc   = newDesc("article_post_read_users", "Readers of one article that day (getarticlesummary int_page/ori_page_read_user).", "msgid", "page")
+	postSharesDesc      = newDesc("article_post_shares", "Shares of one article that day (getarticlesummary share_count).", "msgid")
+	postFavoritesDesc   = newDesc("article_post_favorites", "Favourites of one article that day (getarticlesummary add_to_fav_count).", "msgid")
+	postCumReadsDesc    = newDesc("article_post_cumulative_reads", "Reads of one article since it was sent, at the latest statistics day (getarticletotal).", "msgid", "page")
+	postTargetUsersDesc = newDesc("article_post_target_users", "Users one mass-sent article was delivered to (getarticletotal target_user).", "msgid")
+)
+
+func init() {
+	register(wechat.GetUserRead.Name, collectUserRead,
+		readsDesc, readUsersDesc, readsBySrcDesc, readUsersSrcDesc, sharesDesc, shareUsersDesc, favoritesDesc, favoriteUsersDesc)
+	register(wechat.GetUserReadHour.Name, collectUserReadHour, hourlyReadsDesc, hourlyReadUsersDesc)
+	register(wechat.GetUserShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.UserShare)
+			scene := enumLabel(shareScenes, row.ShareScene)
+			m.add(sharesBySceneDesc, row.ShareCount, a.account, scene)
+			m.add(shareUsersBySceneDesc, row.ShareUser, a.account, scene)
+		}
+	}, sharesBySceneDesc, shareUsersBySceneDesc)
+	register(wechat.GetUserShareHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.UserShareHour)
+			m.add(hourlySharesDesc, row.ShareCount, a.account, enumLabel(shareScenes, row.ShareScene), hourLabel(row.Hourly))
+		}
+	}, hourlySharesDesc)
+	register(wechat.GetArticleSummary.Name, collectArticleSummary,
+		postInfoDesc, postReadsDesc, postReadUsersDesc, postSharesDesc, postFavoritesDesc)
+	register(wechat.GetArticleTotal.Name, collectArticleTotal, postInfoDesc, postCumReadsDesc, postTargetUsersDesc)
+}
+
+// collectUserRead serves the all-sources row (user_source 99999999, or the
+// one row of answers from before 2020) as totals, and the other rows by
+// channel. Since 2020 only the all-sources row carries ori_page and
+// favourites.
+func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
+	for _, r := range ep.Rows {
+		row := r.(wechat.UserRead)
+		if !row.IsAllSources() {
+			src := enumLabel(readSources, *row.UserSource)
+			m.add(readsBySrcDesc, row.IntPageReadCount, a.account, src)
+			m.add(readUsersSrcDesc, row.IntPageReadUser, a.account, src)
+			continue
+		}
+		addPages(m, readsDesc, readUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page} })
+		m.add(sharesDesc, row.ShareCount, a.account)
+		m.add(shareUsersDesc, row.ShareUser, a.account)
+		m.add(favoritesDesc, row.AddToFavCount, a.account)
+		m.add(favoriteUsersDesc, row.AddToFavUser, a.account)
+	}
+}
+
+func collectUserReadHour(m *metrics, a *scope, ep *Endpoint) {
+	for _, r := range ep.Rows {
+		row := r.(wechat.UserReadHour)
+		if row.IsAllSources() {
+			hour := hourLabel(row.Hourly)
+			addPages(m, hourlyReadsDesc, hourlyReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page, hour} })
+		}
+	}
+}
+
+// addPages adds the article-page and original-page figures; labels gives
+// the full label values for a page.
+func addPages(m *metrics, reads, users *prometheus.Desc, c wechat.ReadCounts, labels func(page string) []string) {
+	m.add(reads, c.IntPageReadCount, labels(pageArticle)...)
+	m.add(users, c.IntPageReadUser, labels(pageArticle)...)
+	m.add(reads, c.OriPageReadCount, labels(pageOriginal)...)
+	m.add(users, c.OriPageReadUser, labels(pageOriginal)...)
+}
+
+func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
+	for _, r := range ep.Rows {
+		row := r.(wechat.ArticleSummary)
+		if !a.posts[row.MsgID] {
+			continue
+		}
+		id := sanitize(row.MsgID, maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		addPages(m, postReadsDesc, postReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, id, page} })
+		m.add(postSharesDesc, row.ShareCount, a.account, id)
+		m.add(postFavoritesDesc, row.AddToFavCount, a.account, id)
+	}
+}
+
+// collectArticleTotal serves, for each article sent on the served days,
+// the totals of its latest statistics day.
+func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
+	for _, r := range ep.Rows {
+		row := r.(wechat.ArticleTotal)
+		d, ok := row.Latest()
+		if !ok || !a.posts[row.MsgID] {
+			continue
+		}
+		id := sanitize(row.MsgID, maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		m.add(postCumReadsDesc, d.IntPageReadCount, a.account, id, pageArticle)
+		m.add(postCumReadsDesc, d.OriPageReadCount, a.account, id, pageOriginal)
+		m.add(postTargetUsersDesc, d.TargetUser, a.account, id)
+	}
+}
+
+// selectPosts picks the articles whose per-post series are served: at most
+// max, those with the most reads (that day's, or since sending for
+// articles only getarticletotal knows), ties broken by msgid so the choice
+// is stable between scrapes.
+func selectPosts(acc *Account, max int) map[string]bool {
+	reads := map[string]int64{}
+	if ep := acc.Endpoints[wechat.GetArticleSummary.Name]; ep != nil {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleSummary)
+			reads[row.MsgID] = maxInt(reads[row.MsgID], row.IntPageReadCount)
+		}
+	}
+	if ep := acc.Endpoints[wechat.GetArticleTotal.Name]; ep != nil {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleTotal)
+			if d, ok := row.Latest(); ok {
+				reads[row.MsgID] = maxInt(reads[row.MsgID], d.IntPageReadCount)
+			}
+		}
+	}
+	ids := make([]string, 0, len(reads))
+	for id := range reads {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if reads[ids[i]] != reads[ids[j]] {
+			return reads[ids[i]] > reads[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	if max >= 0 && len(ids) > max {
+		ids = ids[:max]
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
+}
+
+func maxInt(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}

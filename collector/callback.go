@@ -1,0 +1,44 @@
+package collector
+
+import "github.com/wechat-exporter/wechat-exporter/wechat"
+
+// Interface analysis: the health of the account's own callback server, the
+// URL WeChat posts user messages to. WeChat reports time costs in
+// milliseconds; they are exposed in seconds.
+
+var (
+	callbacksDesc        = newDesc("interface_callbacks", "Callbacks WeChat made to the account's server (getinterfacesummary callback_count).")
+	callbackFailuresDesc = newDesc("interface_callback_failures", "Callbacks to the account's server that failed (getinterfacesummary fail_count).")
+	callbackTimeDesc     = newDesc("interface_callback_time_seconds", "Total time the account's server took to answer callbacks (getinterfacesummary total_time_cost, ms converted to seconds).")
+	callbackMaxTimeDesc  = newDesc("interface_callback_max_time_seconds", "Longest single callback answer (getinterfacesummary max_time_cost, ms converted to seconds).")
+
+	hourlyCallbacksDesc        = newDesc("interface_hourly_callbacks", "Callbacks in each hour of the day (getinterfacesummaryhour callback_count).", "hour")
+	hourlyCallbackFailuresDesc = newDesc("interface_hourly_callback_failures", "Failed callbacks in each hour of the day (getinterfacesummaryhour fail_count).", "hour")
+	hourlyCallbackTimeDesc     = newDesc("interface_hourly_callback_time_seconds", "Total callback answer time in each hour (getinterfacesummaryhour total_time_cost, ms converted to seconds).", "hour")
+	hourlyCallbackMaxTimeDesc  = newDesc("interface_hourly_callback_max_time_seconds", "Longest callback answer in each hour (getinterfacesummaryhour max_time_cost, ms converted to seconds).", "hour")
+)
+
+const millisecond = 1e-3
+
+func init() {
+	register(wechat.GetInterfaceSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.InterfaceSummary)
+			m.add(callbacksDesc, row.CallbackCount, a.account)
+			m.add(callbackFailuresDesc, row.FailCount, a.account)
+			m.addFloat(callbackTimeDesc, float64(row.TotalTimeCost)*millisecond, a.account)
+			m.addFloat(callbackMaxTimeDesc, float64(row.MaxTimeCost)*millisecond, a.account)
+		}
+	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc)
+
+	register(wechat.GetInterfaceSummaryHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.InterfaceSummaryHour)
+			hour := hourLabel(row.Hourly)
+			m.add(hourlyCallbacksDesc, row.CallbackCount, a.account, hour)
+			m.add(hourlyCallbackFailuresDesc, row.FailCount, a.account, hour)
+			m.addFloat(hourlyCallbackTimeDesc, float64(row.TotalTimeCost)*millisecond, a.account, hour)
+			m.addFloat(hourlyCallbackMaxTimeDesc, float64(row.MaxTimeCost)*millisecond, a.account, hour)
+		}
+	}, hourlyCallbacksDesc, hourlyCallbackFailuresDesc, hourlyCallbackTimeDesc, hourlyCallbackMaxTimeDesc)
+}

@@ -1,0 +1,222 @@
+// Package collector serves WeChat's stored daily figures as Prometheus
+// metrics. The Collector builds const metrics from an in-memory snapshot at
+// each scrape: it never calls WeChat and never waits for a fetch.
+//
+// Each endpoint family lives in its own file (user.go, message.go,
+// article.go, callback.go) and registers the metrics it builds from its
+// endpoints' rows.
+package collector
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+const namespace = "wechat"
+
+// cached is appended to every data metric's HELP: the value is WeChat's
+// figure for a past day, not a live reading.
+const cached = " WeChat's daily figure, cached; see wechat_datacube_data_date_timestamp_seconds for the day."
+
+// family turns the rows of one endpoint into metrics.
+type family struct {
+	endpoint string
+	descs    []*prometheus.Desc
+	collect  func(m *metrics, a *scope, ep *Endpoint)
+}
+
+// scope is what a family needs to know of the account being collected.
+type scope struct {
+	account string
+	posts   map[string]bool // msgids whose per-post series are served
+}
+
+var families = map[string]*family{}
+
+// register adds the family of an endpoint; called from the files' init.
+func register(endpoint string, collect func(m *metrics, a *scope, ep *Endpoint), descs ...*prometheus.Desc) {
+	if _, ok := wechat.EndpointByName(endpoint); !ok {
+		panic("collector: unknown endpoint " + endpoint)
+	}
+	families[endpoint] = &family{endpoint: endpoint, descs: descs, collect: collect}
+}
+
+// newDesc builds a data metric's description; every metric has the
+// account label first.
+func newDesc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(namespace+"_"+name, help+cached, append([]string{"account"}, labels...), nil)
+}
+
+var (
+	dataDateDesc = prometheus.NewDesc("wechat_datacube_data_date_timestamp_seconds",
+		"00:00 Beijing time (UTC+8) of the day (or first day of the week or month) whose data is served.",
+		[]string{"account", "endpoint"}, nil)
+	fetchSuccessDesc = prometheus.NewDesc("wechat_datacube_last_fetch_success",
+		"1 if the last fetch of the endpoint succeeded (or found the stored data complete), else 0.",
+		[]string{"account", "endpoint"}, nil)
+	fetchSuccessTimeDesc = prometheus.NewDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
+		"When the endpoint's data was last fetched or found complete, as a Unix time.",
+		[]string{"account", "endpoint"}, nil)
+	accountInfoDesc = prometheus.NewDesc("wechat_account_info",
+		"A configured account; value 1.", []string{"account", "app_id"}, nil)
+)
+
+type options struct {
+	maxPosts int
+}
+
+// Option configures a Collector.
+type Option func(*options)
+
+// WithMaxPosts caps the per-post series per account (highest reads first).
+func WithMaxPosts(n int) Option { return func(o *options) { o.maxPosts = n } }
+
+// DefaultMaxPosts is the default cap of per-post series per account.
+const DefaultMaxPosts = 50
+
+// Collector is the prometheus.Collector of WeChat data.
+type Collector struct {
+	state *State
+	opts  options
+}
+
+// New returns a collector serving state's snapshots.
+func New(state *State, opts ...Option) *Collector {
+	c := &Collector{state: state, opts: options{maxPosts: DefaultMaxPosts}}
+	for _, o := range opts {
+		o(&c.opts)
+	}
+	return c
+}
+
+// Describe sends every metric description once.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	seen := map[*prometheus.Desc]bool{}
+	send := func(d *prometheus.Desc) {
+		if !seen[d] {
+			seen[d] = true
+			ch <- d
+		}
+	}
+	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc} {
+		send(d)
+	}
+	for _, name := range Families() {
+		for _, d := range families[name].descs {
+			send(d)
+		}
+	}
+}
+
+// Collect builds the metrics of the current snapshot.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.state.Load()
+	for _, acc := range snap.Accounts() {
+		ch <- prometheus.MustNewConstMetric(accountInfoDesc, prometheus.GaugeValue, 1, acc.Name, acc.AppID)
+		// One aggregator per account: families that share a metric
+		// (wechat_article_post_info) cannot emit a series twice.
+		m := newMetrics()
+		a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
+		for _, name := range sortedKeys(acc.Endpoints) {
+			ep := acc.Endpoints[name]
+			c.collectStatus(ch, acc.Name, name, ep)
+			if f := families[name]; f != nil && len(ep.Rows) > 0 {
+				f.collect(m, a, ep)
+			}
+		}
+		m.flush(ch)
+	}
+}
+
+func (c *Collector) collectStatus(ch chan<- prometheus.Metric, account, endpoint string, ep *Endpoint) {
+	if ep.Date != 0 {
+		ch <- prometheus.MustNewConstMetric(dataDateDesc, prometheus.GaugeValue, float64(ep.Date.Start().Unix()), account, endpoint)
+	}
+	if !ep.Status.Known {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(fetchSuccessDesc, prometheus.GaugeValue, boolValue(ep.Status.OK), account, endpoint)
+	if !ep.Status.LastSuccess.IsZero() {
+		ch <- prometheus.MustNewConstMetric(fetchSuccessTimeDesc, prometheus.GaugeValue, float64(ep.Status.LastSuccess.Unix()), account, endpoint)
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// metrics gathers one family's samples and sums those with the same
+// labels, so that duplicate rows from WeChat (or two unknown values that
+// print alike) can never produce duplicate series, which would fail the
+// whole scrape.
+type metrics struct {
+	index   map[seriesKey]int
+	samples []sample
+}
+
+type seriesKey struct {
+	desc   *prometheus.Desc
+	labels string
+}
+
+type sample struct {
+	desc   *prometheus.Desc
+	labels []string
+	value  float64
+}
+
+func newMetrics() *metrics { return &metrics{index: map[seriesKey]int{}} }
+
+func (m *metrics) key(d *prometheus.Desc, labels []string) seriesKey {
+	return seriesKey{d, strings.Join(labels, "\xff")}
+}
+
+// add adds v to the series of d with the label values (account first).
+func (m *metrics) add(d *prometheus.Desc, v int64, labels ...string) {
+	m.addFloat(d, float64(v), labels...)
+}
+
+func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
+	k := m.key(d, labels)
+	if i, ok := m.index[k]; ok {
+		m.samples[i].value += v
+		return
+	}
+	m.index[k] = len(m.samples)
+	m.samples = append(m.samples, sample{desc: d, labels: labels, value: v})
+}
+
+// info sets an info series to 1.
+func (m *metrics) info(d *prometheus.Desc, labels ...string) {
+	k := m.key(d, labels)
+	if _, ok := m.index[k]; ok {
+		return
+	}
+	m.index[k] = len(m.samples)
+	m.samples = append(m.samples, sample{desc: d, labels: labels, value: 1})
+}
+
+func (m *metrics) flush(ch chan<- prometheus.Metric) {
+	for _, s := range m.samples {
+		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...)
+	}
+}
+
+// Families returns the endpoints that have metrics, sorted.
+func Families() []string { return sortedKeys(families) }

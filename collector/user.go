@@ -1,0 +1,32 @@
+package collector
+
+import "github.com/wechat-exporter/wechat-exporter/wechat"
+
+// User analysis: getusersummary and getusercumulate.
+
+var (
+	followsDesc   = newDesc("user_follows", "New followers by follow channel (getusersummary new_user).", "source")
+	unfollowsDesc = newDesc("user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
+	followersDesc = newDesc("user_followers", "Total followers (getusercumulate cumulate_user).")
+)
+
+func init() {
+	register(wechat.GetUserSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.UserSummary)
+			src := enumLabel(followSources, row.UserSource)
+			m.add(followsDesc, row.NewUser, a.account, src)
+			m.add(unfollowsDesc, row.CancelUser, a.account, src)
+		}
+	}, followsDesc, unfollowsDesc)
+
+	register(wechat.GetUserCumulate.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		// One row per day; the served day's row is the one wanted.
+		for _, r := range ep.Rows {
+			if r.RowDate() == ep.Date {
+				m.add(followersDesc, r.(wechat.UserCumulate).CumulateUser, a.account)
+				return
+			}
+		}
+	}, followersDesc)
+}

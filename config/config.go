@@ -1,0 +1,408 @@
+// Package config loads the exporter's YAML configuration: the accounts to
+// collect, their credentials and token sources. Every error names the file,
+// the line and the field; no error or warning contains a secret.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Token sources.
+const (
+	SourceStable    = "stable"
+	SourceClassic   = "classic"
+	SourceFile      = "file"
+	SourceComponent = "component"
+)
+
+var tokenSources = []string{SourceStable, SourceClassic, SourceFile, SourceComponent}
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	Accounts []Account
+	// Warnings are problems that do not stop the exporter (a secret file
+	// others can read).
+	Warnings []string
+}
+
+// Account is one official account to collect.
+type Account struct {
+	Name        string // the `account` label
+	AppID       string
+	TokenSource string
+	AppSecret   string `json:"-"` // resolved; never logged
+	TokenFile   string
+	Component   *Component
+	Endpoints   []wechat.Endpoint
+}
+
+// Component is a third-party platform's credentials for an account.
+type Component struct {
+	AppID            string
+	AppSecret        string `json:"-"`
+	VerifyTicketFile string
+	RefreshTokenFile string
+}
+
+type rawConfig struct {
+	Accounts []rawAccount `yaml:"accounts"`
+}
+
+type rawAccount struct {
+	Name          string        `yaml:"name"`
+	AppID         string        `yaml:"app_id"`
+	AppSecret     string        `yaml:"app_secret"`
+	AppSecretFile string        `yaml:"app_secret_file"`
+	TokenSource   string        `yaml:"token_source"`
+	TokenFile     string        `yaml:"token_file"`
+	Component     *rawComponent `yaml:"component"`
+	Endpoints     []string      `yaml:"endpoints"`
+}
+
+type rawComponent struct {
+	AppID            string `yaml:"app_id"`
+	AppSecret        string `yaml:"app_secret"`
+	AppSecretFile    string `yaml:"app_secret_file"`
+	VerifyTicketFile string `yaml:"verify_ticket_file"`
+	RefreshTokenFile string `yaml:"refresh_token_file"`
+}
+
+// Error is one problem in a configuration file.
+type Error struct {
+	File  string
+	Line  int
+	Field string // e.g. accounts[1].app_secret_file
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	return b.String() + ": " + e.Msg
+}
+
+// Load reads and validates the file at path. Secret files and relative
+// paths are resolved against the file's directory.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: "cannot read configuration: " + pathError(err)}
+	}
+	return Parse(path, b)
+}
+
+// Parse validates configuration text; name is used in error messages and
+// to resolve relative paths.
+func Parse(name string, b []byte) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, yamlError(name, err)
+	}
+	var raw rawConfig
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // an empty file: "no accounts" below
+		return nil, yamlError(name, err)
+	}
+	v := &validator{file: name, dir: filepath.Dir(name), lines: accountLines(&doc)}
+	cfg := v.validate(raw)
+	if len(v.errs) > 0 {
+		return nil, errors.Join(v.errs...)
+	}
+	return cfg, nil
+}
+
+var (
+	yamlLine       = regexp.MustCompile(`^line (\d+): (.*)$`)
+	yamlUnknownKey = regexp.MustCompile(`^field (\S+) not found in type config\.raw(\w+)$`)
+)
+
+// yamlError rewrites yaml.v3's errors as file:line: messages.
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+		}
+		return &Error{File: file, Msg: "invalid YAML: " + msg}
+	}
+	var errs []error
+	for _, e := range te.Errors {
+		m := yamlLine.FindStringSubmatch(e)
+		if m == nil {
+			errs = append(errs, &Error{File: file, Msg: e})
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		msg := m[2]
+		if k := yamlUnknownKey.FindStringSubmatch(msg); k != nil {
+			msg = fmt.Sprintf("unknown key %q in %s", k[1], strings.ToLower(k[2]))
+		}
+		errs = append(errs, &Error{File: file, Line: line, Msg: msg})
+	}
+	return errors.Join(errs...)
+}
+
+// accountLines maps each account's keys to their lines: lines[i]["name"].
+// Key "" is the line of the account itself.
+func accountLines(doc *yaml.Node) []map[string]int {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "accounts" || root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		var out []map[string]int
+		for _, acc := range root.Content[i+1].Content {
+			lines := map[string]int{"": acc.Line}
+			collectLines(acc, "", lines)
+			out = append(out, lines)
+		}
+		return out
+	}
+	return nil
+}
+
+func collectLines(n *yaml.Node, prefix string, lines map[string]int) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := prefix + n.Content[i].Value
+		lines[key] = n.Content[i].Line
+		collectLines(n.Content[i+1], key+".", lines)
+		if n.Content[i+1].Kind == yaml.SequenceNode {
+			for j, item := range n.Content[i+1].Content {
+				lines[fmt.Sprintf("%s[%d]", key, j)] = item.Line
+			}
+		}
+	}
+}
+
+type validator struct {
+	file  string
+	dir   string
+	lines []map[string]int
+	errs  []error
+	warns []string
+}
+
+func (v *validator) fail(i int, field, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: v.line(i, field), Field: fmt.Sprintf("accounts[%d].%s", i, field), Msg: fmt.Sprintf(format, args...)})
+}
+
+// line finds the line of a field, falling back to its parents and to the
+// account itself when the field is missing.
+func (v *validator) line(i int, field string) int {
+	if i >= len(v.lines) {
+		return 0
+	}
+	for f := field; ; {
+		if l, ok := v.lines[i][f]; ok {
+			return l
+		}
+		cut := strings.LastIndexAny(f, ".[")
+		if cut < 0 {
+			return v.lines[i][""]
+		}
+		f = f[:cut]
+	}
+}
+
+func (v *validator) validate(raw rawConfig) *Config {
+	cfg := &Config{}
+	if len(raw.Accounts) == 0 {
+		v.errs = append(v.errs, &Error{File: v.file, Field: "accounts", Msg: "no accounts configured"})
+	}
+	seen := map[string]int{}
+	for i, ra := range raw.Accounts {
+		a := v.account(i, ra)
+		if first, dup := seen[a.Name]; dup && a.Name != "" {
+			v.fail(i, "name", "duplicate account name %q (first used at line %d)", a.Name, v.line(first, "name"))
+		}
+		seen[a.Name] = i
+		cfg.Accounts = append(cfg.Accounts, a)
+	}
+	cfg.Warnings = v.warns
+	return cfg
+}
+
+// MaxNameLen bounds account names, which are label values and URL
+// parameters.
+const MaxNameLen = 64
+
+func (v *validator) account(i int, ra rawAccount) Account {
+	a := Account{Name: ra.Name, AppID: ra.AppID, TokenSource: ra.TokenSource}
+	switch {
+	case ra.Name == "":
+		v.fail(i, "name", "missing: every account needs a unique name (the value of the account label)")
+	case !validName(ra.Name):
+		v.fail(i, "name", "%q is not a valid name: use at most %d printable characters, no spaces", ra.Name, MaxNameLen)
+	}
+	if ra.AppID == "" {
+		v.fail(i, "app_id", "missing")
+	}
+	if a.TokenSource == "" {
+		a.TokenSource = SourceStable
+	}
+	switch a.TokenSource {
+	case SourceStable, SourceClassic:
+		a.AppSecret = v.secret(i, "app_secret", ra.AppSecret, ra.AppSecretFile)
+	case SourceFile:
+		if ra.TokenFile == "" {
+			v.fail(i, "token_file", "missing: token_source file reads the token from this file")
+		}
+		a.TokenFile = v.path(ra.TokenFile)
+	case SourceComponent:
+		a.Component = v.component(i, ra.Component)
+	default:
+		v.fail(i, "token_source", "unknown token source %q: want one of %s", ra.TokenSource, strings.Join(tokenSources, ", "))
+	}
+	if a.TokenSource != SourceComponent && ra.Component != nil {
+		v.fail(i, "component", "only used with token_source: component")
+	}
+	if a.TokenSource != SourceFile && ra.TokenFile != "" {
+		v.fail(i, "token_file", "only used with token_source: file")
+	}
+	a.Endpoints = v.endpoints(i, ra.Endpoints)
+	return a
+}
+
+func validName(s string) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNameLen {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validator) component(i int, rc *rawComponent) *Component {
+	if rc == nil {
+		v.fail(i, "component", "missing: token_source component needs app_id, app_secret_file, verify_ticket_file and refresh_token_file")
+		return nil
+	}
+	c := &Component{AppID: rc.AppID, VerifyTicketFile: v.path(rc.VerifyTicketFile), RefreshTokenFile: v.path(rc.RefreshTokenFile)}
+	if rc.AppID == "" {
+		v.fail(i, "component.app_id", "missing")
+	}
+	c.AppSecret = v.secret(i, "component.app_secret", rc.AppSecret, rc.AppSecretFile)
+	for field, p := range map[string]string{"component.verify_ticket_file": rc.VerifyTicketFile, "component.refresh_token_file": rc.RefreshTokenFile} {
+		if p == "" {
+			v.fail(i, field, "missing")
+		}
+	}
+	return c
+}
+
+func (v *validator) endpoints(i int, names []string) []wechat.Endpoint {
+	if len(names) == 0 {
+		return wechat.Endpoints()
+	}
+	var out []wechat.Endpoint
+	for j, n := range names {
+		ep, ok := wechat.EndpointByName(n)
+		switch {
+		case !ok:
+			v.fail(i, fmt.Sprintf("endpoints[%d]", j), "unknown endpoint %q: want one of %s", n, strings.Join(wechat.EndpointNames(), ", "))
+		case slices.Contains(out, ep):
+			v.fail(i, fmt.Sprintf("endpoints[%d]", j), "endpoint %q listed twice", n)
+		default:
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+func (v *validator) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(v.dir, p)
+}
+
+var envRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// secret resolves field (inline, with ${ENV} expansion) or field_file.
+func (v *validator) secret(i int, field, inline, file string) string {
+	switch {
+	case inline != "" && file != "":
+		v.fail(i, field, "set either %s or %s_file, not both", field[strings.LastIndex(field, ".")+1:], field[strings.LastIndex(field, ".")+1:])
+		return ""
+	case file != "":
+		return v.secretFile(i, field+"_file", v.path(file))
+	case inline == "":
+		v.fail(i, field, "missing: set %s_file (a file holding the secret) or %s (\"${ENV_VAR}\" is expanded)", field, field)
+		return ""
+	}
+	var missing []string
+	s := os.Expand(inline, func(name string) string {
+		val, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return val
+	})
+	if len(missing) > 0 {
+		v.fail(i, field, "environment variable %s is not set", strings.Join(missing, ", "))
+	} else if strings.TrimSpace(s) == "" {
+		v.fail(i, field, "is empty after environment expansion")
+	}
+	return strings.TrimSpace(s)
+}
+
+func (v *validator) secretFile(i int, field, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		v.fail(i, field, "cannot read secret file: %s", pathError(err))
+		return ""
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		v.fail(i, field, "secret file %s is empty", path)
+		return ""
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
+		v.warns = append(v.warns, fmt.Sprintf("%s:%d: accounts[%d].%s: secret file %s is readable by every user (mode %04o); chmod 600 it",
+			v.file, v.line(i, field), i, field, path, fi.Mode().Perm()))
+	}
+	return s
+}
+
+// pathError gives an os error's reason with its path, without Go's "open"
+// prefix.
+func pathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}

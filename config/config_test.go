@@ -1,0 +1,160 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// write puts files into a temporary directory and returns the config path.
+func write(t *testing.T, cfg string, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "wechat-exporter.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadValid(t *testing.T) {
+	t.Setenv("SHOP_SECRET", "shop-secret-from-env")
+	path := write(t, `accounts:
+  - name: news
+    app_id: wx0123456789abcdef
+    app_secret_file: news.secret
+  - name: shop
+    app_id: wx1111111111111111
+    app_secret: "${SHOP_SECRET}"
+    token_source: classic
+    endpoints: [getusersummary, getinterfacesummary]
+  - name: ext
+    app_id: wx2222222222222222
+    token_source: file
+    token_file: /run/wechat/ext.token
+  - name: client-a
+    app_id: wx3333333333333333
+    token_source: component
+    component:
+      app_id: wxcomponent
+      app_secret_file: component.secret
+      verify_ticket_file: ticket
+      refresh_token_file: refresh
+`, map[string]string{"news.secret": "news-secret\n", "component.secret": "comp-secret"})
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Accounts) != 4 || len(cfg.Warnings) != 0 {
+		t.Fatalf("accounts %d, warnings %v", len(cfg.Accounts), cfg.Warnings)
+	}
+	news, shop, ext, comp := cfg.Accounts[0], cfg.Accounts[1], cfg.Accounts[2], cfg.Accounts[3]
+	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || len(news.Endpoints) != 17 {
+		t.Errorf("news: %+v", news)
+	}
+	if shop.TokenSource != "classic" || shop.AppSecret != "shop-secret-from-env" || len(shop.Endpoints) != 2 || shop.Endpoints[1].Name != "getinterfacesummary" {
+		t.Errorf("shop: %+v", shop)
+	}
+	if ext.TokenFile != "/run/wechat/ext.token" {
+		t.Errorf("ext: %+v", ext)
+	}
+	if c := comp.Component; c == nil || c.AppSecret != "comp-secret" || c.VerifyTicketFile != filepath.Join(filepath.Dir(path), "ticket") {
+		t.Errorf("component: %+v", c)
+	}
+}
+
+// TestConfigErrors lists bad configurations with the exact message each
+// prints (the directory of the file is replaced by DIR).
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, cfg string
+		files     map[string]string
+		want      string
+	}{
+		{"unknown key", "accounts:\n  - name: a\n    app_id: wx1\n    app_secrt: x\n",
+			nil, `DIR/wechat-exporter.yml:4: unknown key "app_secrt" in account`},
+		{"unknown top-level key", "acounts: []\n",
+			nil, `DIR/wechat-exporter.yml:1: unknown key "acounts" in config`},
+		{"duplicate name", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s1\n  - name: a\n    app_id: wx2\n    app_secret: s2\n",
+			nil, `DIR/wechat-exporter.yml:5: accounts[1].name: duplicate account name "a" (first used at line 2)`},
+		{"missing secret file", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: nope.secret\n",
+			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: cannot read secret file: DIR/nope.secret: no such file or directory`},
+		{"empty secret file", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: empty.secret\n",
+			map[string]string{"empty.secret": "\n"}, `DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: secret file DIR/empty.secret is empty`},
+		{"no secret", "accounts:\n  - name: a\n    app_id: wx1\n",
+			nil, `DIR/wechat-exporter.yml:2: accounts[0].app_secret: missing: set app_secret_file (a file holding the secret) or app_secret ("${ENV_VAR}" is expanded)`},
+		{"unset env", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: ${WECHAT_TEST_UNSET_VAR}\n",
+			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret: environment variable WECHAT_TEST_UNSET_VAR is not set`},
+		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: magic\n",
+			nil, `DIR/wechat-exporter.yml:4: accounts[0].token_source: unknown token source "magic": want one of stable, classic, file, component`},
+		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    endpoints:\n      - getusersummary\n      - getfoo\n",
+			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticlesummary, getarticletotal, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary`},
+		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",
+			nil, `DIR/wechat-exporter.yml:2: accounts[0].token_file: missing: token_source file reads the token from this file`},
+		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},
+		{"empty file", "", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},
+		{"bad yaml", "accounts:\n  - name: [\n", nil, `DIR/wechat-exporter.yml:2: invalid YAML: did not find expected node content`},
+		{"wrong type", "accounts:\n  - name: a\n    app_id: wx1\n    endpoints: getusersummary\n",
+			nil, "DIR/wechat-exporter.yml:4: cannot unmarshal !!str `getuser...` into []string"},
+		{"name with space", "accounts:\n  - name: my news\n    app_id: wx1\n    app_secret: s\n",
+			nil, `DIR/wechat-exporter.yml:2: accounts[0].name: "my news" is not a valid name: use at most 64 printable characters, no spaces`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := write(t, tt.cfg, tt.files)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			got := strings.ReplaceAll(err.Error(), filepath.Dir(path), "DIR")
+			if got != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMissingConfigFile(t *testing.T) {
+	_, err := Load("/nonexistent/wechat-exporter.yml")
+	want := "/nonexistent/wechat-exporter.yml: cannot read configuration: /nonexistent/wechat-exporter.yml: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
+func TestWorldReadableSecretWarns(t *testing.T) {
+	path := write(t, "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: open.secret\n", map[string]string{"open.secret": "s3cr3t-value"})
+	secret := filepath.Join(filepath.Dir(path), "open.secret")
+	if err := os.Chmod(secret, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := path + ":4: accounts[0].app_secret_file: secret file " + secret + " is readable by every user (mode 0644); chmod 600 it"
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
+		t.Fatalf("warnings %q\nwant %q", cfg.Warnings, want)
+	}
+}
+
+func TestErrorsNeverContainSecrets(t *testing.T) {
+	t.Setenv("S1", "very-secret-env-value")
+	path := write(t, "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: ${S1}\n    app_secret_file: x.secret\n  - name: a\n    app_id: wx1\n    app_secret: ${S1}\n",
+		map[string]string{"x.secret": "very-secret-file-value"})
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, s := range []string{"very-secret-env-value", "very-secret-file-value"} {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error contains a secret: %v", err)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// demoNames are the first demo accounts; more are numbered.
+var demoNames = []string{"news", "shop", "support"}
+
+// spikeAccount has a clear spike in callback failures yesterday, so that
+// the alert rules have something to show.
+const spikeAccount = "support"
+
+// startDemo starts the fake WeChat API in-process with demo accounts and
+// returns their configuration, the fake's URL and a cleanup function. The
+// store is a temporary directory unless --storage.path was given.
+func startDemo(f *flags) (*config.Config, string, func(), error) {
+	if f.demoAccounts < 1 {
+		return nil, "", nil, fmt.Errorf("--demo.accounts %d: want at least 1", f.demoAccounts)
+	}
+	fake := wechattest.NewServer()
+	cleanup := fake.Close
+	if !f.storageSet {
+		dir, err := os.MkdirTemp("", "wechat-exporter-demo-")
+		if err != nil {
+			fake.Close()
+			return nil, "", nil, err
+		}
+		f.storagePath = dir
+		cleanup = func() {
+			fake.Close()
+			os.RemoveAll(dir)
+		}
+	}
+	yesterday := wechat.Today(time.Now()).AddDays(-1)
+	cfg := &config.Config{}
+	for i := 0; i < f.demoAccounts; i++ {
+		name := fmt.Sprintf("account%04d", i)
+		if i < len(demoNames) {
+			name = demoNames[i]
+		}
+		acc := wechattest.Account{AppID: fmt.Sprintf("wxdemo%012d", i), Secret: randomSecret()}
+		if name == spikeAccount {
+			acc.FailureSpike = yesterday
+		}
+		fake.AddAccount(acc)
+		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, AppID: acc.AppID, TokenSource: config.SourceStable,
+			AppSecret: acc.Secret, Endpoints: wechat.Endpoints()})
+	}
+	return cfg, fake.URL, cleanup, nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

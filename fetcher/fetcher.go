@@ -1,0 +1,449 @@
+// Package fetcher fetches each day's WeChat data once, after WeChat has
+// finalised it, writes it to the store and publishes it to the collector's
+// snapshot. It runs in the background, decoupled from scrapes.
+//
+// Per account and endpoint it keeps the lookback window complete: at start
+// every missing day is fetched with the fewest calls the spans allow, then
+// once a day, after the ready time, yesterday (and the last complete week and
+// month). What WeChat says decides what happens next:
+//
+//   - data not ready (61503, or an empty answer where rows are due): try
+//     again every retry interval;
+//   - daily quota spent (45009): no call until the next Beijing midnight;
+//   - transient failures (after the client's own retries): try again every
+//     retry interval;
+//   - permanent failures (48001, a wrong secret, ...): mark the endpoint
+//     failing, log once a day, try again the next day.
+//
+// It never loops hot: every task has a time before which it does nothing.
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Client is what the fetcher needs of a wechat.Client.
+type Client interface {
+	Plan(ep wechat.Endpoint, dates []wechat.Date) []wechat.Range
+	Fetch(ctx context.Context, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, error)
+}
+
+// Account is one account to fetch.
+type Account struct {
+	Name      string
+	Client    Client
+	Endpoints []wechat.Endpoint
+}
+
+// Config tunes the fetcher.
+type Config struct {
+	// ReadyTime is the Beijing time of day after which yesterday's data
+	// is fetched (WeChat finalises it around 08:00).
+	ReadyTime time.Duration
+	// RetryInterval is the wait after "not ready" and transient failures.
+	RetryInterval time.Duration
+	// Lookback is how many past days must be in the store.
+	Lookback int
+	// MaxConcurrency bounds fetches in flight across all accounts.
+	MaxConcurrency int
+	// EmptyGrace is how long after the ready time an empty answer where
+	// rows are due counts as "not ready" rather than as no data.
+	EmptyGrace time.Duration
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+	// Logger receives the fetcher's log lines.
+	Logger log.Logger
+}
+
+// Defaults for Config.
+const (
+	DefaultReadyTime      = 8*time.Hour + 30*time.Minute
+	DefaultRetryInterval  = 10 * time.Minute
+	DefaultLookback       = 7
+	DefaultMaxConcurrency = 4
+	DefaultEmptyGrace     = 4 * time.Hour
+)
+
+// settleDays says for how many days after its date an endpoint's data
+// keeps changing: getarticletotal's details grow for seven days after the
+// article is sent. Such days are fetched again once a day until final.
+var settleDays = map[string]int{wechat.GetArticleTotal.Name: 7}
+
+// alwaysHasRows lists endpoints whose answer for a past day is never
+// legitimately empty.
+var alwaysHasRows = map[string]bool{wechat.GetUserCumulate.Name: true}
+
+// Fetcher runs the fetching of every account's endpoints.
+type Fetcher struct {
+	cfg    Config
+	store  *store.Store
+	state  *collector.State
+	tasks  []*task
+	sem    chan struct{}
+	logger log.Logger
+
+	storeFailures prometheus.Counter
+	cycles        prometheus.Counter
+}
+
+type task struct {
+	acc *Account
+	ep  wechat.Endpoint
+
+	mu       sync.Mutex
+	next     time.Time   // nothing to do before this
+	failDay  wechat.Date // the day a permanent failure was last logged
+	failCode string
+}
+
+// New returns a fetcher. Its metrics are registered with reg.
+func New(cfg Config, st *store.Store, state *collector.State, accounts []Account, reg prometheus.Registerer) *Fetcher {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = log.NewNopLogger()
+	}
+	if cfg.MaxConcurrency < 1 {
+		cfg.MaxConcurrency = 1
+	}
+	if cfg.Lookback < 1 {
+		cfg.Lookback = 1
+	}
+	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
+		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wechat_store_write_failures_total",
+			Help: "Failed writes to the embedded store; the data stays served from memory and is fetched again.",
+		}),
+		cycles: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wechat_fetch_cycles_total",
+			Help: "Passes of the fetcher over the due account endpoints.",
+		}),
+	}
+	reg.MustRegister(f.storeFailures, f.cycles)
+	for i := range accounts {
+		for _, ep := range accounts[i].Endpoints {
+			f.tasks = append(f.tasks, &task{acc: &accounts[i], ep: ep})
+		}
+	}
+	return f
+}
+
+// LoadStored publishes what the store holds, so a restart serves at once.
+func (f *Fetcher) LoadStored() error {
+	var errs []error
+	for _, t := range f.tasks {
+		if err := f.publish(t); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// publish loads the served days of a task from the store into the
+// snapshot: the newest, or the settling ones too.
+func (f *Fetcher) publish(t *task) error {
+	n := max(settleDays[t.ep.Name], 1)
+	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n)
+	if err != nil || len(days) == 0 {
+		return err
+	}
+	newest := days[0].Date
+	var rows []wechat.Row
+	for _, d := range days {
+		if d.Date <= newest.AddDays(-n) {
+			continue
+		}
+		r, err := wechat.DecodeRows(t.ep.Name, d.Rows)
+		if err != nil {
+			return fmt.Errorf("account %s, %s: %w", t.acc.Name, d.Date, err)
+		}
+		rows = append(rows, r...)
+	}
+	f.state.SetData(t.acc.Name, t.ep.Name, newest, rows)
+	return nil
+}
+
+// Run fetches until ctx ends. A write in progress is always finished.
+func (f *Fetcher) Run(ctx context.Context) {
+	for {
+		f.RunOnce(ctx)
+		wait := time.Until(f.nextWake())
+		wait = min(max(wait, time.Second), time.Minute) // re-check each minute: clocks jump
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (f *Fetcher) nextWake() time.Time {
+	var next time.Time
+	for _, t := range f.tasks {
+		t.mu.Lock()
+		if next.IsZero() || t.next.Before(next) {
+			next = t.next
+		}
+		t.mu.Unlock()
+	}
+	return next
+}
+
+// RunOnce does all the work that is due now, with bounded concurrency,
+// and returns when it is done.
+func (f *Fetcher) RunOnce(ctx context.Context) {
+	now := f.cfg.Now()
+	f.cycles.Inc()
+	var wg sync.WaitGroup
+	for _, t := range f.tasks {
+		t.mu.Lock()
+		due := !now.Before(t.next)
+		t.mu.Unlock()
+		if !due {
+			continue
+		}
+		select {
+		case f.sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func(t *task) {
+			defer wg.Done()
+			defer func() { <-f.sem }()
+			f.runTask(ctx, t, now)
+		}(t)
+	}
+	wg.Wait()
+}
+
+// readyAt is when day's "yesterday" data is due: day 00:00 Beijing plus
+// the ready time.
+func (f *Fetcher) readyAt(day wechat.Date) time.Time { return day.Start().Add(f.cfg.ReadyTime) }
+
+// available returns the newest label of ep that WeChat can serve at now.
+func (f *Fetcher) available(ep wechat.Endpoint, now time.Time) wechat.Date {
+	today := wechat.Today(now)
+	if now.Before(f.readyAt(today)) {
+		return ep.LatestComplete(today.AddDays(-1))
+	}
+	return ep.LatestComplete(today)
+}
+
+// wanted returns the labels that must be in the store: the lookback
+// window of daily endpoints, the latest period of weekly and monthly ones.
+func (f *Fetcher) wanted(ep wechat.Endpoint, avail wechat.Date) (from, to wechat.Date) {
+	if ep.Period != wechat.Daily {
+		return avail, avail
+	}
+	return max(avail.AddDays(1-f.cfg.Lookback), wechat.EarliestDate), avail
+}
+
+// toFetch lists the labels to fetch: those missing from the store, and the
+// settling ones not yet fetched today.
+func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
+	from, to := f.wanted(t.ep, f.available(t.ep, now))
+	if settle := settleDays[t.ep.Name]; settle > 0 {
+		from = min(from, to.AddDays(1-settle))
+	}
+	days, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
+	if err != nil {
+		return nil, err
+	}
+	held := map[wechat.Date]store.Day{}
+	for _, d := range days {
+		held[d.Date] = d
+	}
+	today, settle := wechat.Today(now), settleDays[t.ep.Name]
+	var out []wechat.Date
+	for _, d := range t.ep.Labels(from, to) {
+		h, ok := held[d]
+		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today
+		if !ok || settling {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
+	dates, err := f.toFetch(t, now)
+	if err != nil {
+		level.Error(f.logger).Log("msg", "reading store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return
+	}
+	for _, r := range t.acc.Client.Plan(t.ep, dates) {
+		if ctx.Err() != nil {
+			return
+		}
+		if !f.fetchRange(ctx, t, r, now) {
+			return
+		}
+	}
+	f.state.SetStatus(t.acc.Name, t.ep.Name, true, now)
+	t.mu.Lock()
+	t.failDay, t.failCode = 0, ""
+	t.mu.Unlock()
+	f.retryLater(t, now, f.untilNextReady(now))
+}
+
+// untilNextReady is the wait until the next day's data is due.
+func (f *Fetcher) untilNextReady(now time.Time) time.Duration {
+	today := wechat.Today(now)
+	next := f.readyAt(today)
+	if !now.Before(next) {
+		next = f.readyAt(today.AddDays(1))
+	}
+	return next.Sub(now)
+}
+
+func (f *Fetcher) retryLater(t *task, now time.Time, d time.Duration) {
+	t.mu.Lock()
+	t.next = now.Add(d)
+	t.mu.Unlock()
+}
+
+// errNotReady stands for an empty answer where rows are due.
+var errNotReady = errors.New("empty answer where rows are due: data not ready")
+
+// fetchRange fetches and stores one request's range, and reports whether
+// the task may go on with its next range.
+func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) bool {
+	rows, err := t.acc.Client.Fetch(ctx, t.ep, r)
+	if err != nil {
+		if ctx.Err() == nil {
+			f.failed(t, r, err, now)
+		}
+		return false
+	}
+	byDate := map[wechat.Date][]wechat.Row{}
+	for _, row := range rows {
+		byDate[row.RowDate()] = append(byDate[row.RowDate()], row)
+	}
+	avail := f.available(t.ep, now)
+	var days []store.Day
+	suspicious := false
+	for _, d := range t.ep.Labels(r.Begin, r.End) {
+		if len(byDate[d]) == 0 && d == avail && f.rowsDue(t, now) {
+			suspicious = true // keep the other days; ask for this one again
+			continue
+		}
+		b, err := json.Marshal(nonNil(byDate[d]))
+		if err != nil {
+			f.failed(t, r, err, now)
+			return false
+		}
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Rows: b})
+	}
+	if len(days) > 0 {
+		if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
+			f.storeFailures.Inc()
+			level.Error(f.logger).Log("msg", "store write failed; serving from memory, will fetch again", "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
+			f.serveUnstored(t, days)
+			f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+			f.retryLater(t, now, f.cfg.RetryInterval)
+			return false
+		}
+		if err := f.publish(t); err != nil {
+			level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		}
+	}
+	if suspicious {
+		f.failed(t, r, errNotReady, now)
+		return false
+	}
+	return true
+}
+
+// serveUnstored publishes fetched days that could not be stored, when
+// they are newer than what is served.
+func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
+	newest := days[len(days)-1]
+	for _, acc := range f.state.Load().Accounts() {
+		if acc.Name != t.acc.Name {
+			continue
+		}
+		if ep := acc.Endpoints[t.ep.Name]; ep != nil && ep.Date >= newest.Date {
+			return
+		}
+	}
+	rows, err := wechat.DecodeRows(t.ep.Name, newest.Rows)
+	if err == nil {
+		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows)
+	}
+}
+
+func nonNil(rows []wechat.Row) []wechat.Row {
+	if rows == nil {
+		return []wechat.Row{}
+	}
+	return rows
+}
+
+// rowsDue reports whether an empty answer for the newest day means "not
+// ready" rather than "no data": for endpoints that always have rows, or
+// that had rows the day before, until EmptyGrace after the ready time.
+func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
+	if !now.Before(f.readyAt(wechat.Today(now)).Add(f.cfg.EmptyGrace)) {
+		return false
+	}
+	if alwaysHasRows[t.ep.Name] {
+		return true
+	}
+	for _, acc := range f.state.Load().Accounts() {
+		if acc.Name == t.acc.Name {
+			ep := acc.Endpoints[t.ep.Name]
+			return ep != nil && len(ep.Rows) > 0
+		}
+	}
+	return false
+}
+
+// failed decides, from the error's class, when the task tries again.
+func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
+	f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
+	switch {
+	case errors.Is(err, errNotReady) || wechat.IsNotReady(err):
+		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+	case wechat.ErrorClass(err) == wechat.Quota:
+		midnight := wechat.Today(now).AddDays(1).Start()
+		level.Warn(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
+		f.retryLater(t, now, midnight.Sub(now))
+	case wechat.ErrorClass(err) == wechat.Permanent:
+		f.logPermanent(t, logger, err, now)
+		f.retryLater(t, now, f.readyAt(wechat.Today(now).AddDays(1)).Sub(now))
+	default:
+		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", f.cfg.RetryInterval)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+	}
+}
+
+// logPermanent logs a permanent failure once per day and code.
+func (f *Fetcher) logPermanent(t *task, logger log.Logger, err error, now time.Time) {
+	today, code := wechat.Today(now), wechat.ErrCode(err)
+	t.mu.Lock()
+	first := t.failDay != today || t.failCode != code
+	t.failDay, t.failCode = today, code
+	t.mu.Unlock()
+	if first {
+		level.Error(logger).Log("msg", "fetch failing; needs attention (will try again tomorrow)")
+	}
+}

@@ -1,0 +1,289 @@
+// Command wechat-exporter is a Prometheus exporter for WeChat Official
+// Account statistics (the datacube API). It fetches each day's figures once,
+// keeps them in an embedded store and serves them as gauges at /metrics,
+// never calling WeChat during a scrape.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+const exporterName = "wechat_exporter"
+
+// flags are the command line of the exporter.
+type flags struct {
+	configFile     string
+	configCheck    bool
+	web            *web.FlagConfig
+	telemetryPath  string
+	logLevel       string
+	logFormat      string
+	storagePath    string
+	storageSet     bool
+	apiURL         string
+	maxConcurrency int
+	readyTime      string
+	readySet       bool
+	retryInterval  time.Duration
+	lookback       string
+	maxPosts       int
+	demo           bool
+	demoAccounts   int
+}
+
+func parseFlags(args []string) (*flags, error) {
+	f := &flags{}
+	app := kingpin.New("wechat-exporter", "Prometheus exporter for WeChat Official Account statistics (datacube).")
+	app.Version(version.Print("wechat-exporter"))
+	app.HelpFlag.Short('h')
+	app.Flag("config.file", "Configuration file: the accounts to collect.").Default("wechat-exporter.yml").StringVar(&f.configFile)
+	app.Flag("config.check", "Validate the configuration file and exit.").BoolVar(&f.configCheck)
+	f.web = kingpinflag.AddFlags(app, ":10070")
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
+	app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
+	app.Flag("storage.path", "Directory of the embedded store.").Default("data").IsSetByUser(&f.storageSet).StringVar(&f.storagePath)
+	app.Flag("wechat.api-url", "Base URL of the WeChat API.").Default(wechat.DefaultBaseURL).StringVar(&f.apiURL)
+	app.Flag("wechat.max-concurrency", "Most WeChat requests in flight, across all accounts.").Default("4").IntVar(&f.maxConcurrency)
+	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
+	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
+	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
+	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
+	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").BoolVar(&f.demo)
+	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
+	if _, err := app.Parse(args); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// parseReadyTime parses "HH:MM" into the offset from midnight.
+func parseReadyTime(s string) (time.Duration, error) {
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
+		return 0, fmt.Errorf("--collector.ready-time %q: want HH:MM, e.g. 08:30", s)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+}
+
+// parseLookback parses a Prometheus duration into whole days (at least 1).
+func parseLookback(s string) (int, error) {
+	d, err := model.ParseDuration(s)
+	if err != nil || time.Duration(d) < 24*time.Hour {
+		return 0, fmt.Errorf("--collector.lookback %q: want a duration of at least one day, e.g. 7d", s)
+	}
+	return int(math.Ceil(time.Duration(d).Hours() / 24)), nil
+}
+
+// newLogger returns the exporter's logger, and the same without its
+// timestamp and caller for the slog bridge, which adds its own.
+func newLogger(format, lvl string) (logger, bare log.Logger) {
+	if format == "json" {
+		bare = log.NewJSONLogger(log.NewSyncWriter(os.Stderr))
+	} else {
+		bare = log.NewLogfmtLogger(log.NewSyncWriter(os.Stderr))
+	}
+	bare = level.NewFilter(bare, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
+	return log.With(bare, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller), bare
+}
+
+func init() {
+	if version.Version == "" {
+		version.Version = "dev" // set by -ldflags in release builds (see Dockerfile)
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	f, err := parseFlags(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wechat-exporter:", err)
+		return 2
+	}
+	logger, bare := newLogger(f.logFormat, f.logLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, f, logger, bare); err != nil {
+		level.Error(logger).Log("msg", "exiting", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the exporter until ctx ends.
+func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
+	wechat.Version = version.Version
+	var cfg *config.Config
+	var cleanup func()
+	var err error
+	if f.demo {
+		cfg, f.apiURL, cleanup, err = startDemo(f)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		level.Info(logger).Log("msg", "demo mode: serving a built-in fake of the WeChat API", "accounts", len(cfg.Accounts), "storage", f.storagePath)
+	} else {
+		cfg, err = config.Load(f.configFile)
+		if err != nil {
+			return err
+		}
+	}
+	settings, err := newSettings(f)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		level.Warn(logger).Log("msg", w)
+	}
+	if f.configCheck {
+		fmt.Printf("%s: OK, %d accounts\n", f.configFile, len(cfg.Accounts))
+		return nil
+	}
+	level.Info(logger).Log("msg", "starting wechat-exporter", "version", version.Info(), "accounts", len(cfg.Accounts))
+
+	st, err := store.Open(f.storagePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	ex, err := newExporter(cfg, st, reg, settings, logger)
+	if err != nil {
+		return err
+	}
+	return ex.run(ctx, f, logger, bare)
+}
+
+// settings are the parsed fetcher and collector options.
+type settings struct {
+	fetch    fetcher.Config
+	maxPosts int
+	apiURL   string
+}
+
+func newSettings(f *flags) (settings, error) {
+	ready, err := parseReadyTime(f.readyTime)
+	if err != nil {
+		return settings{}, err
+	}
+	lookback, err := parseLookback(f.lookback)
+	if err != nil {
+		return settings{}, err
+	}
+	if f.retryInterval < time.Second {
+		return settings{}, fmt.Errorf("--collector.retry-interval %s: want at least 1s", f.retryInterval)
+	}
+	if f.maxConcurrency < 1 {
+		return settings{}, fmt.Errorf("--wechat.max-concurrency %d: want at least 1", f.maxConcurrency)
+	}
+	if f.demo && !f.readySet {
+		ready = 0 // the fake has yesterday's data at once
+	}
+	return settings{
+		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
+			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace},
+		maxPosts: f.maxPosts,
+		apiURL:   f.apiURL,
+	}, nil
+}
+
+// exporter is the wired-up pipeline: clients -> fetcher -> store ->
+// snapshot -> collector -> HTTP.
+type exporter struct {
+	fetcher *fetcher.Fetcher
+	reg     *prometheus.Registry
+	ready   atomic.Bool
+}
+
+func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, s settings, logger log.Logger) (*exporter, error) {
+	reg.MustRegister(versioncollector.NewCollector(exporterName), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := collector.NewAPIMetrics(reg)
+	refreshSaveFailures := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wechat_refresh_token_save_failures_total",
+		Help: "Rotated third-party authorizer refresh tokens that could not be written to their file.",
+	})
+	reg.MustRegister(refreshSaveFailures)
+
+	names := map[string]string{}
+	var accounts []fetcher.Account
+	for _, a := range cfg.Accounts {
+		client, err := newClient(a, s.apiURL, api.For(a.Name), logger, refreshSaveFailures)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		names[a.Name] = a.AppID
+		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
+	}
+	state := collector.NewState(names)
+	reg.MustRegister(collector.New(state, collector.WithMaxPosts(s.maxPosts)))
+	s.fetch.Logger = logger
+	fe := fetcher.New(s.fetch, st, state, accounts, reg)
+	if err := fe.LoadStored(); err != nil {
+		level.Error(logger).Log("msg", "some stored data could not be read; it will be fetched again", "err", err)
+	}
+	return &exporter{fetcher: fe, reg: reg}, nil
+}
+
+func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.fetcher.Run(ctx)
+	}()
+	defer wg.Wait() // a store write in progress finishes before the store closes
+
+	srv := &http.Server{Handler: e.handler(f, logger), ReadHeaderTimeout: 10 * time.Second}
+	e.ready.Store(true)
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, f.web, slogLogger(bare)) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		level.Info(logger).Log("msg", "shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}

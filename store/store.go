@@ -1,0 +1,230 @@
+// Package store keeps every fetched day of WeChat data in an embedded bbolt
+// database, so that nothing is fetched twice and nothing is lost on
+// restart. Rows are kept as WeChat sent them (JSON), keyed by account,
+// endpoint and date, and each fetch is written in one transaction.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// SchemaVersion is the layout of the database. A store written by a newer
+// exporter is refused rather than misread.
+const SchemaVersion = 1
+
+// FileName is the database file inside the storage path.
+const FileName = "wechat-exporter.db"
+
+var (
+	metaBucket = []byte("meta")
+	dataBucket = []byte("data")
+	schemaKey  = []byte("schema_version")
+)
+
+// Store is the embedded database. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens (creating if needed) the store in directory dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("storage path %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store %s is locked: is another wechat-exporter using the same --storage.path?", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.init(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(dataBucket); err != nil {
+			return err
+		}
+		if v := meta.Get(schemaKey); v != nil {
+			var have int
+			if _, err := fmt.Sscan(string(v), &have); err != nil || have > SchemaVersion {
+				return fmt.Errorf("store %s has schema version %q; this exporter reads version %d: use a newer exporter or another --storage.path", s.path, v, SchemaVersion)
+			}
+			return nil
+		}
+		return meta.Put(schemaKey, []byte(fmt.Sprint(SchemaVersion)))
+	})
+}
+
+// Path returns the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database, waiting for any write in progress.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Day is one date's rows of one endpoint, as stored.
+type Day struct {
+	Date wechat.Date
+	// FetchedOn is the Beijing day the rows were fetched: data that keeps
+	// changing for some days (getarticletotal) is fetched again until
+	// fetched late enough to be final.
+	FetchedOn wechat.Date
+	Rows      json.RawMessage // a JSON array of the endpoint's rows
+}
+
+// record is a day's stored value.
+type record struct {
+	FetchedOn wechat.Date     `json:"fetched_on"`
+	Rows      json.RawMessage `json:"rows"`
+}
+
+// Put writes the days of one fetch of an account's endpoint in a single
+// transaction: all are stored, or none.
+func (s *Store) Put(account, endpoint string, days []Day) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := endpointBucket(tx, account, endpoint, true)
+		if err != nil {
+			return err
+		}
+		for _, d := range days {
+			if !json.Valid(d.Rows) {
+				return fmt.Errorf("store: refusing invalid JSON for %s/%s/%s", account, endpoint, d.Date)
+			}
+			v, err := json.Marshal(record{FetchedOn: d.FetchedOn, Rows: d.Rows})
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(d.Date.String()), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func decodeDay(d wechat.Date, v []byte, account, endpoint string) (Day, error) {
+	var r record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return Day{}, fmt.Errorf("store: corrupt value for %s/%s/%s: %w", account, endpoint, d, err)
+	}
+	return Day{Date: d, FetchedOn: r.FetchedOn, Rows: r.Rows}, nil
+}
+
+func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.Bucket, error) {
+	data := tx.Bucket(dataBucket)
+	if !create {
+		a := data.Bucket([]byte(account))
+		if a == nil {
+			return nil, nil
+		}
+		return a.Bucket([]byte(endpoint)), nil
+	}
+	a, err := data.CreateBucketIfNotExists([]byte(account))
+	if err != nil {
+		return nil, err
+	}
+	return a.CreateBucketIfNotExists([]byte(endpoint))
+}
+
+// Dates returns the stored dates of an account's endpoint within
+// [from, to], in order.
+func (s *Store) Dates(account, endpoint string, from, to wechat.Date) ([]wechat.Date, error) {
+	var out []wechat.Date
+	err := s.scan(account, endpoint, from, to, func(d wechat.Date, _ []byte) error {
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+// Range returns the days of an account's endpoint within [from, to], in
+// order.
+func (s *Store) Range(account, endpoint string, from, to wechat.Date) ([]Day, error) {
+	var out []Day
+	err := s.scan(account, endpoint, from, to, func(d wechat.Date, v []byte) error {
+		day, err := decodeDay(d, v, account, endpoint)
+		out = append(out, day)
+		return err
+	})
+	return out, err
+}
+
+// scan calls fn for each stored day within [from, to], in order, until fn
+// fails. The value is only valid during the call.
+func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(wechat.Date, []byte) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b, _ := endpointBucket(tx, account, endpoint, false)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek([]byte(from.String())); k != nil; k, v = c.Next() {
+			d, err := parseKey(k, account, endpoint)
+			if err != nil {
+				return err
+			}
+			if d > to {
+				break
+			}
+			if err := fn(d, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func parseKey(k []byte, account, endpoint string) (wechat.Date, error) {
+	d, err := wechat.ParseDate(string(k))
+	if err != nil {
+		return 0, fmt.Errorf("store: bad key %q in %s/%s: %w", k, account, endpoint, err)
+	}
+	return d, nil
+}
+
+// Latest returns up to n newest days of an account's endpoint, newest
+// first.
+func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
+	var out []Day
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, _ := endpointBucket(tx, account, endpoint, false)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			d, err := parseKey(k, account, endpoint)
+			if err != nil {
+				return err
+			}
+			day, err := decodeDay(d, v, account, endpoint)
+			if err != nil {
+				return err
+			}
+			out = append(out, day)
+		}
+		return nil
+	})
+	return out, err
+}
