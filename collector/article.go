@@ -21,6 +21,8 @@ var (
 	readUsersDesc     = newDesc("article_read_users", "Article readers, all channels (getuserread int_page/ori_page_read_user of the all-sources row).", "page")
 	readsBySrcDesc    = newDesc("article_reads_by_source", "Article page reads by reading channel (getuserread int_page_read_count).", "source")
 	readUsersSrcDesc  = newDesc("article_read_users_by_source", "Article page readers by reading channel (getuserread int_page_read_user).", "source")
+	sharesBySrcDesc   = newDesc("article_shares_by_source", "Article shares by reading channel (getuserread share_count).", "source")
+	shareUsersSrcDesc = newDesc("article_share_users_by_source", "Users who shared articles, by reading channel (getuserread share_user).", "source")
 	sharesDesc        = newDesc("article_shares", "Article shares, all channels (getuserread share_count).")
 	shareUsersDesc    = newDesc("article_share_users", "Users who shared articles (getuserread share_user).")
 	favoritesDesc     = newDesc("article_favorites", "Articles added to favourites (getuserread add_to_fav_count).")
@@ -28,24 +30,49 @@ var (
 
 	hourlyReadsDesc     = newDesc("article_hourly_reads", "Article reads in each hour of the day, all channels (getuserreadhour).", "page", "hour")
 	hourlyReadUsersDesc = newDesc("article_hourly_read_users", "Article readers in each hour of the day, all channels (getuserreadhour).", "page", "hour")
+	hourlySharesAllDesc = newDesc("article_hourly_shares", "Article shares in each hour of the day, all channels (getuserreadhour share_count).", "hour")
+	hourlyShareUsersAll = newDesc("article_hourly_share_users", "Users who shared articles in each hour, all channels (getuserreadhour share_user).", "hour")
+	hourlyFavoritesDesc = newDesc("article_hourly_favorites", "Favourites in each hour of the day, all channels (getuserreadhour add_to_fav_count).", "hour")
+	hourlyFavUsersDesc  = newDesc("article_hourly_favorite_users", "Users who added favourites in each hour, all channels (getuserreadhour add_to_fav_user).", "hour")
+	hourlyReadsSrcDesc  = newDesc("article_hourly_reads_by_source", "Article page reads in each hour by reading channel (getuserreadhour int_page_read_count).", "source", "hour")
+	hourlyReadUsersSrc  = newDesc("article_hourly_read_users_by_source", "Article page readers in each hour by reading channel (getuserreadhour int_page_read_user).", "source", "hour")
+	hourlySharesSrcDesc = newDesc("article_hourly_shares_by_source", "Article shares in each hour by reading channel (getuserreadhour share_count).", "source", "hour")
+	hourlyShareUsersSrc = newDesc("article_hourly_share_users_by_source", "Users who shared articles in each hour, by reading channel (getuserreadhour share_user).", "source", "hour")
 
 	sharesBySceneDesc     = newDesc("article_shares_by_scene", "Article shares by share scene (getusershare share_count).", "scene")
 	shareUsersBySceneDesc = newDesc("article_share_users_by_scene", "Users who shared articles, by share scene (getusershare share_user).", "scene")
 	hourlySharesDesc      = newDesc("article_hourly_shares_by_scene", "Article shares in each hour of the day by scene (getusersharehour share_count).", "scene", "hour")
+	hourlyShareUsersDesc  = newDesc("article_hourly_share_users_by_scene", "Users who shared articles in each hour of the day, by scene (getusersharehour share_user).", "scene", "hour")
 
 	postInfoDesc        = newDesc("article_post_info", "A mass-sent article with data served; value 1 (getarticlesummary, getarticletotal).", "msgid", "title")
 	postReadsDesc       = newDesc("article_post_reads", "Reads of one article that day (getarticlesummary int_page/ori_page_read_count).", "msgid", "page")
 	postReadUsersDesc   = newDesc("article_post_read_users", "Readers of one article that day (getarticlesummary int_page/ori_page_read_user).", "msgid", "page")
 	postSharesDesc      = newDesc("article_post_shares", "Shares of one article that day (getarticlesummary share_count).", "msgid")
+	postShareUsersDesc  = newDesc("article_post_share_users", "Users who shared one article that day (getarticlesummary share_user).", "msgid")
 	postFavoritesDesc   = newDesc("article_post_favorites", "Favourites of one article that day (getarticlesummary add_to_fav_count).", "msgid")
-	postCumReadsDesc    = newDesc("article_post_cumulative_reads", "Reads of one article since it was sent, at the latest statistics day (getarticletotal).", "msgid", "page")
+	postFavUsersDesc    = newDesc("article_post_favorite_users", "Users who added one article to favourites that day (getarticlesummary add_to_fav_user).", "msgid")
 	postTargetUsersDesc = newDesc("article_post_target_users", "Users one mass-sent article was delivered to (getarticletotal target_user).", "msgid")
+
+	// Totals since sending, at the latest statistics day (getarticletotal).
+	postCumReadsDesc        = newDesc("article_post_cumulative_reads", "Reads of one article since it was sent (getarticletotal int_page/ori_page_read_count).", "msgid", "page")
+	postCumReadUsersDesc    = newDesc("article_post_cumulative_read_users", "Readers of one article since it was sent (getarticletotal int_page/ori_page_read_user).", "msgid", "page")
+	postCumSharesDesc       = newDesc("article_post_cumulative_shares", "Shares of one article since it was sent (getarticletotal share_count).", "msgid")
+	postCumShareUsersDesc   = newDesc("article_post_cumulative_share_users", "Users who shared one article since it was sent (getarticletotal share_user).", "msgid")
+	postCumFavoritesDesc    = newDesc("article_post_cumulative_favorites", "Favourites of one article since it was sent (getarticletotal add_to_fav_count).", "msgid")
+	postCumFavUsersDesc     = newDesc("article_post_cumulative_favorite_users", "Users who added one article to favourites since it was sent (getarticletotal add_to_fav_user).", "msgid")
+	postCumReadsSrcDesc     = newDesc("article_post_cumulative_reads_by_source", "Article page reads of one article since it was sent, by channel (getarticletotal int_page_from_*_read_count).", "msgid", "source")
+	postCumReadUsersSrcDesc = newDesc("article_post_cumulative_read_users_by_source", "Article page readers of one article since it was sent, by channel (getarticletotal int_page_from_*_read_user).", "msgid", "source")
+	postCumMomentSharesDesc = newDesc("article_post_cumulative_moments_shares", "Shares of one article to Moments since it was sent, by where the sharer read it (getarticletotal feed_share_from_*_cnt).", "msgid", "source")
+	postCumMomentShareUsers = newDesc("article_post_cumulative_moments_share_users", "Users who shared one article to Moments since it was sent, by where they read it (getarticletotal feed_share_from_*_user).", "msgid", "source")
 )
 
 func init() {
 	register(wechat.GetUserRead.Name, collectUserRead,
-		readsDesc, readUsersDesc, readsBySrcDesc, readUsersSrcDesc, sharesDesc, shareUsersDesc, favoritesDesc, favoriteUsersDesc)
-	register(wechat.GetUserReadHour.Name, collectUserReadHour, hourlyReadsDesc, hourlyReadUsersDesc)
+		readsDesc, readUsersDesc, readsBySrcDesc, readUsersSrcDesc, sharesBySrcDesc, shareUsersSrcDesc,
+		sharesDesc, shareUsersDesc, favoritesDesc, favoriteUsersDesc)
+	register(wechat.GetUserReadHour.Name, collectUserReadHour, hourlyReadsDesc, hourlyReadUsersDesc,
+		hourlySharesAllDesc, hourlyShareUsersAll, hourlyFavoritesDesc, hourlyFavUsersDesc,
+		hourlyReadsSrcDesc, hourlyReadUsersSrc, hourlySharesSrcDesc, hourlyShareUsersSrc)
 	register(wechat.GetUserShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserShare)
@@ -57,12 +84,16 @@ func init() {
 	register(wechat.GetUserShareHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserShareHour)
-			m.add(hourlySharesDesc, row.ShareCount, a.account, enumLabel(shareScenes, row.ShareScene), hourLabel(row.Hourly))
+			scene, hour := enumLabel(shareScenes, row.ShareScene), hourLabel(row.Hourly)
+			m.add(hourlySharesDesc, row.ShareCount, a.account, scene, hour)
+			m.add(hourlyShareUsersDesc, row.ShareUser, a.account, scene, hour)
 		}
-	}, hourlySharesDesc)
+	}, hourlySharesDesc, hourlyShareUsersDesc)
 	register(wechat.GetArticleSummary.Name, collectArticleSummary,
-		postInfoDesc, postReadsDesc, postReadUsersDesc, postSharesDesc, postFavoritesDesc)
-	register(wechat.GetArticleTotal.Name, collectArticleTotal, postInfoDesc, postCumReadsDesc, postTargetUsersDesc)
+		postInfoDesc, postReadsDesc, postReadUsersDesc, postSharesDesc, postShareUsersDesc, postFavoritesDesc, postFavUsersDesc)
+	register(wechat.GetArticleTotal.Name, collectArticleTotal, postInfoDesc, postTargetUsersDesc,
+		postCumReadsDesc, postCumReadUsersDesc, postCumSharesDesc, postCumShareUsersDesc, postCumFavoritesDesc, postCumFavUsersDesc,
+		postCumReadsSrcDesc, postCumReadUsersSrcDesc, postCumMomentSharesDesc, postCumMomentShareUsers)
 }
 
 // collectUserRead serves the all-sources row (user_source 99999999, or the
@@ -76,6 +107,8 @@ func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
 			src := enumLabel(readSources, *row.UserSource)
 			m.add(readsBySrcDesc, row.IntPageReadCount, a.account, src)
 			m.add(readUsersSrcDesc, row.IntPageReadUser, a.account, src)
+			m.add(sharesBySrcDesc, row.ShareCount, a.account, src)
+			m.add(shareUsersSrcDesc, row.ShareUser, a.account, src)
 			continue
 		}
 		addPages(m, readsDesc, readUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page} })
@@ -89,10 +122,20 @@ func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
 func collectUserReadHour(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.UserReadHour)
-		if row.IsAllSources() {
-			hour := hourLabel(row.Hourly)
-			addPages(m, hourlyReadsDesc, hourlyReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page, hour} })
+		hour := hourLabel(row.Hourly)
+		if !row.IsAllSources() {
+			src := enumLabel(readSources, *row.UserSource)
+			m.add(hourlyReadsSrcDesc, row.IntPageReadCount, a.account, src, hour)
+			m.add(hourlyReadUsersSrc, row.IntPageReadUser, a.account, src, hour)
+			m.add(hourlySharesSrcDesc, row.ShareCount, a.account, src, hour)
+			m.add(hourlyShareUsersSrc, row.ShareUser, a.account, src, hour)
+			continue
 		}
+		addPages(m, hourlyReadsDesc, hourlyReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page, hour} })
+		m.add(hourlySharesAllDesc, row.ShareCount, a.account, hour)
+		m.add(hourlyShareUsersAll, row.ShareUser, a.account, hour)
+		m.add(hourlyFavoritesDesc, row.AddToFavCount, a.account, hour)
+		m.add(hourlyFavUsersDesc, row.AddToFavUser, a.account, hour)
 	}
 }
 
@@ -115,7 +158,9 @@ func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
 		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
 		addPages(m, postReadsDesc, postReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, id, page} })
 		m.add(postSharesDesc, row.ShareCount, a.account, id)
+		m.add(postShareUsersDesc, row.ShareUser, a.account, id)
 		m.add(postFavoritesDesc, row.AddToFavCount, a.account, id)
+		m.add(postFavUsersDesc, row.AddToFavUser, a.account, id)
 	}
 }
 
@@ -130,9 +175,38 @@ func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
 		}
 		id := sanitize(row.MsgID, maxMsgIDRunes)
 		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
-		m.add(postCumReadsDesc, d.IntPageReadCount, a.account, id, pageArticle)
-		m.add(postCumReadsDesc, d.OriPageReadCount, a.account, id, pageOriginal)
 		m.add(postTargetUsersDesc, d.TargetUser, a.account, id)
+		addPages(m, postCumReadsDesc, postCumReadUsersDesc, d.ReadCounts, func(page string) []string { return []string{a.account, id, page} })
+		m.add(postCumSharesDesc, d.ShareCount, a.account, id)
+		m.add(postCumShareUsersDesc, d.ShareUser, a.account, id)
+		m.add(postCumFavoritesDesc, d.AddToFavCount, a.account, id)
+		m.add(postCumFavUsersDesc, d.AddToFavUser, a.account, id)
+		for _, s := range []struct {
+			source       string
+			users, reads int64
+		}{
+			{"session", d.IntPageFromSessionReadUser, d.IntPageFromSessionReadCount},
+			{"history", d.IntPageFromHistMsgReadUser, d.IntPageFromHistMsgReadCount},
+			{"moments", d.IntPageFromFeedReadUser, d.IntPageFromFeedReadCount},
+			{"friends", d.IntPageFromFriendsReadUser, d.IntPageFromFriendsReadCount},
+			{"other", d.IntPageFromOtherReadUser, d.IntPageFromOtherReadCount},
+			{"kanyikan", d.IntPageFromKanyikanReadUser, d.IntPageFromKanyikanReadCount},
+			{"souyisou", d.IntPageFromSouyisouReadUser, d.IntPageFromSouyisouReadCount},
+		} {
+			m.add(postCumReadsSrcDesc, s.reads, a.account, id, s.source)
+			m.add(postCumReadUsersSrcDesc, s.users, a.account, id, s.source)
+		}
+		for _, s := range []struct {
+			source       string
+			users, count int64
+		}{
+			{"session", d.FeedShareFromSessionUser, d.FeedShareFromSessionCnt},
+			{"moments", d.FeedShareFromFeedUser, d.FeedShareFromFeedCnt},
+			{"other", d.FeedShareFromOtherUser, d.FeedShareFromOtherCnt},
+		} {
+			m.add(postCumMomentSharesDesc, s.count, a.account, id, s.source)
+			m.add(postCumMomentShareUsers, s.users, a.account, id, s.source)
+		}
 	}
 }
 
