@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// startServe runs serve with args until the test ends or the returned
+// stop is called; it returns serve's result on the channel.
+func startServe(t *testing.T, args ...string) (addr string, stop func(), result <-chan error) {
+	t.Helper()
+	addr = freeAddr(t)
+	f, err := parseFlags(append([]string{"--web.listen-address=" + addr, "--log.level=error"}, args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- serve(ctx, f, log.NewNopLogger(), log.NewNopLogger()) }()
+	t.Cleanup(cancel)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, _ := get(t, "http://"+addr+"/healthz"); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("exporter did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return addr, cancel, res
+}
+
+// waitFor polls the metrics until cond holds.
+func waitFor(t *testing.T, addr string, cond func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body := get(t, "http://"+addr+"/metrics")
+		if cond(body) {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met; last scrape:\n%.2000s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDemoServesEveryEndpoint(t *testing.T) {
+	storage := t.TempDir()
+	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
+	body := waitFor(t, addr, func(b string) bool {
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*17 && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
+	})
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	for _, name := range []string{"wechat_user_followers", "wechat_interface_callback_failures", "wechat_article_post_info",
+		"wechat_upstream_monthly_messages", "wechat_api_requests_total", "wechat_access_token_refreshes_total",
+		"wechat_exporter_build_info", "wechat_account_info", "wechat_datacube_data_date_timestamp_seconds"} {
+		if mfs[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	// The spiking account stands out.
+	fails := map[string]float64{}
+	for _, m := range mfs["wechat_interface_callback_failures"].GetMetric() {
+		fails[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+	}
+	if fails["support"] < 10*fails["news"] || fails["support"] < 10*fails["shop"] {
+		t.Errorf("no clear spike on support: %v", fails)
+	}
+	for name, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if m.TimestampMs != nil {
+				t.Errorf("%s has a sample timestamp", name)
+			}
+		}
+	}
+	readmeDocuments(t, body)
+	if code, page := get(t, "http://"+addr+"/"); code != 200 || !strings.Contains(page, "/metrics") {
+		t.Errorf("landing page: %d %.200s", code, page)
+	}
+	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Errorf("/readyz: %d", code)
+	}
+	stop()
+	if err := <-result; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(storage, "wechat-exporter.db")); err != nil {
+		t.Errorf("store not kept at --storage.path: %v", err)
+	}
+}
+
+func TestConfigErrorsStopBeforeServing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: missing.secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parseFlags([]string{"--config.file=" + cfg, "--storage.path=" + dir, "--web.listen-address=" + freeAddr(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(context.Background(), f, log.NewNopLogger(), log.NewNopLogger())
+	want := cfg + ":4: accounts[0].app_secret_file: cannot read secret file: " + filepath.Join(dir, "missing.secret") + ": no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+	if code := run([]string{"--config.file=" + cfg, "--config.check"}); code != 1 {
+		t.Errorf("--config.check on a bad file exited %d, want 1", code)
+	}
+}
+
+func TestConfigCheckValid(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ok.yml")
+	_ = os.WriteFile(filepath.Join(dir, "s"), []byte("secret-value"), 0o600)
+	_ = os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: s\n"), 0o600)
+	if code := run([]string{"--config.file=" + cfg, "--config.check", "--storage.path=" + filepath.Join(dir, "never")}); code != 0 {
+		t.Errorf("--config.check exited %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "never")); err == nil {
+		t.Error("--config.check opened the store")
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := map[string]string{
+		"--collector.ready-time=8h":      `--collector.ready-time "8h": want HH:MM, e.g. 08:30`,
+		"--collector.ready-time=24:00":   `--collector.ready-time "24:00": want HH:MM, e.g. 08:30`,
+		"--collector.lookback=2h":        `--collector.lookback "2h": want a duration of at least one day, e.g. 7d`,
+		"--collector.retry-interval=1ms": `--collector.retry-interval 1ms: want at least 1s`,
+		"--wechat.max-concurrency=0":     `--wechat.max-concurrency 0: want at least 1`,
+	}
+	for arg, want := range tests {
+		f, err := parseFlags([]string{arg, "--demo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newSettings(f); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", arg, err, want)
+		}
+	}
+	if got, _ := parseLookback("30d"); got != 30 {
+		t.Errorf("30d = %d days", got)
+	}
+	if got, _ := parseReadyTime("08:30"); got != 8*time.Hour+30*time.Minute {
+		t.Errorf("08:30 = %v", got)
+	}
+}
+
+// TestTelemetryPath serves metrics elsewhere.
+func TestTelemetryPath(t *testing.T) {
+	addr, _, _ := startServe(t, "--demo", "--web.telemetry-path=/wechat")
+	if code, body := get(t, fmt.Sprintf("http://%s/wechat", addr)); code != 200 || !strings.Contains(body, "wechat_account_info") {
+		t.Errorf("/wechat: %d", code)
+	}
+}
+
+// readmeDocuments checks that the README's metrics tables name every
+// metric the collector can build and every wechat_ metric served.
+func readmeDocuments(t *testing.T, scrape string) {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	ch := make(chan *prometheus.Desc, 512)
+	collector.New(collector.NewState(nil)).Describe(ch)
+	close(ch)
+	for d := range ch {
+		s := d.String()
+		i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
+		names[s[i:i+strings.IndexByte(s[i:], '"')]] = true
+	}
+	for _, line := range strings.Split(scrape, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "#" && f[1] == "TYPE" && strings.HasPrefix(f[2], "wechat_") {
+			names[f[2]] = true
+		}
+	}
+	if len(names) < 60 {
+		t.Fatalf("only %d metric names found", len(names))
+	}
+	for n := range names {
+		if !strings.Contains(string(readme), "`"+n+"`") {
+			t.Errorf("README does not document %s", n)
+		}
+	}
+	lines := strings.Split(string(readme), "\n")
+	var cmds []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "go ") {
+			cmds = append(cmds, strings.Fields(l)[0]+" "+strings.Fields(l)[1]+" "+strings.Fields(l)[2])
+		}
+	}
+	if len(cmds) < 2 || cmds[0] != "go run ." || cmds[1] != "go test ./..." {
+		t.Errorf("README's first two commands are %v, want go run . --demo and go test ./...", cmds)
+	}
+}
