@@ -256,7 +256,7 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 	s.fetch.Logger = logger
 	fe := fetcher.New(s.fetch, st, state, accounts, reg)
 	if err := fe.LoadStored(); err != nil {
-		level.Error(logger).Log("msg", "some stored data could not be read; it will be fetched again", "err", err)
+		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
 	return &exporter{fetcher: fe, reg: reg}, nil
 }
