@@ -233,19 +233,8 @@ func TestHostileTitles(t *testing.T) {
 	state.SetData("fx", "getarticlesummary", wechat.MustParseDate("2026-11-21"), rows)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(collector.New(state))
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			t.Fatal(err)
-		}
-	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	parsed, err := parser.TextToMetricFamilies(&buf)
+	parsed, err := parser.TextToMetricFamilies(bytes.NewReader(exposition(t, reg)))
 	if err != nil {
 		t.Fatalf("exposition does not parse: %v", err)
 	}
@@ -311,4 +300,21 @@ func TestRemovedAccountNotServed(t *testing.T) {
 			t.Errorf("unconfigured account served: %s", k)
 		}
 	}
+}
+
+// exposition renders what reg gathers in the text format.
+func exposition(t *testing.T, reg prometheus.Gatherer) []byte {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
 }

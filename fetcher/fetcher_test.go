@@ -27,23 +27,6 @@ func beijing(s string) time.Time {
 	return t
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -65,7 +48,7 @@ func (b *syncBuffer) String() string {
 type harness struct {
 	t       *testing.T
 	fake    *wechattest.Server
-	clock   *clock
+	clock   *wechattest.Clock
 	dir     string
 	store   *store.Store
 	state   *collector.State
@@ -79,7 +62,7 @@ const appID = "wxharness00000001"
 
 func newHarness(t *testing.T, start time.Time, cfg fetcher.Config, eps ...wechat.Endpoint) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: wechattest.NewServer(), clock: &clock{t: start}, dir: t.TempDir(), logs: &syncBuffer{}, cfg: cfg, eps: eps}
+	h := &harness{t: t, fake: wechattest.NewServer(), clock: wechattest.NewClock(start), dir: t.TempDir(), logs: &syncBuffer{}, cfg: cfg, eps: eps}
 	t.Cleanup(h.fake.Close)
 	h.fake.SetClock(h.clock.Now)
 	h.fake.AddAccount(wechattest.Account{AppID: appID, Secret: "harness-secret-value"})

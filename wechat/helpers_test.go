@@ -27,24 +27,6 @@ func readFixture(t testing.TB, name string) []byte {
 // now is the tests' fixed clock: 10:00 Beijing time on 2026-11-22.
 var now = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 
-// clock is a settable fake clock shared by a client and the fake.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // recorder is an Observer that remembers what it was told.
 type recorder struct {
 	mu        sync.Mutex
@@ -88,7 +70,7 @@ const (
 type env struct {
 	fake   *wechattest.Server
 	client *wechat.Client
-	clock  *clock
+	clock  *wechattest.Clock
 	obs    *recorder
 }
 
@@ -96,7 +78,7 @@ type env struct {
 // token source (stable if nil), both on the same fake clock.
 func newEnv(t *testing.T, src wechat.TokenSource, opts ...wechat.Option) *env {
 	t.Helper()
-	e := &env{fake: wechattest.NewServer(), clock: &clock{t: now}, obs: &recorder{}}
+	e := &env{fake: wechattest.NewServer(), clock: wechattest.NewClock(now), obs: &recorder{}}
 	t.Cleanup(e.fake.Close)
 	e.fake.SetClock(e.clock.Now)
 	e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret})

@@ -258,7 +258,7 @@ func TestComponentTokenRotatesAndPersistsRefreshToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	var saved []string
-	clk := &clock{t: now}
+	clk := wechattest.NewClock(now)
 	fake.SetClock(clk.Now)
 	c, _ := wechat.New(wechat.NewComponentToken(wechat.ComponentConfig{
 		ComponentAppID: "wxcomponent0001", ComponentSecret: "component-secret-123456", VerifyTicketFile: ticketFile,
