@@ -1,6 +1,10 @@
 package collector
 
-import "github.com/wechat-exporter/wechat-exporter/wechat"
+import (
+	"sort"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
 
 // Interface analysis: the health of the account's own callback server, the
 // URL WeChat posts user messages to. WeChat reports time costs in
@@ -11,6 +15,7 @@ var (
 	callbackFailuresDesc = newDesc("interface_callback_failures", "Callbacks to the account's server that failed (getinterfacesummary fail_count).")
 	callbackTimeDesc     = newDesc("interface_callback_time_seconds", "Total time the account's server took to answer callbacks (getinterfacesummary total_time_cost, ms converted to seconds).")
 	callbackMaxTimeDesc  = newDesc("interface_callback_max_time_seconds", "Longest single callback answer (getinterfacesummary max_time_cost, ms converted to seconds).")
+	callbackBaselineDesc = newDesc("interface_callback_failures_baseline", "Median daily failed callbacks of the stored days in the week before the served day (getinterfacesummary fail_count); absent with fewer than 3 such days.")
 
 	hourlyCallbacksDesc        = newDesc("interface_hourly_callbacks", "Callbacks in each hour of the day (getinterfacesummaryhour callback_count).", "hour")
 	hourlyCallbackFailuresDesc = newDesc("interface_hourly_callback_failures", "Failed callbacks in each hour of the day (getinterfacesummaryhour fail_count).", "hour")
@@ -20,16 +25,47 @@ var (
 
 const millisecond = 1e-3
 
+// The failure baseline is the median over the week before the served day:
+// Prometheus itself has no history right after installation, and a median
+// ignores an earlier spike.
+const (
+	baselineDays    = 7
+	minBaselineDays = 3
+)
+
+func median(byDay map[wechat.Date]int64) float64 {
+	vals := make([]int64, 0, len(byDay))
+	for _, v := range byDay {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	n := len(vals)
+	if n%2 == 1 {
+		return float64(vals[n/2])
+	}
+	return float64(vals[n/2-1]+vals[n/2]) / 2
+}
+
 func init() {
 	register(wechat.GetInterfaceSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		failuresByDay := map[wechat.Date]int64{}
 		for _, r := range ep.Rows {
 			row := r.(wechat.InterfaceSummary)
+			if row.RefDate != ep.Date {
+				if row.RefDate < ep.Date && row.RefDate >= ep.Date.AddDays(-baselineDays) {
+					failuresByDay[row.RefDate] += row.FailCount
+				}
+				continue
+			}
 			m.add(callbacksDesc, row.CallbackCount, a.account)
 			m.add(callbackFailuresDesc, row.FailCount, a.account)
 			m.addFloat(callbackTimeDesc, float64(row.TotalTimeCost)*millisecond, a.account)
 			m.addFloat(callbackMaxTimeDesc, float64(row.MaxTimeCost)*millisecond, a.account)
 		}
-	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc)
+		if len(failuresByDay) >= minBaselineDays {
+			m.addFloat(callbackBaselineDesc, median(failuresByDay), a.account)
+		}
+	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc, callbackBaselineDesc)
 
 	register(wechat.GetInterfaceSummaryHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {

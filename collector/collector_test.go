@@ -318,3 +318,35 @@ func exposition(t *testing.T, reg prometheus.Gatherer) []byte {
 	}
 	return buf.Bytes()
 }
+
+func TestCallbackFailureBaseline(t *testing.T) {
+	served := wechat.MustParseDate("2026-11-21")
+	day := func(ago int, fails int64) wechat.Row {
+		return wechat.InterfaceSummary{Ref: wechat.Ref{RefDate: served.AddDays(-ago)}, CallbackCount: 1000, FailCount: fails}
+	}
+	tests := []struct {
+		name string
+		rows []wechat.Row
+		want float64 // -1: absent
+	}{
+		{"median of the week, spike ignored", []wechat.Row{day(0, 900), day(1, 10), day(2, 12), day(3, 500), day(4, 8), day(5, 11)}, 11},
+		{"even count", []wechat.Row{day(0, 900), day(1, 10), day(2, 20), day(3, 30), day(4, 40)}, 25},
+		{"days older than a week left out", []wechat.Row{day(0, 1), day(1, 10), day(2, 10), day(8, 1000), day(9, 1000)}, -1},
+		{"too few days", []wechat.Row{day(0, 900), day(1, 10), day(2, 12)}, -1},
+	}
+	for _, tt := range tests {
+		state := collector.NewState(map[string]string{"fx": "wx"})
+		state.SetData("fx", "getinterfacesummary", served, tt.rows)
+		got := gather(t, collector.New(state))
+		v, ok := got[`wechat_interface_callback_failures_baseline{account="fx"}`]
+		switch {
+		case tt.want < 0 && ok:
+			t.Errorf("%s: baseline %v, want none", tt.name, v)
+		case tt.want >= 0 && (!ok || v != tt.want):
+			t.Errorf("%s: baseline %v (present %v), want %v", tt.name, v, ok, tt.want)
+		}
+		if got[`wechat_interface_callback_failures{account="fx"}`] != float64(tt.rows[0].(wechat.InterfaceSummary).FailCount) {
+			t.Errorf("%s: the served day's failures mixed with older days: %v", tt.name, got)
+		}
+	}
+}

@@ -30,9 +30,9 @@ type Account struct {
 type Endpoint struct {
 	// Date is the newest stored date (or period label); 0 if none yet.
 	Date wechat.Date
-	// Rows are the rows served: those of Date, or for endpoints whose
-	// data settles over several days (getarticletotal) those of the
-	// recent dates too.
+	// Rows are the rows served: those of Date, and for some endpoints
+	// those of the days before too (getarticletotal's settling week,
+	// getinterfacesummary's baseline week). Families pick what they need.
 	Rows []wechat.Row
 	// Status is the outcome of the last fetch attempt.
 	Status Status

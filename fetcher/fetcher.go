@@ -82,6 +82,12 @@ const (
 // article is sent. Such days are fetched again once a day until final.
 var settleDays = map[string]int{wechat.GetArticleTotal.Name: 7}
 
+// servedDays says how many stored days of an endpoint are published, when
+// more than the newest: getarticletotal serves the articles of its settling
+// week; getinterfacesummary also serves the week before the newest day, from
+// which the collector derives the callback failure baseline.
+var servedDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetInterfaceSummary.Name: 8}
+
 // alwaysHasRows lists endpoints whose answer for a past day is never
 // legitimately empty.
 var alwaysHasRows = map[string]bool{wechat.GetUserCumulate.Name: true}
@@ -156,7 +162,7 @@ func (f *Fetcher) LoadStored() error {
 // publish loads the served days of a task from the store into the
 // snapshot: the newest, or the settling ones too.
 func (f *Fetcher) publish(t *task) error {
-	n := max(settleDays[t.ep.Name], 1)
+	n := max(servedDays[t.ep.Name], 1)
 	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n)
 	if err != nil || len(days) == 0 {
 		return err
