@@ -1,0 +1,188 @@
+// Package dashboards holds the Grafana dashboards of wechat-exporter as Go
+// data, from which the JSON files beside it are generated:
+//
+//	go test ./dashboards -update
+//
+// Keeping them as data lets one test check every query against the PromQL
+// parser and the metrics the exporter really serves.
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Dashboard is one Grafana dashboard.
+type Dashboard struct {
+	File        string // file name in dashboards/
+	UID         string
+	Title       string
+	Description string
+	Panels      []Panel
+}
+
+// Panel is one panel. Queries are instant for stat, bar gauge and table
+// panels (the latest day), ranges for time series.
+type Panel struct {
+	Type        string // timeseries, stat, bargauge, table
+	Title       string
+	Description string
+	Unit        string
+	Width       int // of 24 columns; default 12
+	Height      int // default 8
+	Targets     []Target
+	// Merge joins a table's queries into one row per series (top posts).
+	Merge bool
+}
+
+// Target is one query. Expressions use the template variables $job and
+// $account through sel.
+type Target struct {
+	Expr   string
+	Legend string
+}
+
+// sel selects the dashboard's job and accounts.
+const sel = `job=~"$job",account=~"$account"`
+
+var datasource = map[string]string{"type": "prometheus", "uid": "${datasource}"}
+
+func (p Panel) instant() bool { return p.Type != "timeseries" }
+
+func (p Panel) json(id, x, y int) map[string]any {
+	w, h := p.Width, p.Height
+	if w == 0 {
+		w = 12
+	}
+	if h == 0 {
+		h = 8
+	}
+	var targets []map[string]any
+	for i, t := range p.Targets {
+		tgt := map[string]any{
+			"refId": string(rune('A' + i)), "expr": t.Expr, "legendFormat": t.Legend,
+			"datasource": datasource, "instant": p.instant(), "range": !p.instant(),
+		}
+		if p.Type == "table" {
+			tgt["format"] = "table"
+		}
+		targets = append(targets, tgt)
+	}
+	panel := map[string]any{
+		"id": id, "type": p.Type, "title": p.Title, "description": p.Description,
+		"datasource": datasource,
+		"gridPos":    map[string]int{"x": x, "y": y, "w": w, "h": h},
+		"fieldConfig": map[string]any{
+			"defaults":  map[string]any{"unit": p.Unit},
+			"overrides": []any{},
+		},
+		"targets": targets,
+		"options": p.options(),
+	}
+	if p.Type == "timeseries" {
+		// Values are daily figures that change once a day: draw steps.
+		panel["fieldConfig"].(map[string]any)["defaults"].(map[string]any)["custom"] = map[string]any{
+			"lineInterpolation": "stepAfter", "fillOpacity": 10, "showPoints": "never"}
+	}
+	if p.Merge {
+		panel["transformations"] = []any{
+			map[string]any{"id": "merge", "options": map[string]any{}},
+			map[string]any{"id": "organize", "options": map[string]any{"excludeByName": map[string]bool{"Time": true, "job": true, "instance": true, "__name__": true}}},
+			map[string]any{"id": "sortBy", "options": map[string]any{"sort": []any{map[string]any{"field": "Value #B", "desc": true}}}},
+		}
+	}
+	return panel
+}
+
+func (p Panel) options() map[string]any {
+	switch p.Type {
+	case "stat":
+		return map[string]any{"reduceOptions": map[string]any{"calcs": []string{"lastNotNull"}, "values": false}, "colorMode": "value", "graphMode": "none"}
+	case "bargauge":
+		return map[string]any{"reduceOptions": map[string]any{"calcs": []string{"lastNotNull"}, "values": false}, "orientation": "vertical", "displayMode": "basic"}
+	case "table":
+		return map[string]any{"showHeader": true}
+	}
+	return map[string]any{"legend": map[string]any{"displayMode": "table", "placement": "bottom", "calcs": []string{"lastNotNull"}}, "tooltip": map[string]any{"mode": "multi"}}
+}
+
+func variables() []any {
+	query := func(name, label, q string, multi bool) map[string]any {
+		v := map[string]any{
+			"name": name, "label": label, "type": "query", "datasource": datasource,
+			"query": map[string]any{"query": q, "refId": name}, "definition": q,
+			"refresh": 2, "sort": 1, "multi": multi, "includeAll": multi,
+			"current": map[string]any{},
+		}
+		if multi {
+			v["allValue"] = ".+"
+		}
+		return v
+	}
+	return []any{
+		map[string]any{"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus", "current": map[string]any{}},
+		query("job", "Job", "label_values(wechat_account_info, job)", false),
+		query("account", "Account", `label_values(wechat_account_info{job=~"$job"}, account)`, true),
+	}
+}
+
+// JSON renders the dashboard in Grafana's current schema.
+func (d Dashboard) JSON() ([]byte, error) {
+	var panels []any
+	x, y, rowH := 0, 0, 0
+	for i, p := range d.Panels {
+		w, h := p.Width, p.Height
+		if w == 0 {
+			w = 12
+		}
+		if h == 0 {
+			h = 8
+		}
+		if x+w > 24 {
+			x, y, rowH = 0, y+rowH, 0
+		}
+		panels = append(panels, p.json(i+1, x, y))
+		x += w
+		rowH = max(rowH, h)
+	}
+	doc := map[string]any{
+		"uid": d.UID, "title": d.Title, "description": d.Description,
+		"tags":          []string{"wechat", "wechat-exporter"},
+		"schemaVersion": 39, "version": 1, "editable": true, "graphTooltip": 1,
+		"time":    map[string]string{"from": "now-30d", "to": "now"},
+		"refresh": "5m", "timezone": "browser",
+		"annotations": map[string]any{"list": []any{}},
+		"templating":  map[string]any{"list": variables()},
+		"links": []any{map[string]any{"title": "WeChat dashboards", "type": "dashboards", "tags": []string{"wechat"}, "asDropdown": true}},
+		"panels": panels,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// All returns every dashboard.
+func All() []Dashboard { return []Dashboard{overview, messages, articles, callbacks} }
+
+// Query is one dashboard query, for tests that run them.
+type Query struct {
+	Dashboard, Panel, Expr string
+}
+
+// Queries returns every query of every dashboard.
+func Queries() []Query {
+	var out []Query
+	for _, d := range All() {
+		for _, p := range d.Panels {
+			for _, t := range p.Targets {
+				out = append(out, Query{d.UID, p.Title, t.Expr})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,222 @@
+package dashboards_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/dashboards"
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+)
+
+var update = flag.Bool("update", false, "rewrite the dashboard JSON files")
+
+// capture is a Registerer that keeps what is registered.
+type capture struct{ cs []prometheus.Collector }
+
+func (c *capture) Register(col prometheus.Collector) error { c.cs = append(c.cs, col); return nil }
+func (c *capture) MustRegister(cs ...prometheus.Collector) { c.cs = append(c.cs, cs...) }
+func (c *capture) Unregister(prometheus.Collector) bool    { return false }
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// ExporterMetrics returns every metric name the exporter can serve, with
+// the series names of histograms.
+func exporterMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	reg := &capture{}
+	reg.MustRegister(collector.New(collector.NewState(nil)), versioncollector.NewCollector("wechat_exporter"))
+	collector.NewAPIMetrics(reg)
+	fetcher.New(fetcher.Config{}, nil, collector.NewState(nil), nil, reg)
+	names := map[string]bool{}
+	for _, c := range reg.cs {
+		ch := make(chan *prometheus.Desc, 1024)
+		c.Describe(ch)
+		close(ch)
+		for d := range ch {
+			n := fqName.FindStringSubmatch(d.String())[1]
+			names[n] = true
+			if strings.HasSuffix(n, "_seconds") && strings.Contains(n, "duration") {
+				names[n+"_bucket"], names[n+"_sum"], names[n+"_count"] = true, true, true
+			}
+		}
+	}
+	if len(names) < 70 {
+		t.Fatalf("only %d metric names", len(names))
+	}
+	return names
+}
+
+func TestGeneratedFilesUpToDate(t *testing.T) {
+	for _, d := range dashboards.All() {
+		want, err := d.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *update {
+			if err := os.WriteFile(d.File, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatalf("%v (go test ./dashboards -update writes it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not what dashboards.go generates: run go test ./dashboards -update", d.File)
+		}
+	}
+}
+
+// grafanaVars replaces Grafana's variables with values PromQL accepts.
+var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1d", "$job", "wechat", "$account", ".+")
+
+type panelJSON struct {
+	Type        string            `json:"type"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Datasource  map[string]string `json:"datasource"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit string `json:"unit"`
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+	Targets []struct {
+		Expr       string            `json:"expr"`
+		Datasource map[string]string `json:"datasource"`
+	} `json:"targets"`
+}
+
+type dashboardJSON struct {
+	UID        string      `json:"uid"`
+	Title      string      `json:"title"`
+	Panels     []panelJSON `json:"panels"`
+	Templating struct {
+		List []struct {
+			Name       string            `json:"name"`
+			Type       string            `json:"type"`
+			Multi      bool              `json:"multi"`
+			Datasource map[string]string `json:"datasource"`
+			Definition string            `json:"definition"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+// LoadShipped reads every dashboard file in the directory.
+func loadShipped(t *testing.T) map[string]dashboardJSON {
+	t.Helper()
+	files, err := filepath.Glob("*.json")
+	if err != nil || len(files) != 4 {
+		t.Fatalf("dashboards: %v %v", files, err)
+	}
+	out := map[string]dashboardJSON{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d dashboardJSON
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = d
+	}
+	return out
+}
+
+// TestShippedDashboards checks what is shipped: every query parses and uses
+// only metrics the exporter exposes; every panel has a title, unit and
+// description; no datasource is hard-coded; the variables are there.
+func TestShippedDashboards(t *testing.T) {
+	metrics := exporterMetrics(t)
+	uids := map[string]bool{}
+	for file, d := range loadShipped(t) {
+		if d.UID == "" || uids[d.UID] {
+			t.Errorf("%s: missing or duplicate uid %q", file, d.UID)
+		}
+		uids[d.UID] = true
+		vars := map[string]bool{}
+		for _, v := range d.Templating.List {
+			vars[v.Name] = true
+			if v.Type == "query" && (v.Datasource["uid"] != "${datasource}" || !strings.Contains(v.Definition, "wechat_account_info")) {
+				t.Errorf("%s: variable %s: datasource %v, query %q", file, v.Name, v.Datasource, v.Definition)
+			}
+			if v.Name == "account" && !v.Multi {
+				t.Errorf("%s: account is not multi-select", file)
+			}
+		}
+		if !vars["datasource"] || !vars["job"] || !vars["account"] {
+			t.Errorf("%s: variables %v, want datasource, job and account", file, vars)
+		}
+		if len(d.Panels) < 5 {
+			t.Errorf("%s: only %d panels", file, len(d.Panels))
+		}
+		for _, p := range d.Panels {
+			where := file + ": " + p.Title
+			if p.Title == "" || p.Description == "" || p.FieldConfig.Defaults.Unit == "" {
+				t.Errorf("%s: title, description and unit are required", where)
+			}
+			if p.Datasource["uid"] != "${datasource}" {
+				t.Errorf("%s: hard-coded datasource %v", where, p.Datasource)
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: no queries", where)
+			}
+			for _, tg := range p.Targets {
+				if tg.Datasource["uid"] != "${datasource}" {
+					t.Errorf("%s: hard-coded datasource %v", where, tg.Datasource)
+				}
+				if !strings.Contains(tg.Expr, `account=~"$account"`) {
+					t.Errorf("%s: query ignores the account variable: %s", where, tg.Expr)
+				}
+				expr, err := parser.NewParser(parser.Options{}).ParseExpr(grafanaVars.Replace(tg.Expr))
+				if err != nil {
+					t.Errorf("%s: %v\n%s", where, err, tg.Expr)
+					continue
+				}
+				for _, name := range metricNames(expr) {
+					if !metrics[name] {
+						t.Errorf("%s: metric %s is not exposed by the exporter", where, name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// metricNames lists the metric names an expression selects.
+func metricNames(expr parser.Expr) []string {
+	var names []string
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			names = append(names, vs.Name)
+		}
+		return nil
+	})
+	return names
+}
+
+// TestDashboardQueries exposes the queries to the end-to-end test, and
+// checks it finds them all.
+func TestDashboardQueries(t *testing.T) {
+	qs := dashboards.Queries()
+	n := 0
+	for _, d := range loadShipped(t) {
+		for _, p := range d.Panels {
+			n += len(p.Targets)
+		}
+	}
+	if len(qs) != n {
+		t.Errorf("Queries() has %d, the files %d", len(qs), n)
+	}
+}
