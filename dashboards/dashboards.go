@@ -153,8 +153,8 @@ func (d Dashboard) JSON() ([]byte, error) {
 		"refresh": "5m", "timezone": "browser",
 		"annotations": map[string]any{"list": []any{}},
 		"templating":  map[string]any{"list": variables()},
-		"links": []any{map[string]any{"title": "WeChat dashboards", "type": "dashboards", "tags": []string{"wechat"}, "asDropdown": true}},
-		"panels": panels,
+		"links":       []any{map[string]any{"title": "WeChat dashboards", "type": "dashboards", "tags": []string{"wechat"}, "asDropdown": true}},
+		"panels":      panels,
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
