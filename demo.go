@@ -47,13 +47,20 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		if i < len(demoNames) {
 			name = demoNames[i]
 		}
-		acc := wechattest.Account{AppID: fmt.Sprintf("wxdemo%012d", i), Secret: randomSecret()}
+		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret()}
 		if name == spikeAccount {
 			acc.FailureSpike = yesterday
 		}
 		fake.AddAccount(acc)
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, AppID: acc.AppID, TokenSource: config.SourceStable,
 			AppSecret: acc.Secret, Endpoints: wechat.Endpoints()})
+	}
+	// A little of the trouble real accounts see, so that the failure
+	// panels have something to show: the client retries these at once and
+	// the data still arrives.
+	fake.Inject(wechattest.Fault{AppID: demoAppID(0), Endpoint: "getuserread", Status: 502, Times: 1})
+	if f.demoAccounts > 1 {
+		fake.Inject(wechattest.Fault{AppID: demoAppID(1), Endpoint: "getusersummary", Errcode: wechat.CodeSystemBusy, Times: 1})
 	}
 	return cfg, fake.URL, cleanup, nil
 }
@@ -63,3 +70,5 @@ func randomSecret() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+func demoAppID(i int) string { return fmt.Sprintf("wxdemo%012d", i) }

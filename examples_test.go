@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wechat-exporter/wechat-exporter/config"
+)
+
+// TestExampleConfigLoads loads examples/wechat-exporter.yml with the files
+// and variables it names provided: every token source in it is valid.
+func TestExampleConfigLoads(t *testing.T) {
+	b, err := os.ReadFile("examples/wechat-exporter.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"secrets/news", "secrets/legacy", "secrets/component"} {
+		p := filepath.Join(dir, f)
+		_ = os.MkdirAll(filepath.Dir(p), 0o700)
+		if err := os.WriteFile(p, []byte("example-secret-value"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SHOP_APP_SECRET", "example-secret-value")
+	path := filepath.Join(dir, "wechat-exporter.yml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]bool{}
+	for _, a := range cfg.Accounts {
+		sources[a.TokenSource] = true
+	}
+	if len(sources) != 4 {
+		t.Errorf("the example covers token sources %v, want all four", sources)
+	}
+}
+
+// TestComposeFilesExist checks that every file docker-compose.yml mounts
+// or builds from is in the repository.
+func TestComposeFilesExist(t *testing.T) {
+	b, err := os.ReadFile("examples/docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Build   map[string]string `yaml:"build"`
+			Volumes []string          `yaml:"volumes"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &compose); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"wechat-exporter", "prometheus", "alertmanager", "grafana"} {
+		if _, ok := compose.Services[want]; !ok {
+			t.Errorf("compose lacks %s", want)
+		}
+	}
+	for name, s := range compose.Services {
+		paths := []string{}
+		if s.Build["context"] != "" {
+			paths = append(paths, filepath.Join(s.Build["context"], "Dockerfile"))
+		}
+		for _, v := range s.Volumes {
+			if src := strings.Split(v, ":")[0]; strings.HasPrefix(src, ".") {
+				paths = append(paths, src)
+			}
+		}
+		for _, p := range paths {
+			if _, err := os.Stat(filepath.Join("examples", p)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+}
+
+// TestExamplePrometheusConfig runs promtool check config on the example,
+// with its rule file path pointed at the repository's copy.
+func TestExamplePrometheusConfig(t *testing.T) {
+	promtool := lookPath(t, "promtool")
+	b, err := os.ReadFile("examples/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := filepath.Abs("examples/wechat-alerts.yml")
+	cfg := strings.ReplaceAll(string(b), "/etc/prometheus/wechat-alerts.yml", rules)
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", path).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+}
