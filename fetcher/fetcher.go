@@ -41,6 +41,13 @@ type Client interface {
 	Fetch(ctx context.Context, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, error)
 }
 
+// Store is what the fetcher needs of the embedded store (*store.Store).
+type Store interface {
+	Put(account, endpoint string, days []store.Day) error
+	Range(account, endpoint string, from, to wechat.Date) ([]store.Day, error)
+	Latest(account, endpoint string, n int) ([]store.Day, error)
+}
+
 // Account is one account to fetch.
 type Account struct {
 	Name      string
@@ -95,7 +102,7 @@ var alwaysHasRows = map[string]bool{wechat.GetUserCumulate.Name: true}
 // Fetcher runs the fetching of every account's endpoints.
 type Fetcher struct {
 	cfg    Config
-	store  *store.Store
+	store  Store
 	state  *collector.State
 	tasks  []*task
 	sem    chan struct{}
@@ -113,10 +120,11 @@ type task struct {
 	next     time.Time   // nothing to do before this
 	failDay  wechat.Date // the day a permanent failure was last logged
 	failCode string
+	pending  []store.Day // fetched, not yet stored: written before anything is fetched again
 }
 
 // New returns a fetcher. Its metrics are registered with reg.
-func New(cfg Config, st *store.Store, state *collector.State, accounts []Account, reg prometheus.Registerer) *Fetcher {
+func New(cfg Config, st Store, state *collector.State, accounts []Account, reg prometheus.Registerer) *Fetcher {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -288,6 +296,9 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 }
 
 func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
+	if !f.flushPending(t, now) {
+		return
+	}
 	dates, err := f.toFetch(t, now)
 	if err != nil {
 		level.Error(f.logger).Log("msg", "reading store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
@@ -357,24 +368,49 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		}
 		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Rows: b})
 	}
-	if len(days) > 0 {
-		if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
-			f.storeFailures.Inc()
-			level.Error(f.logger).Log("msg", "store write failed; serving from memory, will fetch again", "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
-			f.serveUnstored(t, days)
-			f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
-			f.retryLater(t, now, f.cfg.RetryInterval)
-			return false
-		}
-		if err := f.publish(t); err != nil {
-			level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
-		}
+	if len(days) > 0 && !f.write(t, days, now) {
+		return false
 	}
 	if suspicious {
 		f.failed(t, r, errNotReady, now)
 		return false
 	}
 	return true
+}
+
+// write stores the days of one fetch and publishes them. If the store
+// fails (full disk, read-only path), the days are served from memory and
+// kept to be written before anything else is fetched: no API call is spent
+// twice on the same data.
+func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
+	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
+		f.storeFailures.Inc()
+		level.Error(f.logger).Log("msg", "store write failed; serving from memory and writing again later", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		f.serveUnstored(t, days)
+		t.mu.Lock()
+		t.pending = append(t.pending, days...)
+		t.mu.Unlock()
+		f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return false
+	}
+	if err := f.publish(t); err != nil {
+		level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+	}
+	return true
+}
+
+// flushPending writes days kept from a failed store write, and reports
+// whether the task may go on.
+func (f *Fetcher) flushPending(t *task, now time.Time) bool {
+	t.mu.Lock()
+	days := t.pending
+	t.pending = nil
+	t.mu.Unlock()
+	if len(days) == 0 {
+		return true
+	}
+	return f.write(t, days, now)
 }
 
 // serveUnstored publishes fetched days that could not be stored, when

@@ -3,6 +3,7 @@ package fetcher_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -46,28 +47,53 @@ func (b *syncBuffer) String() string {
 
 // harness runs a fetcher against the fake on one fake clock.
 type harness struct {
-	t       *testing.T
-	fake    *wechattest.Server
-	clock   *wechattest.Clock
-	dir     string
-	store   *store.Store
-	state   *collector.State
-	fetcher *fetcher.Fetcher
-	logs    *syncBuffer
-	cfg     fetcher.Config
-	eps     []wechat.Endpoint
+	t        *testing.T
+	fake     *wechattest.Server
+	clock    *wechattest.Clock
+	dir      string
+	store    *store.Store
+	state    *collector.State
+	fetcher  *fetcher.Fetcher
+	logs     *syncBuffer
+	cfg      fetcher.Config
+	eps      []wechat.Endpoint
+	accounts []string          // account names; the first is "acc" (appID) unless set
+	secrets  map[string]string // account -> secret the client uses (default: the right one)
+	reg      *prometheus.Registry
+	wrap     func(fetcher.Store) fetcher.Store
+	timeout  time.Duration
 }
 
 const appID = "wxharness00000001"
 
 func newHarness(t *testing.T, start time.Time, cfg fetcher.Config, eps ...wechat.Endpoint) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: wechattest.NewServer(), clock: wechattest.NewClock(start), dir: t.TempDir(), logs: &syncBuffer{}, cfg: cfg, eps: eps}
+	return newHarnessWith(t, start, cfg, []string{"acc"}, nil, eps...)
+}
+
+// newHarnessWith starts the fake with the named accounts; setup may change
+// the harness before the first open.
+func newHarnessWith(t *testing.T, start time.Time, cfg fetcher.Config, accounts []string, setup func(*harness), eps ...wechat.Endpoint) *harness {
+	t.Helper()
+	h := &harness{t: t, fake: wechattest.NewServer(), clock: wechattest.NewClock(start), dir: t.TempDir(), logs: &syncBuffer{},
+		cfg: cfg, eps: eps, accounts: accounts, secrets: map[string]string{}}
 	t.Cleanup(h.fake.Close)
 	h.fake.SetClock(h.clock.Now)
-	h.fake.AddAccount(wechattest.Account{AppID: appID, Secret: "harness-secret-value"})
+	for _, a := range accounts {
+		h.fake.AddAccount(wechattest.Account{AppID: h.appID(a), Secret: "harness-secret-" + a})
+	}
+	if setup != nil {
+		setup(h)
+	}
 	h.open()
 	return h
+}
+
+func (h *harness) appID(account string) string {
+	if account == "acc" {
+		return appID
+	}
+	return "wx-" + account
 }
 
 // open (re)creates the store, state and fetcher, as a process start does.
@@ -79,12 +105,30 @@ func (h *harness) open() {
 	}
 	h.t.Cleanup(func() { st.Close() })
 	h.store = st
-	client, err := wechat.New(wechat.NewStableToken(appID, "harness-secret-value"), wechat.WithBaseURL(h.fake.URL),
-		wechat.WithClock(h.clock.Now), wechat.WithRetry(wechat.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}))
-	if err != nil {
-		h.t.Fatal(err)
+	h.reg = prometheus.NewRegistry()
+	api := collector.NewAPIMetrics(h.reg)
+	names := map[string]string{}
+	var accounts []fetcher.Account
+	for _, a := range h.accounts {
+		secret := h.secrets[a]
+		if secret == "" {
+			secret = "harness-secret-" + a
+		}
+		timeout := h.timeout
+		if timeout == 0 {
+			timeout = 5 * time.Second
+		}
+		client, err := wechat.New(wechat.NewStableToken(h.appID(a), secret), wechat.WithBaseURL(h.fake.URL),
+			wechat.WithClock(h.clock.Now), wechat.WithObserver(api.For(a)), wechat.WithHTTPClient(&http.Client{Timeout: timeout}),
+			wechat.WithRetry(wechat.RetryPolicy{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond}))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		names[a] = h.appID(a)
+		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: h.eps})
 	}
-	h.state = collector.NewState(map[string]string{"acc": appID})
+	h.state = collector.NewState(names)
+	h.reg.MustRegister(collector.New(h.state))
 	cfg := h.cfg
 	cfg.Now = h.clock.Now
 	cfg.Logger = log.NewLogfmtLogger(h.logs)
@@ -100,7 +144,11 @@ func (h *harness) open() {
 	if cfg.EmptyGrace == 0 {
 		cfg.EmptyGrace = fetcher.DefaultEmptyGrace
 	}
-	h.fetcher = fetcher.New(cfg, st, h.state, []fetcher.Account{{Name: "acc", Client: client, Endpoints: h.eps}}, prometheus.NewRegistry())
+	var fs fetcher.Store = st
+	if h.wrap != nil {
+		fs = h.wrap(st)
+	}
+	h.fetcher = fetcher.New(cfg, fs, h.state, accounts, h.reg)
 	if err := h.fetcher.LoadStored(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -114,9 +162,11 @@ func (h *harness) runAt(t time.Time) int {
 	return h.fake.DatacubeCalls(appID) - before
 }
 
-func (h *harness) stored(ep wechat.Endpoint) []string {
+func (h *harness) stored(ep wechat.Endpoint) []string { return h.storedFor("acc", ep) }
+
+func (h *harness) storedFor(account string, ep wechat.Endpoint) []string {
 	h.t.Helper()
-	ds, err := h.store.Dates("acc", ep.Name, 0, wechat.MustParseDate("2100-01-01"))
+	ds, err := h.store.Dates(account, ep.Name, 0, wechat.MustParseDate("2100-01-01"))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -127,9 +177,11 @@ func (h *harness) stored(ep wechat.Endpoint) []string {
 	return out
 }
 
-func (h *harness) served(ep wechat.Endpoint) *collector.Endpoint {
+func (h *harness) served(ep wechat.Endpoint) *collector.Endpoint { return h.servedFor("acc", ep) }
+
+func (h *harness) servedFor(account string, ep wechat.Endpoint) *collector.Endpoint {
 	for _, a := range h.state.Load().Accounts() {
-		if a.Name == "acc" {
+		if a.Name == account {
 			return a.Endpoints[ep.Name]
 		}
 	}

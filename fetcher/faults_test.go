@@ -1,0 +1,306 @@
+package fetcher_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// metric returns the value of the series of name whose labels include
+// want, summed over the series that match.
+func (h *harness) metric(name string, want map[string]string) float64 {
+	h.t.Helper()
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				labels[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range want {
+				if labels[k] != v {
+					continue series
+				}
+			}
+			sum += m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
+
+// TestTransientFaultsKeepLastGoodData: each transient fault, lasting a
+// while, is retried with backoff and counted by errcode; the last good day
+// stays served; the new day arrives once the fault ends.
+func TestTransientFaultsKeepLastGoodData(t *testing.T) {
+	faults := []struct {
+		name  string
+		fault wechattest.Fault
+		code  string
+	}{
+		{"system busy", wechattest.Fault{Errcode: -1}, "-1"},
+		{"bad gateway", wechattest.Fault{Status: 502}, "http_502"},
+		{"unavailable", wechattest.Fault{Status: 503}, "http_503"},
+		{"timeout", wechattest.Fault{Latency: 2 * time.Second}, "network"},
+		{"connection reset", wechattest.Fault{Reset: true}, "network"},
+		{"truncated body", wechattest.Fault{Truncate: true}, "decode"},
+		{"proxy html page", wechattest.Fault{Body: wechattest.HTMLErrorPage}, "decode"},
+		{"malformed json", wechattest.Fault{Body: wechattest.MalformedJSON}, "decode"},
+	}
+	for _, tt := range faults {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, beijing("2026-11-21 09:00"), fetcher.Config{Lookback: 1}, []string{"acc"},
+				func(h *harness) { h.timeout = 300 * time.Millisecond }, wechat.GetUserCumulate)
+			h.runAt(beijing("2026-11-21 09:00"))
+			good := h.served(wechat.GetUserCumulate)
+			if good == nil || good.Date.String() != "2026-11-20" {
+				t.Fatalf("first day not served: %+v", good)
+			}
+			tt.fault.Endpoint = "getusercumulate"
+			release := h.fake.Inject(tt.fault)
+			calls := h.runAt(beijing("2026-11-22 09:00"))
+			if calls != 2 { // the client's bounded retries
+				t.Errorf("calls in one attempt = %d, want 2", calls)
+			}
+			if ep := h.served(wechat.GetUserCumulate); ep.Date != good.Date || len(ep.Rows) == 0 || ep.Status.OK {
+				t.Errorf("during the fault: served %s (ok %v), want the last good day %s, failing", ep.Date, ep.Status.OK, good.Date)
+			}
+			if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "getusercumulate", "errcode": tt.code}); got != 2 {
+				t.Errorf("failures counted under %s: %v, want 2", tt.code, got)
+			}
+			if calls := h.runAt(beijing("2026-11-22 09:05")); calls != 0 {
+				t.Errorf("retried before the interval: %d calls", calls)
+			}
+			release()
+			h.runAt(beijing("2026-11-22 09:10"))
+			if ep := h.served(wechat.GetUserCumulate); ep.Date.String() != "2026-11-21" || !ep.Status.OK {
+				t.Errorf("after the fault: served %s (ok %v)", ep.Date, ep.Status.OK)
+			}
+		})
+	}
+}
+
+func TestTokenInvalidatedMidCycle(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 07:00"), fetcher.Config{Lookback: 1}, wechat.Endpoints()...)
+	h.runAt(beijing("2026-11-22 07:00")) // before the ready time: the day before yesterday
+	// Another system resets the account's tokens while ours is still
+	// cached: the next cycle's first calls are rejected, the token is
+	// refreshed once, and the calls retried.
+	h.fake.RevokeTokens(appID)
+	h.runAt(beijing("2026-11-22 08:30"))
+	for _, ep := range wechat.Endpoints() {
+		if s := h.served(ep); s == nil || !s.Status.OK {
+			t.Errorf("%s: not fetched after the revocation: %+v", ep.Name, s)
+		}
+	}
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"errcode": "40001"}); got < 1 {
+		t.Errorf("the rejection was not counted")
+	}
+	if got := h.metric("wechat_access_token_refreshes_total", nil); got != 2 {
+		t.Errorf("token refreshes = %v, want 2 (initial and one refresh)", got)
+	}
+}
+
+func TestStableTokenEndpointDown(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate)
+	release := h.fake.Inject(wechattest.Fault{Endpoint: "stable_token", Status: 503})
+	if calls := h.runAt(beijing("2026-11-22 09:00")); calls != 0 {
+		t.Errorf("datacube called without a token: %d", calls)
+	}
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "stable_token", "errcode": "http_503"}); got != 2 {
+		t.Errorf("token endpoint failures = %v, want 2", got)
+	}
+	if ep := h.served(wechat.GetUserCumulate); ep == nil || ep.Status.OK {
+		t.Errorf("not marked failing: %+v", ep)
+	}
+	release()
+	h.runAt(beijing("2026-11-22 09:10"))
+	if ep := h.served(wechat.GetUserCumulate); ep == nil || !ep.Status.OK {
+		t.Errorf("not recovered: %+v", ep)
+	}
+}
+
+// TestIPNotWhitelisted: 40164 from the token endpoint is permanent: a
+// clear log line, a metric, and no retry before the next day.
+func TestIPNotWhitelisted(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate)
+	h.fake.Inject(wechattest.Fault{Endpoint: "stable_token", Errcode: 40164})
+	h.runAt(beijing("2026-11-22 09:00"))
+	h.runAt(beijing("2026-11-22 15:00"))
+	if got := h.fake.Calls(appID, "stable_token"); got != 1 {
+		t.Errorf("token calls = %d, want 1 (permanent: no retry today)", got)
+	}
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "stable_token", "errcode": "40164"}); got != 1 {
+		t.Errorf("40164 counted %v times", got)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "errcode 40164") || !strings.Contains(logs, "not in whitelist") || !strings.Contains(logs, "needs attention") {
+		t.Errorf("log does not explain the failure:\n%s", logs)
+	}
+	h.runAt(beijing("2026-11-23 08:30"))
+	if got := h.fake.Calls(appID, "stable_token"); got != 2 {
+		t.Errorf("not tried again the next day: %d token calls", got)
+	}
+}
+
+func TestNotReadyForHours(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 08:30"), fetcher.Config{Lookback: 1}, wechat.GetUserSummary)
+	release := h.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Errcode: wechat.CodeNotReady})
+	calls := 0
+	at := beijing("2026-11-22 08:30")
+	for ; at.Before(beijing("2026-11-22 13:30")); at = at.Add(time.Minute) {
+		calls += h.runAt(at)
+	}
+	if calls != 30 {
+		t.Errorf("5 hours of 61503: %d calls, want 30 (one per retry interval)", calls)
+	}
+	release()
+	for ; at.Before(beijing("2026-11-22 13:41")); at = at.Add(time.Minute) {
+		h.runAt(at)
+	}
+	if ep := h.served(wechat.GetUserSummary); ep == nil || ep.Date.String() != "2026-11-21" || !ep.Status.OK {
+		t.Errorf("data did not appear when ready: %+v", ep)
+	}
+}
+
+func TestUnauthorizedEndpointIsolated(t *testing.T) {
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, []string{"acc", "other"}, nil,
+		wechat.GetUserCumulate, wechat.GetInterfaceSummary, wechat.GetUpstreamMsg)
+	h.fake.Inject(wechattest.Fault{AppID: appID, Endpoint: "getinterfacesummary", Errcode: wechat.CodeUnauthorized})
+	h.runAt(beijing("2026-11-22 09:00"))
+	for _, acc := range []string{"acc", "other"} {
+		for _, ep := range []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetInterfaceSummary, wechat.GetUpstreamMsg} {
+			s := h.servedFor(acc, ep)
+			wantOK := !(acc == "acc" && ep == wechat.GetInterfaceSummary)
+			if s == nil || s.Status.OK != wantOK {
+				t.Errorf("%s/%s: %+v, want ok=%v", acc, ep.Name, s, wantOK)
+			}
+		}
+	}
+}
+
+// TestOutageOfThreeDays: WeChat unreachable for three days, then back:
+// every missing day is fetched with the fewest calls, and nothing stored
+// before is lost.
+func TestOutageOfThreeDays(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-18 09:00"), fetcher.Config{Lookback: 7}, wechat.GetUserSummary, wechat.GetUserReadHour)
+	h.runAt(beijing("2026-11-18 09:00"))
+	before := strings.Join(h.stored(wechat.GetUserSummary), ",")
+	release := h.fake.Inject(wechattest.Fault{Reset: true})
+	for at := beijing("2026-11-19 09:00"); at.Before(beijing("2026-11-21 23:00")); at = at.Add(10 * time.Minute) {
+		h.runAt(at)
+	}
+	release()
+	h.fake.ResetCalls()
+	h.runAt(beijing("2026-11-22 09:00"))
+	// Missing: 11-18..11-21. getusersummary: one call (span 7); hourly: four.
+	if got := h.fake.Calls(appID, "getusersummary"); got != 1 {
+		t.Errorf("getusersummary catch-up calls = %d, want 1", got)
+	}
+	if got := h.fake.Calls(appID, "getuserreadhour"); got != 4 {
+		t.Errorf("getuserreadhour catch-up calls = %d, want 4", got)
+	}
+	after := strings.Join(h.stored(wechat.GetUserSummary), ",")
+	if !strings.HasPrefix(after, before) || len(h.stored(wechat.GetUserSummary)) != 11 {
+		t.Errorf("stored before %s\nafter %s", before, after)
+	}
+}
+
+// failingStore fails writes while broken is set, as a full disk does.
+type failingStore struct {
+	fetcher.Store
+	mu     sync.Mutex
+	broken bool
+}
+
+func (s *failingStore) Put(account, endpoint string, days []store.Day) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken {
+		return errors.New("write wechat-exporter.db: no space left on device")
+	}
+	return s.Store.Put(account, endpoint, days)
+}
+
+func (s *failingStore) set(broken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.broken = broken
+}
+
+func TestStoreWriteFailure(t *testing.T) {
+	fs := &failingStore{}
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, []string{"acc"},
+		func(h *harness) { h.wrap = func(s fetcher.Store) fetcher.Store { fs.Store = s; return fs } }, wechat.GetUserCumulate)
+	fs.set(true)
+	if calls := h.runAt(beijing("2026-11-22 09:00")); calls != 1 {
+		t.Fatalf("calls = %d", calls)
+	}
+	if ep := h.served(wechat.GetUserCumulate); ep == nil || ep.Date.String() != "2026-11-21" || len(ep.Rows) == 0 {
+		t.Errorf("fetched data not served from memory: %+v", ep)
+	}
+	if got := h.metric("wechat_store_write_failures_total", nil); got != 1 {
+		t.Errorf("store write failures = %v", got)
+	}
+	if !strings.Contains(h.logs.String(), "no space left on device") {
+		t.Errorf("the cause is not logged:\n%s", h.logs.String())
+	}
+	h.runAt(beijing("2026-11-22 09:10")) // still broken: no new call, write tried again
+	fs.set(false)
+	if calls := h.runAt(beijing("2026-11-22 09:20")); calls != 0 {
+		t.Errorf("data fetched again instead of written from memory: %d calls", calls)
+	}
+	if got := h.stored(wechat.GetUserCumulate); len(got) != 1 || got[0] != "2026-11-21" {
+		t.Errorf("stored %v once the disk was back", got)
+	}
+	if ep := h.served(wechat.GetUserCumulate); !ep.Status.OK {
+		t.Errorf("not healthy after the disk came back: %+v", ep)
+	}
+}
+
+// TestTenAccountsOneWrongSecret: nine accounts are served; the tenth is
+// visibly failing.
+func TestTenAccountsOneWrongSecret(t *testing.T) {
+	names := []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "bad"}
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, names,
+		func(h *harness) { h.secrets["bad"] = "not-the-secret" }, wechat.GetUserCumulate, wechat.GetUpstreamMsg)
+	h.clock.Set(beijing("2026-11-22 09:00"))
+	h.fetcher.RunOnce(t.Context())
+	for _, n := range names {
+		for _, ep := range []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetUpstreamMsg} {
+			s := h.servedFor(n, ep)
+			if n == "bad" {
+				if s == nil || s.Status.OK || len(s.Rows) != 0 {
+					t.Errorf("bad/%s: %+v, want failing with no data", ep.Name, s)
+				}
+				continue
+			}
+			if s == nil || !s.Status.OK || len(s.Rows) == 0 {
+				t.Errorf("%s/%s: %+v", n, ep.Name, s)
+			}
+		}
+	}
+	if got := h.metric("wechat_datacube_last_fetch_success", map[string]string{"account": "bad"}); got != 0 {
+		t.Errorf("bad account's success = %v", got)
+	}
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"account": "bad", "endpoint": "stable_token", "errcode": "40125"}); got == 0 {
+		t.Error("the wrong secret is not visible in wechat_api_request_failures_total")
+	}
+	if n := h.fake.DatacubeCalls("wx-bad"); n != 0 {
+		t.Errorf("datacube called without a token: %d", n)
+	}
+}
