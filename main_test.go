@@ -239,3 +239,5 @@ func readmeDocuments(t *testing.T, scrape string) {
 		t.Errorf("README's first two commands are %v, want go run . --demo and go test ./...", cmds)
 	}
 }
+
+func nopLogger() log.Logger { return log.NewNopLogger() }

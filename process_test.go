@@ -25,8 +25,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startProcess runs the exporter as a child process with args.
+// startProcess runs the exporter as a child process with args and waits
+// until it is ready.
 func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedLog) {
+	t.Helper()
+	return startProcessWith(t, func(addr string) bool {
+		code, _ := get(t, "http://"+addr+"/readyz")
+		return code == 200
+	}, args...)
+}
+
+// startProcessWith is startProcess with another readiness probe.
+func startProcessWith(t *testing.T, ready func(addr string) bool, args ...string) (*exec.Cmd, string, *lockedLog) {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)
@@ -53,7 +63,7 @@ func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedLog) 
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if code, _ := get(t, "http://"+addr+"/readyz"); code == 200 {
+		if ready(addr) {
 			return cmd, addr, logs
 		}
 		if time.Now().After(deadline) {

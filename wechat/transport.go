@@ -232,6 +232,8 @@ func describeJSONError(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
+		return errors.New("truncated JSON (unexpected end of input)")
 	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
 	case errors.As(err, &te):
@@ -240,8 +242,6 @@ func describeJSONError(err error) error {
 			field = "(top level)"
 		}
 		return fmt.Errorf("field %s: got JSON %s, want %s (at byte %d)", field, te.Value, te.Type, te.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF) || err.Error() == "unexpected end of JSON input":
-		return errors.New("truncated JSON (unexpected end of input)")
 	}
 	return err
 }

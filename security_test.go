@@ -1,0 +1,262 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns a pool
+// that trusts it.
+func selfSigned(t *testing.T, dir string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "wechat-exporter test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	_ = os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	_ = os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return pool
+}
+
+// TestTLSAndBasicAuth serves with --web.config.file: 401 without
+// credentials, 200 with them, and only over TLS.
+func TestTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	pool := selfSigned(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte("scrape-password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webCfg := fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n",
+		filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), hash)
+	if err := os.WriteFile(filepath.Join(dir, "web.yml"), []byte(webCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	request := func(addr, user, pass string) int {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/metrics", nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	_, addr, _ := startProcessWith(t, func(addr string) bool { return request(addr, "", "") == 401 },
+		"--demo", "--web.config.file="+filepath.Join(dir, "web.yml"), "--log.level=warn")
+	if code := request(addr, "", ""); code != 401 {
+		t.Errorf("without credentials: %d, want 401", code)
+	}
+	if code := request(addr, "prometheus", "wrong"); code != 401 {
+		t.Errorf("wrong password: %d, want 401", code)
+	}
+	if code := request(addr, "prometheus", "scrape-password"); code != 200 {
+		t.Errorf("with credentials: %d, want 200", code)
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Error("metrics served over plain HTTP")
+		}
+	}
+}
+
+func TestUnwritableStoragePath(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	_ = os.WriteFile(file, nil, 0o600)
+	f, err := parseFlags([]string{"--demo", "--storage.path=" + filepath.Join(file, "data"), "--web.listen-address=" + freeAddr(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(t.Context(), f, nopLogger(), nopLogger())
+	if err == nil || !strings.Contains(err.Error(), "storage path "+filepath.Join(file, "data")) || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("err = %v, want one naming the storage path and the cause", err)
+	}
+}
+
+// manyAccounts writes a configuration of n accounts of the fake.
+func manyAccounts(t *testing.T, fake *wechattest.Server, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("accounts:\n")
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("wxmany%04d", i)
+		fake.AddAccount(wechattest.Account{AppID: id, Secret: "many-secret-" + id})
+		fmt.Fprintf(&b, "  - name: a%04d\n    app_id: %s\n    app_secret: many-secret-%s\n", i, id, id)
+	}
+	path := filepath.Join(dir, "wechat-exporter.yml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestKill9DuringWrites kills the exporter while it fills its store, then
+// checks that the store opens, holds only whole days, and that a restart
+// serves them at once.
+func TestKill9DuringWrites(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	cfg := manyAccounts(t, fake, dir, 20)
+	data := filepath.Join(dir, "data")
+	cmd, addr, _ := startProcess(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
+		"--collector.lookback=60d", "--collector.ready-time=00:00", "--log.level=error")
+	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_datacube_data_date_timestamp_seconds{") >= 20 })
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatalf("store does not open after kill -9: %v", err)
+	}
+	stored := map[string]bool{}
+	for i := 0; i < 20; i++ {
+		acc := fmt.Sprintf("a%04d", i)
+		for _, ep := range wechat.Endpoints() {
+			days, err := st.Range(acc, ep.Name, 0, wechat.MustParseDate("2100-01-01"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range days {
+				if _, err := wechat.DecodeRows(ep.Name, d.Rows); err != nil {
+					t.Errorf("%s/%s/%s is not whole: %v", acc, ep.Name, d.Date, err)
+				}
+			}
+			if len(days) > 0 && ep == wechat.GetUserCumulate {
+				stored[acc] = true
+			}
+		}
+	}
+	st.Close()
+	if len(stored) == 0 {
+		t.Fatal("nothing was committed before the kill")
+	}
+	// Restart with WeChat answering slowly: what was stored is served at
+	// once, before any fetch completes.
+	fake.Inject(wechattest.Fault{Latency: 3 * time.Second})
+	_, addr, _ = startProcess(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
+		"--collector.lookback=60d", "--collector.ready-time=00:00", "--log.level=error")
+	_, body := get(t, "http://"+addr+"/metrics")
+	for acc := range stored {
+		if !strings.Contains(body, `wechat_user_followers{account="`+acc+`"}`) {
+			t.Errorf("%s's stored followers not served at once after restart", acc)
+		}
+	}
+}
+
+// TestNoSecretLeaks drives every fault path with debug logging on, then
+// searches the logs and /metrics for every secret and token the fake knows.
+func TestNoSecretLeaks(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	fake.SetComponent(wechattest.Component{AppID: "wxleakcomp", Secret: "leak-component-secret", Ticket: "ticket@@@leak",
+		RefreshTokens: map[string]string{"wxleak3": "refreshtoken@@@leak"}})
+	var cfg strings.Builder
+	cfg.WriteString("accounts:\n")
+	for i, src := range []string{"stable", "classic", "file", "component"} {
+		id := fmt.Sprintf("wxleak%d", i)
+		fake.AddAccount(wechattest.Account{AppID: id, Secret: "leak-app-secret-" + id})
+		fmt.Fprintf(&cfg, "  - name: %s\n    app_id: %s\n    token_source: %s\n", src, id, src)
+		switch src {
+		case "stable", "classic":
+			fmt.Fprintf(&cfg, "    app_secret: leak-app-secret-%s\n", id)
+		case "file":
+			c, _ := wechat.New(wechat.NewStableToken(id, "leak-app-secret-"+id), wechat.WithBaseURL(fake.URL))
+			tok, err := c.Token(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = os.WriteFile(filepath.Join(dir, "token"), []byte(tok), 0o600)
+			cfg.WriteString("    token_file: token\n")
+		case "component":
+			_ = os.WriteFile(filepath.Join(dir, "ticket"), []byte("ticket@@@leak"), 0o600)
+			_ = os.WriteFile(filepath.Join(dir, "refresh"), []byte("refreshtoken@@@leak"), 0o600)
+			cfg.WriteString("    component:\n      app_id: wxleakcomp\n      app_secret: leak-component-secret\n      verify_ticket_file: ticket\n      refresh_token_file: refresh\n")
+		}
+	}
+	path := filepath.Join(dir, "wechat-exporter.yml")
+	_ = os.WriteFile(path, []byte(cfg.String()), 0o600)
+
+	// Every kind of fault, on data and token endpoints.
+	faults := []wechattest.Fault{
+		{Endpoint: "getusersummary", Errcode: -1, Times: 3},
+		{Endpoint: "getusercumulate", Status: 502, Times: 3},
+		{Endpoint: "getuserread", Reset: true}, // persistent: their errors reach the logs
+		{Endpoint: "getusershare", Truncate: true},
+		{Endpoint: "getupstreammsg", Body: wechattest.HTMLErrorPage},
+		{Endpoint: "getupstreammsghour", Body: wechattest.MalformedJSON, Times: 3},
+		{Endpoint: "getinterfacesummary", Errcode: 48001},
+		{Endpoint: "getarticlesummary", Errcode: 61503, Times: 3},
+		{Endpoint: "getuserreadhour", Errcode: 45009, Times: 1},
+		{Endpoint: "getusersharehour", Errcode: 40001, Times: 2},
+		{Endpoint: "token", Errcode: 40164, Times: 1},
+		{Endpoint: "stable_token", Status: 503, Times: 2},
+		{Endpoint: "api_authorizer_token", Errcode: 61023, Times: 1},
+		{Endpoint: "getupstreammsgdist", Latency: 3 * time.Second, Times: 1},
+	}
+	for _, f := range faults {
+		fake.Inject(f)
+	}
+	_, addr, logs := startProcess(t, "--config.file="+path, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
+		"--collector.ready-time=00:00", "--collector.lookback=3d", "--collector.retry-interval=1s", "--log.level=debug")
+	body := waitFor(t, addr, func(b string) bool {
+		return strings.Contains(b, `errcode="40164"`) && strings.Contains(b, `errcode="decode"`) && strings.Contains(b, `errcode="network"`)
+	})
+	time.Sleep(3 * time.Second) // let retries after the retry interval run too
+	_, body2 := get(t, "http://"+addr+"/metrics")
+	all := logs.String() + body + body2
+	if !strings.Contains(logs.String(), "level=debug") && !strings.Contains(logs.String(), "level=warn") {
+		t.Fatalf("no logs captured:\n%s", logs.String())
+	}
+	if os.Getenv("SHOW_LEAK_LOGS") != "" {
+		t.Log(logs.String())
+	}
+	if !strings.Contains(all, "access_token=REDACTED") {
+		t.Error("no redacted URL in the logs: the network error path was not exercised")
+	}
+	for _, secret := range fake.Issued() {
+		if secret != "" && strings.Contains(all, secret) {
+			t.Errorf("leaked: %.16s…", secret)
+		}
+	}
+}
