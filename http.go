@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	sloggokit "github.com/tjhop/slog-gokit"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
 )
 
 // slogLogger hands exporter-toolkit a *slog.Logger that writes through the
@@ -27,7 +29,7 @@ func (l goKitErrorLog) Println(v ...any) {
 
 func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetryPath, promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{
+	mux.Handle(f.telemetryPath, collector.NewHandler(e.state, e.data, e.reg, promhttp.HandlerOpts{
 		ErrorLog:            goKitErrorLog{logger},
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 64,

@@ -227,7 +227,9 @@ func newSettings(f *flags) (settings, error) {
 // snapshot -> collector -> HTTP.
 type exporter struct {
 	fetcher *fetcher.Fetcher
-	reg     *prometheus.Registry
+	reg     *prometheus.Registry // the live metrics: API counters, runtime, build info
+	state   *collector.State
+	data    *collector.Collector // the data metrics of state
 	ready   atomic.Bool
 }
 
@@ -252,13 +254,13 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
 	}
 	state := collector.NewState(names)
-	reg.MustRegister(collector.New(state, collector.WithMaxPosts(s.maxPosts)))
+	data := collector.New(state, collector.WithMaxPosts(s.maxPosts))
 	s.fetch.Logger = logger
 	fe := fetcher.New(s.fetch, st, state, accounts, reg)
 	if err := fe.LoadStored(); err != nil {
 		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
-	return &exporter{fetcher: fe, reg: reg}, nil
+	return &exporter{fetcher: fe, reg: reg, state: state, data: data}, nil
 }
 
 func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) error {

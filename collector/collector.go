@@ -8,8 +8,9 @@
 package collector
 
 import (
+	"hash/maphash"
+	"slices"
 	"sort"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -114,8 +115,15 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect builds the metrics of the current snapshot.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	snap := c.state.Load()
+	c.collect(ch, c.state.Load(), func(string) bool { return true })
+}
+
+// collect builds the metrics of the accounts of snap that keep selects.
+func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep func(account string) bool) {
 	for _, acc := range snap.Accounts() {
+		if !keep(acc.Name) {
+			continue
+		}
 		ch <- prometheus.MustNewConstMetric(accountInfoDesc, prometheus.GaugeValue, 1, acc.Name, acc.AppID)
 		// One aggregator per account: families that share a metric
 		// (wechat_article_post_info) cannot emit a series twice.
@@ -170,10 +178,15 @@ type metrics struct {
 	samples []sample
 }
 
+// seriesKey identifies a series by its description and a hash of its label
+// values, which costs no allocation; add compares the labels on a hit, so
+// a hash collision can never merge two series.
 type seriesKey struct {
-	desc   *prometheus.Desc
-	labels string
+	desc *prometheus.Desc
+	hash uint64
 }
+
+var labelSeed = maphash.MakeSeed()
 
 type sample struct {
 	desc   *prometheus.Desc
@@ -184,7 +197,43 @@ type sample struct {
 func newMetrics() *metrics { return &metrics{index: map[seriesKey]int{}} }
 
 func (m *metrics) key(d *prometheus.Desc, labels []string) seriesKey {
-	return seriesKey{d, strings.Join(labels, "\xff")}
+	var h maphash.Hash
+	h.SetSeed(labelSeed)
+	for _, l := range labels {
+		h.WriteString(l)
+		h.WriteByte(0xff)
+	}
+	return seriesKey{d, h.Sum64()}
+}
+
+// find returns the index of the series, or -1.
+func (m *metrics) find(k seriesKey, labels []string) int {
+	i, ok := m.index[k]
+	if !ok {
+		return -1
+	}
+	if !slices.Equal(m.samples[i].labels, labels) {
+		return m.findSlow(k.desc, labels)
+	}
+	return i
+}
+
+// findSlow is the search after a hash collision: linear, and never taken
+// in practice.
+func (m *metrics) findSlow(d *prometheus.Desc, labels []string) int {
+	for i, s := range m.samples {
+		if s.desc == d && slices.Equal(s.labels, labels) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *metrics) insert(k seriesKey, s sample) {
+	if _, taken := m.index[k]; !taken {
+		m.index[k] = len(m.samples)
+	}
+	m.samples = append(m.samples, s)
 }
 
 // add adds v to the series of d with the label values (account first).
@@ -194,22 +243,20 @@ func (m *metrics) add(d *prometheus.Desc, v int64, labels ...string) {
 
 func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
 	k := m.key(d, labels)
-	if i, ok := m.index[k]; ok {
+	if i := m.find(k, labels); i >= 0 {
 		m.samples[i].value += v
 		return
 	}
-	m.index[k] = len(m.samples)
-	m.samples = append(m.samples, sample{desc: d, labels: labels, value: v})
+	m.insert(k, sample{desc: d, labels: labels, value: v})
 }
 
 // info sets an info series to 1.
 func (m *metrics) info(d *prometheus.Desc, labels ...string) {
 	k := m.key(d, labels)
-	if _, ok := m.index[k]; ok {
+	if m.find(k, labels) >= 0 {
 		return
 	}
-	m.index[k] = len(m.samples)
-	m.samples = append(m.samples, sample{desc: d, labels: labels, value: 1})
+	m.insert(k, sample{desc: d, labels: labels, value: 1})
 }
 
 func (m *metrics) flush(ch chan<- prometheus.Metric) {

@@ -19,6 +19,23 @@ type Snapshot struct {
 // Accounts returns the served accounts, sorted by name.
 func (s *Snapshot) Accounts() []*Account { return s.accounts }
 
+// account returns the served account of that name, or nil.
+func (s *Snapshot) account(name string) *Account {
+	i := s.index(name)
+	if i < 0 {
+		return nil
+	}
+	return s.accounts[i]
+}
+
+func (s *Snapshot) index(name string) int {
+	i := sort.Search(len(s.accounts), func(i int) bool { return s.accounts[i].Name >= name })
+	if i == len(s.accounts) || s.accounts[i].Name != name {
+		return -1
+	}
+	return i
+}
+
 // Account is one configured account's served data.
 type Account struct {
 	Name      string
@@ -74,8 +91,8 @@ func (s *State) update(account, endpoint string, change func(*Endpoint)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cur.Load()
-	i := sort.Search(len(old.accounts), func(i int) bool { return old.accounts[i].Name >= account })
-	if i == len(old.accounts) || old.accounts[i].Name != account {
+	i := old.index(account)
+	if i < 0 {
 		return
 	}
 	acc := *old.accounts[i]

@@ -1,0 +1,141 @@
+package collector_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+var benchSizes = []int{1, 100, 1000}
+
+// populated returns a state serving n accounts with a day of every
+// endpoint, as the fake generates them (the articles of a settling week,
+// the callback baseline week included).
+func populated(b *testing.B, n int) *collector.State {
+	b.Helper()
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	fake.SetClock(func() time.Time { return at })
+	names := map[string]string{}
+	for i := 0; i < n; i++ {
+		names[fmt.Sprintf("account%04d", i)] = fmt.Sprintf("wxbench%010d", i)
+		fake.AddAccount(wechattest.Account{AppID: fmt.Sprintf("wxbench%010d", i), Secret: "x"})
+	}
+	state := collector.NewState(names)
+	today := wechat.DateOf(at)
+	for name, appID := range names {
+		for _, ep := range wechat.Endpoints() {
+			latest := ep.LatestComplete(today)
+			days := 1
+			switch ep {
+			case wechat.GetArticleTotal:
+				days = 7
+			case wechat.GetInterfaceSummary:
+				days = 8
+			}
+			var rows []wechat.Row
+			for d := 0; d < days; d++ {
+				rows = append(rows, fake.Rows(appID, ep.Name, latest.AddDays(-d))...)
+			}
+			state.SetData(name, ep.Name, latest, rows)
+			state.SetStatus(name, ep.Name, true, at)
+		}
+	}
+	return state
+}
+
+func serve(b *testing.B, h http.Handler) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+	}
+	b.SetBytes(int64(rec.Body.Len()))
+	_, _ = io.Copy(io.Discard, rec.Body)
+}
+
+// BenchmarkScrape is a full /metrics response through the real handler
+// from a populated snapshot, in the steady state: the snapshot changes a
+// few times a day, so almost every scrape finds its data section encoded.
+// Compare with BenchmarkScrapeBaseline (and BenchmarkScrapeCold):
+//
+//	go test ./collector -run '^$' -bench 'Scrape' -benchmem -count 3
+func BenchmarkScrape(b *testing.B) {
+	benchHandler(b, false)
+}
+
+// BenchmarkScrapeCold is BenchmarkScrape with a new snapshot before every
+// scrape, as while the store is being filled: the worst case.
+func BenchmarkScrapeCold(b *testing.B) {
+	benchHandler(b, true)
+}
+
+func benchHandler(b *testing.B, cold bool) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			state := populated(b, n)
+			h := collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{})
+			at := time.Now()
+			if !cold {
+				serve(b, h) // the steady state: the data section is encoded
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if cold {
+					at = at.Add(time.Second)
+					state.SetStatus("account0000", "getusersummary", true, at)
+				}
+				serve(b, h)
+			}
+		})
+	}
+}
+
+// prebuilt serves fixed metrics: the floor client_golang allows.
+type prebuilt []prometheus.Metric
+
+func (p prebuilt) Describe(ch chan<- *prometheus.Desc) {}
+func (p prebuilt) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range p {
+		ch <- m
+	}
+}
+
+// BenchmarkScrapeBaseline serves the same series as pre-built const
+// metrics in a plain registry through promhttp.
+func BenchmarkScrapeBaseline(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			ch := make(chan prometheus.Metric, 1024)
+			var ms prebuilt
+			done := make(chan struct{})
+			go func() {
+				for m := range ch {
+					ms = append(ms, m)
+				}
+				close(done)
+			}()
+			collector.New(populated(b, n)).Collect(ch)
+			close(ch)
+			<-done
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(ms)
+			h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, h)
+			}
+		})
+	}
+}

@@ -1,0 +1,140 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+)
+
+// Handler serves /metrics: the data metrics of the current snapshot, then
+// the live metrics of the process (API counters, runtime, build info).
+//
+// The data section of a large platform is big (about 1,400 series per
+// account) and changes only when the snapshot does, which is a few times a
+// day once the store is complete. So its text exposition is encoded once
+// per snapshot and reused by every scrape until the next swap, plain and
+// gzipped; only the small live section is gathered per request. Text
+// expositions with disjoint metric families may be concatenated, and so
+// may gzip members. Requests for another format (protobuf) are served by
+// promhttp over both registries, uncached.
+type Handler struct {
+	state    *State
+	data     prometheus.Gatherer
+	live     prometheus.Gatherer
+	fallback http.Handler
+	opts     promhttp.HandlerOpts
+
+	mu    sync.Mutex // one rebuild at a time; later scrapes reuse it
+	snap  *Snapshot
+	plain []byte
+	gz    []byte
+}
+
+// NewHandler returns the handler for the collector c of state, and the
+// process's other metrics in live (which must not include c).
+func NewHandler(state *State, c *Collector, live prometheus.Gatherer, opts promhttp.HandlerOpts) *Handler {
+	data := prometheus.NewRegistry()
+	data.MustRegister(c)
+	return &Handler{state: state, data: data, live: live, opts: opts,
+		fallback: promhttp.HandlerFor(prometheus.Gatherers{data, live}, opts)}
+}
+
+// textFormat is what is cached: the Prometheus text format, which
+// Prometheus asks for unless it wants protobuf.
+var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	format := expfmt.Negotiate(r.Header)
+	if format.FormatType() != expfmt.TypeTextPlain {
+		h.fallback.ServeHTTP(w, r)
+		return
+	}
+	gzipped := acceptsGzip(r)
+	data, err := h.dataSection(gzipped)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	live, err := encode(h.live)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	// Every metric name here is a legacy name, so no escaping scheme the
+	// client asked for changes a byte of the cached text.
+	w.Header().Set("Content-Type", string(format))
+	if !gzipped {
+		_, _ = w.Write(data)
+		_, _ = w.Write(live)
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	_, _ = w.Write(data)
+	zw := gzip.NewWriter(w)
+	_, _ = zw.Write(live)
+	_ = zw.Close()
+}
+
+// dataSection returns the encoded data metrics of the current snapshot,
+// plain or as a gzip member, encoding (or compressing) them only if the
+// snapshot changed since they were last needed.
+func (h *Handler) dataSection(gzipped bool) ([]byte, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if snap := h.state.Load(); snap != h.snap {
+		plain, err := encode(h.data)
+		if err != nil {
+			return nil, err
+		}
+		h.snap, h.plain, h.gz = snap, plain, nil
+	}
+	if !gzipped {
+		return h.plain, nil
+	}
+	if h.gz == nil {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		_, _ = zw.Write(h.plain)
+		_ = zw.Close()
+		h.gz = buf.Bytes()
+	}
+	return h.gz, nil
+}
+
+func encode(g prometheus.Gatherer) ([]byte, error) {
+	mfs, err := g.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, textFormat)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	if h.opts.ErrorLog != nil {
+		h.opts.ErrorLog.Println("gathering metrics:", err)
+	}
+	http.Error(w, "An error has occurred while gathering metrics:\n\n"+err.Error(), http.StatusInternalServerError)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}

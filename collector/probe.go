@@ -1,0 +1,69 @@
+package collector
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ProbeHandler serves /probe?account=NAME (the parameter may repeat): the
+// data metrics of those accounts only, so that several Prometheus servers
+// can split a large platform between them (hashmod relabelling on the
+// account). Only account names travel in the URL, never credentials.
+func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		names := r.URL.Query()["account"]
+		if len(names) == 0 {
+			http.Error(w, "missing parameter: /probe?account=NAME (repeat account= for several)", http.StatusBadRequest)
+			return
+		}
+		snap := c.state.Load()
+		want := map[string]bool{}
+		var unknown []string
+		for _, n := range names {
+			if snap.account(n) == nil {
+				unknown = append(unknown, fmt.Sprintf("%q", n))
+			}
+			want[n] = true
+		}
+		if len(unknown) > 0 {
+			http.Error(w, "unknown account "+strings.Join(unknown, ", ")+": not in the exporter's configuration", http.StatusNotFound)
+			return
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(probeCollector{c, snap, want})
+		promhttp.HandlerFor(reg, opts).ServeHTTP(w, r)
+	})
+}
+
+type probeCollector struct {
+	c    *Collector
+	snap *Snapshot
+	want map[string]bool
+}
+
+func (p probeCollector) Describe(ch chan<- *prometheus.Desc) { p.c.Describe(ch) }
+
+func (p probeCollector) Collect(ch chan<- prometheus.Metric) {
+	p.c.collect(ch, p.snap, func(name string) bool { return p.want[name] })
+}
+
+// TargetsHandler serves the accounts as a Prometheus HTTP service
+// discovery target group (http_sd_configs), one target per account name,
+// for scraping /probe with hashmod sharding.
+func (c *Collector) TargetsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		targets := []string{}
+		for _, a := range c.state.Load().Accounts() {
+			targets = append(targets, a.Name)
+		}
+		sort.Strings(targets)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode([]map[string]any{{"targets": targets, "labels": map[string]string{}}})
+	})
+}
