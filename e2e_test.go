@@ -115,7 +115,6 @@ func TestPrometheusEndToEnd(t *testing.T) {
 	_, addr, _ := startProcess(t, "--demo", "--log.level=warn")
 	demoReady(t, addr)
 
-	dir := t.TempDir()
 	rules, err := filepath.Abs("examples/wechat-alerts.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -129,38 +128,8 @@ scrape_configs:
     static_configs:
       - targets: [%q]
 `, rules, addr)
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	promAddr := freeAddr(t)
-	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr, "--log.level=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", logs.String())
-		}
-	})
-	api := promAPI{t, "http://" + promAddr}
-
-	// Wait for a few scrapes, so that increase() has samples to work with.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		v, err := api.query(`count(count_over_time(wechat_user_followers{job="wechat"}[1m]) >= 3)`)
-		if err == nil && len(v) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus did not scrape the exporter: %v", err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	api := startPrometheus(t, prom, cfg)
+	waitForQuery(t, api, `count(count_over_time(wechat_user_followers{job="wechat"}[1m]) >= 3)`, 1)
 
 	for _, q := range dashboards.Queries() {
 		v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat"))
@@ -238,5 +207,149 @@ func checkRules(t *testing.T, api promAPI) {
 	}
 	if len(spiking) != 1 || spiking[0] != spikeAccount {
 		t.Errorf("WeChatCallbackFailureSpike for %v, want only %s", spiking, spikeAccount)
+	}
+}
+
+// startPrometheus runs a real Prometheus with the configuration text on a
+// free loopback port and a temporary data directory.
+func startPrometheus(t *testing.T, prom, cfg string, extra ...string) promAPI {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	promAddr := freeAddr(t)
+	args := append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "tsdb"),
+		"--web.listen-address=" + promAddr, "--log.level=warn"}, extra...)
+	cmd := exec.Command(prom, args...)
+	logs := &lockedLog{}
+	pr, pw, _ := os.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := pr.Read(buf)
+			logs.add(string(buf[:n]))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if code, _ := get(t, "http://"+promAddr+"/-/ready"); code == 200 {
+			return promAPI{t, "http://" + promAddr}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("prometheus exited:\n%s", logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitForQuery waits until q returns want series.
+func waitForQuery(t *testing.T, api promAPI, q string, want int) vector {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		v, err := api.query(q)
+		if err == nil && len(v) == want {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d series, want %d (%v)", q, len(v), want, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestShardedScraping runs two Prometheus servers on the shipped shard
+// configuration: together they scrape every account once.
+func TestShardedScraping(t *testing.T) {
+	prom := lookPath(t, "prometheus")
+	const n = 8
+	_, addr, _ := startProcess(t, "--demo", fmt.Sprintf("--demo.accounts=%d", n), "--log.level=warn")
+	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == n })
+	example, err := os.ReadFile("examples/prometheus-shards.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := filepath.Abs("examples/wechat-alerts.yml")
+	base := strings.NewReplacer("wechat-exporter:10070", addr, "/etc/prometheus/wechat-alerts.yml", rules,
+		"scrape_interval: 1m", "scrape_interval: 1s", "scrape_timeout: 30s", "scrape_timeout: 1s").Replace(string(example))
+	seen := map[string]string{}
+	for _, shard := range []string{"0", "1"} {
+		cfg := strings.NewReplacer(`regex: "0"          # this server's shard`, `regex: "`+shard+`"`, `shard: "0"`, `shard: "`+shard+`"`).Replace(base)
+		if !strings.Contains(cfg, `regex: "`+shard+`"`) {
+			t.Fatal("the shard example no longer has the keep rule this test edits")
+		}
+		api := startPrometheus(t, prom, cfg)
+		targets := waitForTargets(t, api)
+		v, err := api.query(`wechat_user_followers{job="wechat"}`)
+		if err != nil || len(v) == 0 || len(v) != targets["wechat"] {
+			t.Fatalf("shard %s: %d accounts for %d targets: %v", shard, len(v), targets["wechat"], err)
+		}
+		for _, s := range v {
+			if other, dup := seen[s.Metric["account"]]; dup {
+				t.Errorf("account %s scraped by shards %s and %s", s.Metric["account"], other, shard)
+			}
+			seen[s.Metric["account"]] = shard
+			if s.Metric["instance"] != s.Metric["account"] {
+				t.Errorf("instance %q, want the account", s.Metric["instance"])
+			}
+		}
+		if self, _ := api.query(`wechat_api_requests_total{job="wechat-exporter"}`); len(self) == 0 {
+			t.Errorf("shard %s: the exporter's own metrics are not scraped", shard)
+		}
+		if data, _ := api.query(`wechat_user_followers{job="wechat-exporter"}`); len(data) != 0 {
+			t.Errorf("shard %s: ?data=false served data", shard)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("the shards scraped %d accounts, want %d: %v", len(seen), n, seen)
+	}
+}
+
+// waitForTargets waits until service discovery settled and every active
+// target was scraped successfully, and returns the targets per job.
+func waitForTargets(t *testing.T, api promAPI) map[string]int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var data struct {
+			Active []struct {
+				ScrapePool string `json:"scrapePool"`
+				Health     string `json:"health"`
+			} `json:"activeTargets"`
+		}
+		err := api.get("/api/v1/targets", url.Values{"state": {"active"}}, &data)
+		jobs, healthy := map[string]int{}, err == nil && len(data.Active) > 0
+		for _, tg := range data.Active {
+			jobs[tg.ScrapePool]++
+			healthy = healthy && tg.Health == "up"
+		}
+		if healthy && jobs["wechat"] > 0 && jobs["wechat-exporter"] > 0 {
+			time.Sleep(1500 * time.Millisecond) // one more scrape interval, so every target has samples
+			return jobs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("targets not all up: %+v %v", data.Active, err)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }

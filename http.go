@@ -34,6 +34,8 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 64,
 	}))
+	mux.Handle("/probe", e.data.ProbeHandler(promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("/targets", e.data.TargetsHandler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -51,6 +53,8 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: f.telemetryPath, Text: "Metrics"},
+				{Address: "/probe?account=NAME", Text: "Probe", Description: "the metrics of one account (repeat account= for several)"},
+				{Address: "/targets", Text: "Targets", Description: "the accounts, for Prometheus http_sd_configs"},
 				{Address: "/healthz", Text: "Health", Description: "the process is up"},
 				{Address: "/readyz", Text: "Readiness", Description: "store open, configuration loaded"},
 			},

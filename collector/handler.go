@@ -28,6 +28,7 @@ type Handler struct {
 	data     prometheus.Gatherer
 	live     prometheus.Gatherer
 	fallback http.Handler
+	liveOnly http.Handler
 	opts     promhttp.HandlerOpts
 
 	mu    sync.Mutex // one rebuild at a time; later scrapes reuse it
@@ -42,14 +43,21 @@ func NewHandler(state *State, c *Collector, live prometheus.Gatherer, opts promh
 	data := prometheus.NewRegistry()
 	data.MustRegister(c)
 	return &Handler{state: state, data: data, live: live, opts: opts,
-		fallback: promhttp.HandlerFor(prometheus.Gatherers{data, live}, opts)}
+		fallback: promhttp.HandlerFor(prometheus.Gatherers{data, live}, opts),
+		liveOnly: promhttp.HandlerFor(live, opts)}
 }
 
 // textFormat is what is cached: the Prometheus text format, which
 // Prometheus asks for unless it wants protobuf.
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
 
+// ServeHTTP serves the metrics; with ?data=false only the live ones, for
+// sharded setups that scrape the accounts' data through /probe.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("data") == "false" {
+		h.liveOnly.ServeHTTP(w, r)
+		return
+	}
 	format := expfmt.Negotiate(r.Header)
 	if format.FormatType() != expfmt.TypeTextPlain {
 		h.fallback.ServeHTTP(w, r)

@@ -132,3 +132,15 @@ func TestHandlerProtobufFallback(t *testing.T) {
 		t.Errorf("Content-Type %q, want protobuf", ct)
 	}
 }
+
+func TestHandlerLiveOnly(t *testing.T) {
+	_, h, _, requests := handlerFixture(t)
+	requests.Add(2)
+	req := httptest.NewRequest(http.MethodGet, "/metrics?data=false", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if !strings.Contains(body, "wechat_api_requests_total 2") || strings.Contains(body, "wechat_interface_callbacks") {
+		t.Errorf("?data=false served:\n%s", body)
+	}
+}
