@@ -89,14 +89,22 @@ func (p promAPI) get(path string, params url.Values, out any) error {
 
 type vector []struct {
 	Metric map[string]string `json:"metric"`
+	Value  []any             `json:"value"` // [time, "value"]
 }
 
-func (p promAPI) query(q string) (vector, error) {
+func (p promAPI) query(q string) (vector, error) { return p.queryAt(q, time.Time{}) }
+
+// queryAt runs an instant query at a time (now if zero).
+func (p promAPI) queryAt(q string, at time.Time) (vector, error) {
 	var data struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
 	}
-	if err := p.get("/api/v1/query", url.Values{"query": {q}}, &data); err != nil {
+	params := url.Values{"query": {q}}
+	if !at.IsZero() {
+		params.Set("time", fmt.Sprint(at.Unix()))
+	}
+	if err := p.get("/api/v1/query", params, &data); err != nil {
 		return nil, err
 	}
 	var v vector
@@ -214,12 +222,18 @@ func checkRules(t *testing.T, api promAPI) {
 // free loopback port and a temporary data directory.
 func startPrometheus(t *testing.T, prom, cfg string, extra ...string) promAPI {
 	t.Helper()
+	return startPrometheusOn(t, prom, cfg, filepath.Join(t.TempDir(), "tsdb"), extra...)
+}
+
+// startPrometheusOn is startPrometheus on the data directory tsdb.
+func startPrometheusOn(t *testing.T, prom, cfg, tsdb string, extra ...string) promAPI {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	promAddr := freeAddr(t)
-	args := append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "tsdb"),
+	args := append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + tsdb,
 		"--web.listen-address=" + promAddr, "--log.level=warn"}, extra...)
 	cmd := exec.Command(prom, args...)
 	logs := &lockedLog{}

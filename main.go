@@ -58,6 +58,11 @@ type flags struct {
 	maxPosts       int
 	demo           bool
 	demoAccounts   int
+
+	command  string // "serve" or "backfill"
+	from, to string
+	accounts []string
+	output   string
 }
 
 func parseFlags(args []string) (*flags, error) {
@@ -80,9 +85,18 @@ func parseFlags(args []string) (*flags, error) {
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
-	if _, err := app.Parse(args); err != nil {
+
+	app.Command("serve", "Fetch in the background and serve the metrics (the default).").Default()
+	backfill := app.Command("backfill", "Fill the store with past days and write them as OpenMetrics for promtool tsdb create-blocks-from openmetrics.")
+	backfill.Flag("from", "First day to import (YYYY-MM-DD, Beijing).").Required().StringVar(&f.from)
+	backfill.Flag("to", "Last day to import (YYYY-MM-DD, Beijing; at most yesterday).").Required().StringVar(&f.to)
+	backfill.Flag("account", "Import only this account (repeatable; default: all).").StringsVar(&f.accounts)
+	backfill.Flag("output", "OpenMetrics file to write (- for standard output).").Required().StringVar(&f.output)
+	cmd, err := app.Parse(args)
+	if err != nil {
 		return nil, err
 	}
+	f.command = cmd
 	return f, nil
 }
 
@@ -137,7 +151,12 @@ func run(args []string) int {
 	logger, bare := newLogger(f.logFormat, f.logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, f, logger, bare); err != nil {
+	if f.command == "backfill" {
+		err = backfill(ctx, f, logger)
+	} else {
+		err = serve(ctx, f, logger, bare)
+	}
+	if err != nil {
 		level.Error(logger).Log("msg", "exiting", "err", err)
 		return 1
 	}
@@ -146,23 +165,11 @@ func run(args []string) int {
 
 // serve runs the exporter until ctx ends.
 func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
-	wechat.Version = version.Version
-	var cfg *config.Config
-	var cleanup func()
-	var err error
-	if f.demo {
-		cfg, f.apiURL, cleanup, err = startDemo(f)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		level.Info(logger).Log("msg", "demo mode: serving a built-in fake of the WeChat API", "accounts", len(cfg.Accounts), "storage", f.storagePath)
-	} else {
-		cfg, err = config.Load(f.configFile)
-		if err != nil {
-			return err
-		}
+	cfg, cleanup, err := loadConfig(f, logger)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	settings, err := newSettings(f)
 	if err != nil {
 		return err
@@ -188,6 +195,22 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
 		return err
 	}
 	return ex.run(ctx, f, logger, bare)
+}
+
+// loadConfig loads the configuration file, or starts the demo's fake and
+// returns its accounts. cleanup stops the demo.
+func loadConfig(f *flags, logger log.Logger) (cfg *config.Config, cleanup func(), err error) {
+	wechat.Version = version.Version
+	if !f.demo {
+		cfg, err = config.Load(f.configFile)
+		return cfg, func() {}, err
+	}
+	cfg, f.apiURL, cleanup, err = startDemo(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	level.Info(logger).Log("msg", "demo mode: using a built-in fake of the WeChat API", "accounts", len(cfg.Accounts), "storage", f.storagePath)
+	return cfg, cleanup, nil
 }
 
 // settings are the parsed fetcher and collector options.
@@ -237,11 +260,7 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 	reg.MustRegister(versioncollector.NewCollector(exporterName), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := collector.NewAPIMetrics(reg)
-	refreshSaveFailures := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "wechat_refresh_token_save_failures_total",
-		Help: "Rotated third-party authorizer refresh tokens that could not be written to their file.",
-	})
-	reg.MustRegister(refreshSaveFailures)
+	refreshSaveFailures := newSaveFailures(reg)
 
 	names := map[string]string{}
 	var accounts []fetcher.Account
@@ -261,6 +280,16 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
 	return &exporter{fetcher: fe, reg: reg, state: state, data: data}, nil
+}
+
+// newSaveFailures counts rotated refresh tokens that could not be saved.
+func newSaveFailures(reg prometheus.Registerer) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wechat_refresh_token_save_failures_total",
+		Help: "Rotated third-party authorizer refresh tokens that could not be written to their file.",
+	})
+	reg.MustRegister(c)
+	return c
 }
 
 func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) error {

@@ -46,10 +46,22 @@ func register(endpoint string, collect func(m *metrics, a *scope, ep *Endpoint),
 	families[endpoint] = &family{endpoint: endpoint, descs: descs, collect: collect}
 }
 
+// descInfo is what a data metric's description says, kept for the
+// OpenMetrics history writer (a prometheus.Desc does not expose it).
+type descInfo struct {
+	name, help string
+	labels     []string
+}
+
+var descInfos = map[*prometheus.Desc]descInfo{}
+
 // newDesc builds a data metric's description; every metric has the
 // account label first.
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(namespace+"_"+name, help+cached, append([]string{"account"}, labels...), nil)
+	labels = append([]string{"account"}, labels...)
+	d := prometheus.NewDesc(namespace+"_"+name, help+cached, labels, nil)
+	descInfos[d] = descInfo{namespace + "_" + name, help, labels}
+	return d
 }
 
 var (

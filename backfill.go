@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// backfill fills the store with the days of [--from, --to] and writes them
+// as OpenMetrics. What was fetched is written even if some requests
+// failed; the failures are then reported and the exit status is 1.
+func backfill(ctx context.Context, f *flags, logger log.Logger) error {
+	from, to, err := backfillRange(f.from, f.to, time.Now())
+	if err != nil {
+		return err
+	}
+	cfg, cleanup, err := loadConfig(f, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	accounts, err := selectAccounts(cfg, f.accounts)
+	if err != nil {
+		return err
+	}
+	settings, err := newSettings(f)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(f.storagePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	api := collector.NewAPIMetrics(reg)
+	saveFailures := newSaveFailures(reg)
+	var fetchAccounts []fetcher.Account
+	names := map[string]string{}
+	for _, a := range cfg.Accounts {
+		client, err := newClient(a, settings.apiURL, api.For(a.Name), logger, saveFailures)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		names[a.Name] = a.AppID
+		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
+	}
+	settings.fetch.Logger = logger
+	fe := fetcher.New(settings.fetch, st, collector.NewState(names), fetchAccounts, reg)
+
+	bar := newProgressBar(os.Stderr)
+	fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
+	bar.finish()
+
+	samples, err := writeHistory(f.output, st, accounts, from, to, settings.maxPosts)
+	if err != nil {
+		return err
+	}
+	level.Info(logger).Log("msg", "history written", "file", f.output, "samples", samples, "from", from, "to", to,
+		"next", "promtool tsdb create-blocks-from openmetrics "+f.output+" <prometheus data dir>")
+	if fetchErr != nil {
+		return fmt.Errorf("some days could not be fetched (what was fetched is in %s; run again to retry the rest): %w", f.output, fetchErr)
+	}
+	return nil
+}
+
+// backfillRange parses and checks --from and --to.
+func backfillRange(fromArg, toArg string, now time.Time) (from, to wechat.Date, err error) {
+	if from, err = wechat.ParseDate(fromArg); err != nil {
+		return 0, 0, fmt.Errorf("--from: %w", err)
+	}
+	if to, err = wechat.ParseDate(toArg); err != nil {
+		return 0, 0, fmt.Errorf("--to: %w", err)
+	}
+	yesterday := wechat.Today(now).AddDays(-1)
+	switch {
+	case from < wechat.EarliestDate:
+		return 0, 0, fmt.Errorf("--from %s: WeChat keeps no data before %s", from, wechat.EarliestDate)
+	case to > yesterday:
+		return 0, 0, fmt.Errorf("--to %s: the newest day WeChat can serve is yesterday, %s (Beijing)", to, yesterday)
+	case from > to:
+		return 0, 0, fmt.Errorf("--from %s is after --to %s", from, to)
+	}
+	return from, to, nil
+}
+
+// selectAccounts turns --account into a set (nil for all), refusing names
+// the configuration lacks.
+func selectAccounts(cfg *config.Config, names []string) (map[string]bool, error) {
+	var all []string
+	for _, a := range cfg.Accounts {
+		all = append(all, a.Name)
+	}
+	if len(names) == 0 {
+		out := map[string]bool{}
+		for _, n := range all {
+			out[n] = true
+		}
+		return out, nil
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		if !slices.Contains(all, n) {
+			return nil, fmt.Errorf("--account %s: no such account in the configuration (have: %s)", n, strings.Join(all, ", "))
+		}
+		out[n] = true
+	}
+	return out, nil
+}
+
+func writeHistory(output string, st *store.Store, accounts map[string]bool, from, to wechat.Date, maxPosts int) (int, error) {
+	var names []string
+	for n := range accounts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	opts := collector.HistoryOptions{Accounts: names, Endpoints: wechat.Endpoints(),
+		From: from, To: to, MaxPosts: maxPosts, ServedDays: fetcher.ServedDays, TempDir: os.TempDir()}
+	if output == "-" {
+		return collector.WriteHistory(os.Stdout, st, opts)
+	}
+	file, err := os.Create(output)
+	if err != nil {
+		return 0, fmt.Errorf("--output: %w", err)
+	}
+	opts.TempDir = filepath.Dir(output) // the same disk as the output
+	n, err := collector.WriteHistory(file, st, opts)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("writing %s: %w", output, err)
+	}
+	return n, nil
+}
+
+// progressBar shows fetch progress: a bar redrawn in place on a terminal,
+// a line every 10% otherwise (logs, CI).
+type progressBar struct {
+	w     io.Writer
+	tty   bool
+	mu    sync.Mutex
+	shown int // last percentage printed, for plain output
+	total int
+	start time.Time
+}
+
+func newProgressBar(w *os.File) *progressBar {
+	fi, err := w.Stat()
+	return &progressBar{w: w, tty: err == nil && fi.Mode()&os.ModeCharDevice != 0, shown: -1, start: time.Now()}
+}
+
+func (p *progressBar) update(done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total = total
+	pct := 100
+	if total > 0 {
+		pct = done * 100 / total
+	}
+	if p.tty {
+		const width = 40
+		fill := width * pct / 100
+		fmt.Fprintf(p.w, "\rbackfill [%s%s] %3d%% %d/%d requests", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct, done, total)
+		return
+	}
+	if pct/10 != p.shown/10 || (done == total && p.shown != 100) {
+		p.shown = pct
+		fmt.Fprintf(p.w, "backfill: %d/%d requests (%d%%)\n", done, total, pct)
+	}
+}
+
+func (p *progressBar) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprintf(p.w, "\n")
+	}
+	fmt.Fprintf(p.w, "backfill: %d requests in %s\n", p.total, time.Since(p.start).Round(time.Millisecond))
+}

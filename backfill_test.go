@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// runChild runs the exporter binary (this test binary) with args to the
+// end and returns its exit code and output.
+func runChild(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+func TestBackfillRangeErrors(t *testing.T) {
+	now := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+	tests := map[[2]string]string{
+		{"2014-11-30", "2014-12-05"}: "--from 2014-11-30: WeChat keeps no data before 2014-12-01",
+		{"2026-11-01", "2026-11-22"}: "--to 2026-11-22: the newest day WeChat can serve is yesterday, 2026-11-21 (Beijing)",
+		{"2026-11-10", "2026-11-01"}: "--from 2026-11-10 is after --to 2026-11-01",
+		{"2026-11-1", "2026-11-02"}:  `--from: invalid date "2026-11-1": want YYYY-MM-DD`,
+	}
+	for args, want := range tests {
+		if _, _, err := backfillRange(args[0], args[1], now); err == nil || err.Error() != want {
+			t.Errorf("%v: %v, want %s", args, err, want)
+		}
+	}
+}
+
+// TestBackfillEndToEnd backfills from the fake with the fewest calls, makes
+// no call for days already stored, turns the output into TSDB blocks with
+// the real promtool, and checks in a real Prometheus that each day's query
+// returns that day's value.
+func TestBackfillEndToEnd(t *testing.T) {
+	promtool := lookPath(t, "promtool")
+	prom := lookPath(t, "prometheus")
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	cfg := manyAccounts(t, fake, dir, 2) // a0000, a0001
+	yesterday := wechat.Today(time.Now()).AddDays(-1)
+	from, to := yesterday.AddDays(-20), yesterday
+	out := filepath.Join(dir, "history.om")
+	args := []string{"backfill", "--config.file=" + cfg, "--storage.path=" + filepath.Join(dir, "data"), "--wechat.api-url=" + fake.URL,
+		"--from=" + from.String(), "--to=" + to.String(), "--account=a0000", "--output=" + out}
+
+	code, output := runChild(t, args...)
+	if code != 0 {
+		t.Fatalf("backfill exited %d:\n%s", code, output)
+	}
+	if !strings.Contains(output, "backfill: ") || !strings.Contains(output, "(100%)") {
+		t.Errorf("no progress lines:\n%s", output)
+	}
+	want := 0
+	for _, ep := range wechat.Endpoints() {
+		n := len(wechat.SplitRange(ep, from, min(to, ep.LatestComplete(to.AddDays(1)))))
+		if got := fake.Calls("wxmany0000", ep.Name); got != n {
+			t.Errorf("%s: %d calls, the spans allow %d", ep.Name, got, n)
+		}
+		want += n
+	}
+	if got := fake.Calls("wxmany0000", "getusersummary"); got != 3 { // 21 days, span 7
+		t.Errorf("getusersummary: %d calls, want 3", got)
+	}
+	if n := fake.DatacubeCalls("wxmany0001"); n != 0 {
+		t.Errorf("--account ignored: %d calls for a0001", n)
+	}
+	t.Logf("%d requests for 21 days of one account", want)
+
+	// Again: everything is stored, nothing is fetched.
+	fake.ResetCalls()
+	if code, output := runChild(t, args...); code != 0 {
+		t.Fatalf("second backfill exited %d:\n%s", code, output)
+	}
+	if n := fake.DatacubeCalls(""); n != 0 {
+		t.Errorf("second backfill made %d datacube calls", n)
+	}
+
+	om, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(string(om), "# EOF\n") {
+		t.Error("output does not end in # EOF")
+	}
+	blocks := filepath.Join(dir, "blocks")
+	if b, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", out, blocks).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, b)
+	}
+	api := startPrometheusOn(t, prom, "global: {}\n", blocks, "--storage.tsdb.retention.time=100y")
+	for d := from; d <= to; d++ {
+		v, err := api.queryAt(`wechat_user_followers{account="a0000"}`, d.Start().Add(time.Minute))
+		if err != nil || len(v) != 1 {
+			t.Fatalf("%s: %v %v", d, v, err)
+		}
+		want := fake.Rows("wxmany0000", "getusercumulate", d)[0].(wechat.UserCumulate).CumulateUser
+		if got := v[0].Value[1]; got != fmt.Sprint(want) {
+			t.Errorf("%s: Prometheus has %v, WeChat said %d", d, got, want)
+		}
+	}
+	if v, _ := api.queryAt(`count(wechat_upstream_messages)`, to.Start().Add(time.Minute)); len(v) != 1 {
+		t.Error("messages of the last day missing")
+	}
+}
+
+func TestBackfillRefusesUnknownAccount(t *testing.T) {
+	dir := t.TempDir()
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	cfg := manyAccounts(t, fake, dir, 1)
+	y := wechat.Today(time.Now()).AddDays(-1).String()
+	code, out := runChild(t, "backfill", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "d"), "--from="+y, "--to="+y,
+		"--account=nobody", "--output="+filepath.Join(dir, "o"))
+	if code != 1 || !strings.Contains(out, "--account nobody: no such account in the configuration (have: a0000)") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
