@@ -60,22 +60,29 @@ var descInfos = map[*prometheus.Desc]descInfo{}
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	labels = append([]string{"account"}, labels...)
 	d := prometheus.NewDesc(namespace+"_"+name, help+cached, labels, nil)
-	descInfos[d] = descInfo{namespace + "_" + name, help, labels}
+	descInfos[d] = descInfo{namespace + "_" + name, help + cached, labels}
+	return d
+}
+
+// newExporterDesc builds the description of a metric about the exporter's
+// own state (no "cached" note).
+func newExporterDesc(name, help string, labels ...string) *prometheus.Desc {
+	d := prometheus.NewDesc(name, help, labels, nil)
+	descInfos[d] = descInfo{name, help, labels}
 	return d
 }
 
 var (
-	dataDateDesc = prometheus.NewDesc("wechat_datacube_data_date_timestamp_seconds",
+	dataDateDesc = newExporterDesc("wechat_datacube_data_date_timestamp_seconds",
 		"00:00 Beijing time (UTC+8) of the day (or first day of the week or month) whose data is served.",
-		[]string{"account", "endpoint"}, nil)
-	fetchSuccessDesc = prometheus.NewDesc("wechat_datacube_last_fetch_success",
+		"account", "endpoint")
+	fetchSuccessDesc = newExporterDesc("wechat_datacube_last_fetch_success",
 		"1 if the last fetch of the endpoint succeeded (or found the stored data complete), else 0.",
-		[]string{"account", "endpoint"}, nil)
-	fetchSuccessTimeDesc = prometheus.NewDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
+		"account", "endpoint")
+	fetchSuccessTimeDesc = newExporterDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
 		"When the endpoint's data was last fetched or found complete, as a Unix time.",
-		[]string{"account", "endpoint"}, nil)
-	accountInfoDesc = prometheus.NewDesc("wechat_account_info",
-		"A configured account; value 1.", []string{"account", "app_id"}, nil)
+		"account", "endpoint")
+	accountInfoDesc = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
 )
 
 type options struct {
@@ -133,35 +140,41 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // collect builds the metrics of the accounts of snap that keep selects.
 func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep func(account string) bool) {
 	for _, acc := range snap.Accounts() {
-		if !keep(acc.Name) {
-			continue
+		if keep(acc.Name) {
+			c.accountSamples(acc).flush(ch)
 		}
-		ch <- prometheus.MustNewConstMetric(accountInfoDesc, prometheus.GaugeValue, 1, acc.Name, acc.AppID)
-		// One aggregator per account: families that share a metric
-		// (wechat_article_post_info) cannot emit a series twice.
-		m := newMetrics()
-		a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
-		for _, name := range sortedKeys(acc.Endpoints) {
-			ep := acc.Endpoints[name]
-			c.collectStatus(ch, acc.Name, name, ep)
-			if f := families[name]; f != nil && len(ep.Rows) > 0 {
-				f.collect(m, a, ep)
-			}
-		}
-		m.flush(ch)
 	}
 }
 
-func (c *Collector) collectStatus(ch chan<- prometheus.Metric, account, endpoint string, ep *Endpoint) {
+// accountSamples computes every sample of an account: its info, each
+// endpoint's status, and the families' data. One aggregator per account:
+// families that share a metric (wechat_article_post_info) cannot emit a
+// series twice. Collect turns the samples into const metrics; the text
+// renderer (render.go) writes them directly.
+func (c *Collector) accountSamples(acc *Account) *metrics {
+	m := newMetrics()
+	m.info(accountInfoDesc, acc.Name, acc.AppID)
+	a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
+	for _, name := range sortedKeys(acc.Endpoints) {
+		ep := acc.Endpoints[name]
+		addStatus(m, acc.Name, name, ep)
+		if f := families[name]; f != nil && len(ep.Rows) > 0 {
+			f.collect(m, a, ep)
+		}
+	}
+	return m
+}
+
+func addStatus(m *metrics, account, endpoint string, ep *Endpoint) {
 	if ep.Date != 0 {
-		ch <- prometheus.MustNewConstMetric(dataDateDesc, prometheus.GaugeValue, float64(ep.Date.Start().Unix()), account, endpoint)
+		m.addFloat(dataDateDesc, float64(ep.Date.Start().Unix()), account, endpoint)
 	}
 	if !ep.Status.Known {
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(fetchSuccessDesc, prometheus.GaugeValue, boolValue(ep.Status.OK), account, endpoint)
+	m.addFloat(fetchSuccessDesc, boolValue(ep.Status.OK), account, endpoint)
 	if !ep.Status.LastSuccess.IsZero() {
-		ch <- prometheus.MustNewConstMetric(fetchSuccessTimeDesc, prometheus.GaugeValue, float64(ep.Status.LastSuccess.Unix()), account, endpoint)
+		m.addFloat(fetchSuccessTimeDesc, float64(ep.Status.LastSuccess.Unix()), account, endpoint)
 	}
 }
 

@@ -205,11 +205,11 @@ func seriesText(info descInfo, values []string) string {
 	return b.String()
 }
 
-var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-var helpEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+// OpenMetrics escapes double quotes in HELP too, unlike the text format.
+var omHelpEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
-func escapeLabel(s string) string { return labelEscaper.Replace(s) }
-func escapeHelp(s string) string  { return helpEscaper.Replace(s) }
+func escapeLabel(s string) string { return labelValueEscaper.Replace(s) }
+func escapeHelp(s string) string  { return omHelpEscaper.Replace(s) }
 
 func formatValue(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {

@@ -1,0 +1,84 @@
+package collector
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// richState serves several accounts of the fake, every endpoint, with
+// statuses, hostile titles and values WeChat has not documented.
+func richState(t testing.TB) *State {
+	t.Helper()
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	fake.SetClock(func() time.Time { return at })
+	names := map[string]string{}
+	for i := 0; i < 5; i++ {
+		appID := fmt.Sprintf("wxrender%d", i)
+		names[fmt.Sprintf("acc-%d", 4-i)] = appID
+		fake.AddAccount(wechattest.Account{AppID: appID, Secret: "x", FailureSpike: wechat.DateOf(at).AddDays(-1)})
+	}
+	state := NewState(names)
+	for name, appID := range names {
+		for _, ep := range wechat.Endpoints() {
+			latest := ep.LatestComplete(wechat.DateOf(at))
+			var rows []wechat.Row
+			for d := 0; d < 8; d++ {
+				rows = append(rows, fake.Rows(appID, ep.Name, latest.AddDays(-d))...)
+			}
+			state.SetData(name, ep.Name, latest, rows)
+			state.SetStatus(name, ep.Name, name != "acc-2", at)
+		}
+	}
+	d := wechat.DateOf(at).AddDays(-1)
+	state.SetData("acc-0", "getarticlesummary", d, []wechat.Row{
+		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_1", Title: "bad \xff utf8 \"quoted\" \\ back\nslash", ReadCounts: wechat.ReadCounts{IntPageReadCount: 1.5e7}},
+		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_2", Title: "", ReadCounts: wechat.ReadCounts{IntPageReadCount: -1}},
+	})
+	state.SetData("acc-1", "getusersummary", d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 987654}})
+	return state
+}
+
+// TestRenderTextMatchesRegistry holds the fast renderer to the bytes a
+// registry and expfmt write for the same collector.
+func TestRenderTextMatchesRegistry(t *testing.T) {
+	state := richState(t)
+	for _, maxPosts := range []int{DefaultMaxPosts, 2} {
+		c := New(state, WithMaxPosts(maxPosts))
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(c)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := expfmt.NewEncoder(&want, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := bytes.Join(c.renderText(state.Load()), nil)
+		if !bytes.Equal(got, want.Bytes()) {
+			g, w := bytes.Split(got, []byte("\n")), bytes.Split(want.Bytes(), []byte("\n"))
+			for i := 0; i < min(len(g), len(w)); i++ {
+				if !bytes.Equal(g[i], w[i]) {
+					t.Fatalf("maxPosts %d: line %d differs:\n got %s\nwant %s", maxPosts, i+1, g[i], w[i])
+				}
+			}
+			t.Fatalf("maxPosts %d: %d lines, the registry writes %d", maxPosts, len(g), len(w))
+		}
+		if len(want.Bytes()) < 100000 {
+			t.Fatalf("only %d bytes compared", len(want.Bytes()))
+		}
+	}
+}
