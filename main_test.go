@@ -20,7 +20,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/collector"
 )
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -30,7 +30,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -68,7 +68,7 @@ func startServe(t *testing.T, args ...string) (addr string, stop func(), result 
 }
 
 // waitFor polls the metrics until cond holds.
-func waitFor(t *testing.T, addr string, cond func(string) bool) string {
+func waitFor(t testing.TB, addr string, cond func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

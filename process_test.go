@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 
 // startProcess runs the exporter as a child process with args and waits
 // until it is ready.
-func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedLog) {
+func startProcess(t testing.TB, args ...string) (*exec.Cmd, string, *lockedLog) {
 	t.Helper()
 	return startProcessWith(t, func(addr string) bool {
 		code, _ := get(t, "http://"+addr+"/readyz")
@@ -36,7 +36,7 @@ func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *lockedLog) 
 }
 
 // startProcessWith is startProcess with another readiness probe.
-func startProcessWith(t *testing.T, ready func(addr string) bool, args ...string) (*exec.Cmd, string, *lockedLog) {
+func startProcessWith(t testing.TB, ready func(addr string) bool, args ...string) (*exec.Cmd, string, *lockedLog) {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)

@@ -219,7 +219,13 @@ type sample struct {
 	value  float64
 }
 
-func newMetrics() *metrics { return &metrics{index: map[seriesKey]int{}} }
+// An account has about 1,400 series: sized so that collecting one rarely
+// grows the slice or the map.
+const expectedSeries = 2048
+
+func newMetrics() *metrics {
+	return &metrics{index: make(map[seriesKey]int, expectedSeries), samples: make([]sample, 0, expectedSeries)}
+}
 
 func (m *metrics) key(d *prometheus.Desc, labels []string) seriesKey {
 	var h maphash.Hash

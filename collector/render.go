@@ -1,12 +1,14 @@
 package collector
 
 import (
-	"bytes"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // renderText writes the data metrics of snap in the Prometheus text format
@@ -25,88 +27,117 @@ import (
 // one after the other, which spares one copy of the whole exposition.
 func (c *Collector) renderText(snap *Snapshot) [][]byte {
 	accounts := snap.Accounts()
-	perAccount := make([]map[string][]sample, len(accounts))
-	// The accounts' samples are independent: compute them on every core.
+	rendered := make([][][]byte, len(accounts)) // account -> family id -> lines
+	// Accounts render independently: on every core.
 	var wg sync.WaitGroup
-	workers := max(1, min(len(accounts), 4))
+	workers := max(1, min(len(accounts), runtime.GOMAXPROCS(0)))
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(accounts); i += workers {
-				perAccount[i] = byFamily(c.accountSamples(accounts[i]))
+				rendered[i] = c.renderAccount(accounts[i])
 			}
 		}(w)
 	}
 	wg.Wait()
 
-	bodies := map[string]*bytes.Buffer{}
-	var line []byte
-	for _, fams := range perAccount {
-		for name, samples := range fams {
-			info := descInfos[samples[0].desc]
-			order := sortedLabelOrder(info.labels)
-			sort.Slice(samples, func(i, j int) bool { return lessByOrder(samples[i].labels, samples[j].labels, order) })
-			body := bodies[name]
-			if body == nil {
-				body = &bytes.Buffer{}
-				bodies[name] = body
+	fams := familyTable()
+	var out [][]byte
+	for id, info := range fams.infos {
+		header := false
+		for _, pieces := range rendered {
+			if len(pieces[id]) == 0 {
+				continue
 			}
-			for _, s := range samples {
-				line = appendSample(line[:0], info, order, s)
-				body.Write(line)
+			if !header {
+				out = append(out, []byte("# HELP "+info.name+" "+helpEscaper.Replace(info.help)+"\n# TYPE "+info.name+" gauge\n"))
+				header = true
 			}
+			out = append(out, pieces[id])
 		}
 	}
-	names := make([]string, 0, len(bodies))
-	for name := range bodies {
-		names = append(names, name)
+	return out
+}
+
+// renderAccount renders an account's samples into one buffer, family by
+// family, each family's series in label order, and returns each family's
+// piece of it (indexed by family id; empty for families without series).
+func (c *Collector) renderAccount(acc *Account) [][]byte {
+	fams := familyTable()
+	m := c.accountSamples(acc)
+	type keyed struct {
+		id    int
+		order []int
+		s     *sample
+	}
+	ks := make([]keyed, len(m.samples))
+	for i := range m.samples {
+		id := fams.ids[m.samples[i].desc]
+		ks[i] = keyed{id, fams.orders[id], &m.samples[i]}
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].id != ks[j].id {
+			return ks[i].id < ks[j].id
+		}
+		return lessByOrder(ks[i].s.labels, ks[j].s.labels, ks[i].order)
+	})
+	buf := make([]byte, 0, 96*len(ks))
+	ends := make([]int, len(fams.infos))
+	starts := make([]int, len(fams.infos))
+	for i, k := range ks {
+		if i == 0 || ks[i-1].id != k.id {
+			starts[k.id] = len(buf)
+		}
+		buf = appendSample(buf, fams.infos[k.id], k.order, *k.s)
+		ends[k.id] = len(buf)
+	}
+	pieces := make([][]byte, len(fams.infos))
+	for id := range pieces {
+		pieces[id] = buf[starts[id]:ends[id]]
+	}
+	return pieces
+}
+
+// families numbers the metric families in name order, the order of the
+// exposition, with their label orders.
+type familyIDs struct {
+	infos  []descInfo
+	orders [][]int
+	ids    map[*prometheus.Desc]int
+}
+
+var familyTable = sync.OnceValue(func() familyIDs {
+	byName := map[string]descInfo{}
+	for _, info := range descInfos {
+		byName[info.name] = info
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
 	}
 	sort.Strings(names)
-	chunks := make([][]byte, 0, 2*len(names))
-	for _, name := range names {
-		info := familyInfo(name)
-		header := "# HELP " + name + " " + helpEscaper.Replace(info.help) + "\n# TYPE " + name + " gauge\n"
-		chunks = append(chunks, []byte(header), bodies[name].Bytes())
+	t := familyIDs{ids: map[*prometheus.Desc]int{}}
+	index := map[string]int{}
+	for i, n := range names {
+		index[n] = i
+		t.infos = append(t.infos, byName[n])
+		t.orders = append(t.orders, sortedLabelOrder(byName[n].labels))
 	}
-	return chunks
-}
-
-// byFamily groups samples by metric name.
-func byFamily(m *metrics) map[string][]sample {
-	out := map[string][]sample{}
-	for _, s := range m.samples {
-		name := descInfos[s.desc].name
-		out[name] = append(out[name], s)
+	for d, info := range descInfos {
+		t.ids[d] = index[info.name]
 	}
-	return out
-}
-
-var familyInfos = sync.OnceValue(func() map[string]descInfo {
-	out := map[string]descInfo{}
-	for _, info := range descInfos {
-		out[info.name] = info
-	}
-	return out
+	return t
 })
-
-func familyInfo(name string) descInfo { return familyInfos()[name] }
-
-var labelOrders sync.Map // joined label names -> []int
 
 // sortedLabelOrder returns the indexes of labels in name order: the
 // registry writes label pairs sorted by name.
 func sortedLabelOrder(labels []string) []int {
-	key := strings.Join(labels, ",")
-	if v, ok := labelOrders.Load(key); ok {
-		return v.([]int)
-	}
 	order := make([]int, len(labels))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(i, j int) bool { return labels[order[i]] < labels[order[j]] })
-	labelOrders.Store(key, order)
 	return order
 }
 

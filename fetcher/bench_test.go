@@ -1,16 +1,21 @@
 package fetcher_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
@@ -71,4 +76,97 @@ func BenchmarkScrapeDuringFetch(b *testing.B) {
 		h.fake.ClearFaults()
 		wg.Wait()
 	})
+}
+
+// storeOf fills a store directly (no HTTP) with what the fetcher keeps for
+// n accounts: the served days of every endpoint.
+func storeOf(b *testing.B, n int) (dir string, names map[string]string) {
+	b.Helper()
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	at := beijing("2026-11-22 09:00")
+	fake.SetClock(func() time.Time { return at })
+	dir = b.TempDir()
+	st, err := store.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	names = map[string]string{}
+	today := wechat.DateOf(at)
+	for i := 0; i < n; i++ {
+		name, appID := fmt.Sprintf("account%04d", i), fmt.Sprintf("wxcold%010d", i)
+		names[name] = appID
+		fake.AddAccount(wechattest.Account{AppID: appID, Secret: "x"})
+		for _, ep := range wechat.Endpoints() {
+			latest := ep.LatestComplete(today)
+			var days []store.Day
+			for d := fetcher.ServedDays(ep.Name) - 1; d >= 0; d-- {
+				rows, err := json.Marshal(fake.Rows(appID, ep.Name, latest.AddDays(-d)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				days = append(days, store.Day{Date: latest.AddDays(-d), FetchedOn: today, Rows: rows})
+			}
+			if err := st.Put(name, ep.Name, days); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return dir, names
+}
+
+// coldStart opens the store, loads it and serves the first complete
+// /metrics through the handler newHandler builds.
+func coldStart(b *testing.B, dir string, names map[string]string, newHandler func(*collector.State, *collector.Collector) http.Handler) {
+	st, err := store.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	state := collector.NewState(names)
+	var accounts []fetcher.Account
+	for name := range names {
+		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.Endpoints()})
+	}
+	f := fetcher.New(fetcher.Config{}, st, state, accounts, prometheus.NewRegistry())
+	if err := f.LoadStored(); err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	newHandler(state, collector.New(state)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `wechat_user_followers{account="account0000"}`) {
+		b.Fatalf("first /metrics: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
+// BenchmarkColdStart is the time from a store holding n accounts to a
+// complete first /metrics: open, load every account's served days, render.
+// BenchmarkColdStartBaseline does the same with promhttp rendering:
+//
+//	go test ./fetcher -run '^$' -bench 'ColdStart' -benchtime 3x
+func BenchmarkColdStart(b *testing.B) {
+	benchColdStart(b, func(state *collector.State, c *collector.Collector) http.Handler {
+		return collector.NewHandler(state, c, prometheus.NewRegistry(), promhttp.HandlerOpts{})
+	})
+}
+
+func BenchmarkColdStartBaseline(b *testing.B) {
+	benchColdStart(b, func(_ *collector.State, c *collector.Collector) http.Handler {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(c)
+		return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	})
+}
+
+func benchColdStart(b *testing.B, newHandler func(*collector.State, *collector.Collector) http.Handler) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			dir, names := storeOf(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				coldStart(b, dir, names, newHandler)
+			}
+		})
+	}
 }

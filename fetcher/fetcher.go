@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -157,13 +158,27 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 }
 
 // LoadStored publishes what the store holds, so a restart serves at once.
+// Decoding the stored rows is the cost of a cold start: it runs on every
+// core.
 func (f *Fetcher) LoadStored() error {
+	var mu sync.Mutex
 	var errs []error
-	for _, t := range f.tasks {
-		if err := f.publish(t); err != nil {
-			errs = append(errs, err)
-		}
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(f.tasks); i += workers {
+				if err := f.publish(f.tasks[i]); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}(w)
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Peak resident memory of the exporter serving N demo accounts (default
+# 1000): it builds the exporter, runs it on the built-in fake, waits for the
+# first fetch cycle to complete, scrapes /metrics a few times as Prometheus
+# does (gzip), and prints the process's VmHWM.
+#
+#   scripts/peak-rss.sh [ACCOUNTS]
+set -euo pipefail
+n=${1:-1000}
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+go build -o "$dir/wechat-exporter" .
+port=$((20000 + RANDOM % 20000))
+"$dir/wechat-exporter" --demo --demo.accounts="$n" --storage.path="$dir/data" \
+  --web.listen-address="127.0.0.1:$port" --log.level=error &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+
+start=$(date +%s)
+# The first cycle is complete when every account's endpoints report success.
+until [ "$(curl -s "http://127.0.0.1:$port/metrics" | grep -c '^wechat_datacube_last_fetch_success{.*} 1$' || true)" -ge $((n * 17)) ]; do
+  sleep 5
+done
+echo "first fetch cycle of $n accounts: about $(( $(date +%s) - start )) s"
+for _ in 1 2 3; do
+  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
+done
+size=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c)
+series=$(curl -s "http://127.0.0.1:$port/metrics" | grep -vc '^#')
+echo "/metrics: $series series, $((size / 1024 / 1024)) MiB"
+grep -E 'VmHWM|VmRSS' "/proc/$pid/status"
