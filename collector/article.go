@@ -169,7 +169,7 @@ func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
 func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.ArticleTotal)
-		d, ok := row.Latest()
+		d, ok := row.LatestOn(ep.Date) // a replayed past day must not see later totals
 		if !ok || !a.posts[row.MsgID] {
 			continue
 		}
@@ -225,7 +225,7 @@ func selectPosts(acc *Account, max int) map[string]bool {
 	if ep := acc.Endpoints[wechat.GetArticleTotal.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleTotal)
-			if d, ok := row.Latest(); ok {
+			if d, ok := row.LatestOn(ep.Date); ok {
 				reads[row.MsgID] = maxInt(reads[row.MsgID], d.IntPageReadCount)
 			}
 		}

@@ -350,3 +350,21 @@ func TestCallbackFailureBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestArticleTotalAsOfServedDay: a day replayed from history (backfill)
+// shows each article's totals as they stood that day, not later ones.
+func TestArticleTotalAsOfServedDay(t *testing.T) {
+	sent := wechat.MustParseDate("2026-11-10")
+	row := wechat.ArticleTotal{Ref: wechat.Ref{RefDate: sent}, MsgID: "9_1", Title: "t"}
+	for i := 0; i < 5; i++ {
+		row.Details = append(row.Details, wechat.ArticleTotalDetail{StatDate: sent.AddDays(i), ReadCounts: wechat.ReadCounts{IntPageReadCount: int64(100 * (i + 1))}})
+	}
+	for day, want := range map[string]float64{"2026-11-10": 100, "2026-11-12": 300, "2026-11-20": 500} {
+		state := collector.NewState(map[string]string{"fx": "wx"})
+		state.SetData("fx", "getarticletotal", wechat.MustParseDate(day), []wechat.Row{row})
+		got := gather(t, collector.New(state))[`wechat_article_post_cumulative_reads{account="fx",msgid="9_1",page="article"}`]
+		if got != want {
+			t.Errorf("served day %s: %v, want %v", day, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package wechat
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Row is one element of a datacube answer's "list". Every row belongs to the
@@ -82,11 +83,15 @@ type ArticleTotal struct {
 }
 
 // Latest returns the detail with the newest stat_date, or false if none.
-func (a ArticleTotal) Latest() (ArticleTotalDetail, bool) {
+func (a ArticleTotal) Latest() (ArticleTotalDetail, bool) { return a.LatestOn(math.MaxInt32) }
+
+// LatestOn returns the detail with the newest stat_date not after day: the
+// article's totals as they stood that day.
+func (a ArticleTotal) LatestOn(day Date) (ArticleTotalDetail, bool) {
 	var best ArticleTotalDetail
 	found := false
 	for _, d := range a.Details {
-		if !found || d.StatDate > best.StatDate {
+		if d.StatDate <= day && (!found || d.StatDate > best.StatDate) {
 			best, found = d, true
 		}
 	}
