@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 const installPrometheus = "apt-get update && apt-get install -y prometheus (Debian's package provides prometheus and promtool)"
@@ -32,7 +33,7 @@ func lookPath(t *testing.T, name string) string {
 func demoReady(t *testing.T, addr string) string {
 	t.Helper()
 	return waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*17 &&
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*len(wechat.Endpoints()) &&
 			!strings.Contains(b, `wechat_datacube_last_fetch_success{account="support",endpoint="getinterfacesummary"} 0`) &&
 			strings.Contains(b, "wechat_interface_callback_failures_baseline{")
 	})

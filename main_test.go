@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 func freeAddr(t testing.TB) string {
@@ -87,7 +88,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	storage := t.TempDir()
 	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
 	body := waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*17 && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*len(wechat.Endpoints()) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
 	})
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))

@@ -230,6 +230,20 @@ func selectPosts(acc *Account, max int) map[string]bool {
 			}
 		}
 	}
+	if ep := acc.Endpoints[wechat.GetArticleRead.Name]; ep != nil {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleRead)
+			reads[row.MsgID] = maxInt(reads[row.MsgID], row.Detail.ReadUser)
+		}
+	}
+	if ep := acc.Endpoints[wechat.GetArticleTotalDetail.Name]; ep != nil {
+		for _, r := range ep.Rows {
+			row := r.(wechat.PublishedArticle)
+			if d, ok := row.LatestOn(ep.Date); ok {
+				reads[row.MsgID] = maxInt(reads[row.MsgID], d.ReadUser)
+			}
+		}
+	}
 	ids := make([]string, 0, len(reads))
 	for id := range reads {
 		ids = append(ids, id)

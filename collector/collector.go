@@ -83,6 +83,9 @@ var (
 		"When the endpoint's data was last fetched or found complete, as a Unix time.",
 		"account", "endpoint")
 	accountInfoDesc = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
+	unavailableDesc = newExporterDesc("wechat_datacube_endpoint_unavailable",
+		"1 while WeChat answers that the endpoint is offline for the account (errcode 47009); tried again weekly.",
+		"account", "endpoint")
 )
 
 type options struct {
@@ -168,6 +171,9 @@ func (c *Collector) accountSamples(acc *Account) *metrics {
 func addStatus(m *metrics, account, endpoint string, ep *Endpoint) {
 	if ep.Date != 0 {
 		m.addFloat(dataDateDesc, float64(ep.Date.Start().Unix()), account, endpoint)
+	}
+	if ep.Status.Unavailable {
+		m.addFloat(unavailableDesc, 1, account, endpoint)
 	}
 	if !ep.Status.Known {
 		return

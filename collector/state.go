@@ -58,6 +58,7 @@ type Endpoint struct {
 // Status is the outcome of an endpoint's fetching.
 type Status struct {
 	Known       bool      // an attempt or a check was made since start
+	Unavailable bool      // WeChat answered that the endpoint is offline (47009)
 	OK          bool      // the last attempt succeeded or found the data complete
 	LastSuccess time.Time // when the data was last fetched or found complete
 }
@@ -125,4 +126,20 @@ func (s *State) SetStatus(account, endpoint string, ok bool, at time.Time) {
 			e.Status.LastSuccess = at
 		}
 	})
+}
+
+// SetUnavailable records whether WeChat took the account's endpoint
+// offline (47009). It makes a new snapshot only on a change.
+func (s *State) SetUnavailable(account, endpoint string, unavailable bool) {
+	acc := s.Load().account(account)
+	if acc == nil {
+		return
+	}
+	current := false
+	if ep := acc.Endpoints[endpoint]; ep != nil {
+		current = ep.Status.Unavailable
+	}
+	if current != unavailable {
+		s.update(account, endpoint, func(e *Endpoint) { e.Status.Unavailable = unavailable })
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // write puts files into a temporary directory and returns the config path.
@@ -55,7 +57,7 @@ func TestLoadValid(t *testing.T) {
 		t.Fatalf("accounts %d, warnings %v", len(cfg.Accounts), cfg.Warnings)
 	}
 	news, shop, ext, comp := cfg.Accounts[0], cfg.Accounts[1], cfg.Accounts[2], cfg.Accounts[3]
-	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || len(news.Endpoints) != 17 {
+	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || len(news.Endpoints) != len(wechat.Endpoints()) {
 		t.Errorf("news: %+v", news)
 	}
 	if shop.TokenSource != "classic" || shop.AppSecret != "shop-secret-from-env" || len(shop.Endpoints) != 2 || shop.Endpoints[1].Name != "getinterfacesummary" {
@@ -94,7 +96,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: magic\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].token_source: unknown token source "magic": want one of stable, classic, file, component`},
 		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    endpoints:\n      - getusersummary\n      - getfoo\n",
-			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticlesummary, getarticletotal, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary`},
+			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary`},
 		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].token_file: missing: token_source file reads the token from this file`},
 		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},

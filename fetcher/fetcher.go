@@ -39,7 +39,7 @@ import (
 // Client is what the fetcher needs of a wechat.Client.
 type Client interface {
 	Plan(ep wechat.Endpoint, dates []wechat.Date) []wechat.Range
-	Fetch(ctx context.Context, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, error)
+	FetchDelayed(ctx context.Context, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, bool, error)
 }
 
 // Store is what the fetcher needs of the embedded store (*store.Store).
@@ -88,13 +88,13 @@ const (
 // settleDays says for how many days after its date an endpoint's data
 // keeps changing: getarticletotal's details grow for seven days after the
 // article is sent. Such days are fetched again once a day until final.
-var settleDays = map[string]int{wechat.GetArticleTotal.Name: 7}
+var settleDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetArticleTotalDetail.Name: 7}
 
 // servedDays says how many stored days of an endpoint are published, when
 // more than the newest: getarticletotal serves the articles of its settling
 // week; getinterfacesummary also serves the week before the newest day, from
 // which the collector derives the callback failure baseline.
-var servedDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetInterfaceSummary.Name: 8}
+var servedDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetArticleTotalDetail.Name: 7, wechat.GetInterfaceSummary.Name: 8}
 
 // alwaysHasRows lists endpoints whose answer for a past day is never
 // legitimately empty.
@@ -280,7 +280,7 @@ func (f *Fetcher) wanted(ep wechat.Endpoint, avail wechat.Date) (from, to wechat
 	if ep.Period != wechat.Daily {
 		return avail, avail
 	}
-	return max(avail.AddDays(1-f.cfg.Lookback), wechat.EarliestDate), avail
+	return max(avail.AddDays(1-f.cfg.Lookback), ep.FirstDate()), avail
 }
 
 // toFetch lists the labels to fetch: those missing from the store, and the
@@ -300,10 +300,10 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	}
 	today, settle := wechat.Today(now), settleDays[t.ep.Name]
 	var out []wechat.Date
-	for _, d := range t.ep.Labels(from, to) {
+	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]
 		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today
-		if !ok || settling {
+		if !ok || settling || h.Delayed {
 			out = append(out, d)
 		}
 	}
@@ -320,18 +320,26 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 		f.retryLater(t, now, f.cfg.RetryInterval)
 		return
 	}
+	provisional := false
 	for _, r := range t.acc.Client.Plan(t.ep, dates) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !f.fetchRange(ctx, t, r, now) {
+		ok, delayed := f.fetchRange(ctx, t, r, now)
+		if !ok {
 			return
 		}
+		provisional = provisional || delayed
 	}
 	f.state.SetStatus(t.acc.Name, t.ep.Name, true, now)
+	f.state.SetUnavailable(t.acc.Name, t.ep.Name, false)
 	t.mu.Lock()
 	t.failDay, t.failCode = 0, ""
 	t.mu.Unlock()
+	if provisional { // served now, fetched again until WeChat says final
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return
+	}
 	f.retryLater(t, now, f.untilNextReady(now))
 }
 
@@ -355,14 +363,15 @@ func (f *Fetcher) retryLater(t *task, now time.Time, d time.Duration) {
 var errNotReady = errors.New("empty answer where rows are due: data not ready")
 
 // fetchRange fetches and stores one request's range, and reports whether
-// the task may go on with its next range.
-func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) bool {
-	rows, err := t.acc.Client.Fetch(ctx, t.ep, r)
+// the task may go on with its next range, and whether WeChat said the
+// figures are provisional.
+func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) (ok, delayed bool) {
+	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.failed(t, r, err, now)
 		}
-		return false
+		return false, false
 	}
 	byDate := map[wechat.Date][]wechat.Row{}
 	for _, row := range rows {
@@ -379,18 +388,18 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		b, err := json.Marshal(nonNil(byDate[d]))
 		if err != nil {
 			f.failed(t, r, err, now)
-			return false
+			return false, false
 		}
-		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Rows: b})
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Delayed: delayed, Rows: b})
 	}
 	if len(days) > 0 && !f.write(t, days, now) {
-		return false
+		return false, false
 	}
 	if suspicious {
 		f.failed(t, r, errNotReady, now)
-		return false
+		return false, false
 	}
-	return true
+	return true, delayed
 }
 
 // write stores the days of one fetch and publishes them. If the store
@@ -477,6 +486,12 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
 	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
 	switch {
+	case wechat.HasCode(err, wechat.CodeAPIOffline):
+		// WeChat took the endpoint offline (reported for getarticletotal):
+		// say so once, show it, and look again in a week.
+		f.state.SetUnavailable(t.acc.Name, t.ep.Name, true)
+		f.logPermanent(t, logger, err, now)
+		f.retryLater(t, now, 7*24*time.Hour)
 	case errors.Is(err, errNotReady) || wechat.IsNotReady(err):
 		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
 		f.retryLater(t, now, f.cfg.RetryInterval)
@@ -538,7 +553,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 			have[d.Date] = true
 		}
 		var missing []wechat.Date
-		for _, d := range t.ep.Labels(from, min(to, t.ep.LatestComplete(to.AddDays(1)))) {
+		for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), min(to, t.ep.LatestComplete(to.AddDays(1)))) {
 			if !have[d] {
 				missing = append(missing, d)
 			}
@@ -598,7 +613,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 // backfillRange fetches and stores one range of past days, empty days
 // included: in the past an empty answer is final.
 func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) error {
-	rows, err := t.acc.Client.Fetch(ctx, t.ep, r)
+	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
 	if err != nil {
 		return err
 	}
@@ -613,7 +628,7 @@ func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) er
 		if err != nil {
 			return err
 		}
-		days = append(days, store.Day{Date: d, FetchedOn: today, Rows: b})
+		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: delayed, Rows: b})
 	}
 	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
 		f.storeFailures.Inc()

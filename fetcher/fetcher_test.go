@@ -383,8 +383,9 @@ func TestArticleTotalSettles(t *testing.T) {
 // TestRestartMakesNoCall: a second process on the same store serves the
 // same values at once and calls WeChat for nothing it has.
 func TestRestartMakesNoCall(t *testing.T) {
-	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{}, wechat.Endpoints()...)
-	h.runAt(beijing("2026-11-22 09:00"))
+	// In the afternoon, when the content endpoints' figures are final.
+	h := newHarness(t, beijing("2026-11-22 13:00"), fetcher.Config{}, wechat.Endpoints()...)
+	h.runAt(beijing("2026-11-22 13:00"))
 	if h.fake.DatacubeCalls(appID) == 0 {
 		t.Fatal("nothing fetched")
 	}
@@ -394,7 +395,7 @@ func TestRestartMakesNoCall(t *testing.T) {
 	if after := gatherText(t, h.state); after != before {
 		t.Errorf("restart serves different data:\nbefore %d bytes, after %d bytes", len(before), len(after))
 	}
-	if calls := h.runAt(beijing("2026-11-22 09:05")); calls != 0 {
+	if calls := h.runAt(beijing("2026-11-22 13:05")); calls != 0 {
 		t.Errorf("restart made %d datacube calls", calls)
 	}
 }
@@ -443,4 +444,53 @@ func TestScrapeNeverWaitsForFetch(t *testing.T) {
 		t.Error("a scrape called WeChat")
 	}
 	<-done
+}
+
+// TestProvisionalFiguresFetchedUntilFinal: figures WeChat marks is_delay
+// are served at once and fetched again every retry interval until final.
+func TestProvisionalFiguresFetchedUntilFinal(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetArticleRead, wechat.GetUserSummary)
+	h.runAt(beijing("2026-11-22 09:00"))
+	if ep := h.served(wechat.GetArticleRead); ep == nil || len(ep.Rows) == 0 {
+		t.Fatal("provisional figures not served")
+	}
+	calls := 0
+	for at := beijing("2026-11-22 09:10"); at.Before(beijing("2026-11-22 14:00")); at = at.Add(10 * time.Minute) {
+		calls += h.runAt(at)
+	}
+	// 09:00, then 09:10 .. 11:50 while provisional (17), 12:00 final.
+	if got := h.fake.Calls(appID, "getarticleread"); got != 1+17+1 {
+		t.Errorf("getarticleread called %d times, want 19 (until final, then no more)", got)
+	}
+	if got := h.fake.Calls(appID, "getusersummary"); got != 1 {
+		t.Errorf("a legacy endpoint was fetched again: %d calls", got)
+	}
+}
+
+// TestEndpointOffline: 47009 marks the endpoint unavailable for the
+// account, shown by a metric, tried again a week later.
+func TestEndpointOffline(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 13:00"), fetcher.Config{Lookback: 1}, wechat.GetArticleTotal, wechat.GetArticleTotalDetail)
+	release := h.fake.Inject(wechattest.Fault{Endpoint: "getarticletotal", Errcode: wechat.CodeAPIOffline})
+	h.runAt(beijing("2026-11-22 13:00"))
+	if got := h.metric("wechat_datacube_endpoint_unavailable", map[string]string{"endpoint": "getarticletotal"}); got != 1 {
+		t.Errorf("unavailable metric = %v", got)
+	}
+	if ep := h.served(wechat.GetArticleTotalDetail); ep == nil || !ep.Status.OK {
+		t.Errorf("the new endpoint is affected: %+v", ep)
+	}
+	for d := 1; d < 7; d++ {
+		h.runAt(beijing("2026-11-22 13:00").AddDate(0, 0, d))
+	}
+	if got := h.fake.Calls(appID, "getarticletotal"); got != 1 {
+		t.Errorf("offline endpoint called %d times within the week", got)
+	}
+	if n := strings.Count(h.logs.String(), "errcode 47009"); n != 1 {
+		t.Errorf("logged %d times, want once", n)
+	}
+	release()
+	h.runAt(beijing("2026-11-29 13:00"))
+	if got := h.metric("wechat_datacube_endpoint_unavailable", map[string]string{"endpoint": "getarticletotal"}); got != 0 {
+		t.Errorf("still marked unavailable after it came back: %v", got)
+	}
 }

@@ -25,7 +25,7 @@ func minimumCalls(now time.Time, lookback int) int {
 		if ep.Period != wechat.Daily {
 			from = avail
 		}
-		if ep == wechat.GetArticleTotal {
+		if ep == wechat.GetArticleTotal || ep == wechat.GetArticleTotalDetail {
 			from = min(from, avail.AddDays(-6)) // its settling week
 		}
 		n += len(wechat.SplitRange(ep, from, avail))

@@ -17,8 +17,16 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 
 start=$(date +%s)
-# The first cycle is complete when every account's endpoints report success.
-until [ "$(curl -s "http://127.0.0.1:$port/metrics" | grep -c '^wechat_datacube_last_fetch_success{.*} 1$' || true)" -ge $((n * 17)) ]; do
+# The first cycle is complete when every account reports success for every
+# endpoint (the number of endpoints is read off the statuses themselves).
+while :; do
+  status=$(curl -s "http://127.0.0.1:$port/metrics" | grep '^wechat_datacube_last_fetch_success{' || true)
+  total=$(printf '%s\n' "$status" | grep -c . || true)
+  ok=$(printf '%s\n' "$status" | grep -c '} 1$' || true)
+  endpoints=$(printf '%s\n' "$status" | grep -o 'endpoint="[a-z]*"' | sort -u | wc -l)
+  if [ "$endpoints" -ge 17 ] && [ "$total" -eq $((n * endpoints)) ] && [ "$ok" -eq "$total" ]; then
+    break
+  fi
   sleep 5
 done
 echo "first fetch cycle of $n accounts: about $(( $(date +%s) - start )) s"

@@ -90,12 +90,16 @@ type Day struct {
 	// changing for some days (getarticletotal) is fetched again until
 	// fetched late enough to be final.
 	FetchedOn wechat.Date
-	Rows      json.RawMessage // a JSON array of the endpoint's rows
+	// Delayed says WeChat marked the figures provisional (is_delay): they
+	// are served, and fetched again until final.
+	Delayed bool
+	Rows    json.RawMessage // a JSON array of the endpoint's rows
 }
 
 // record is a day's stored value.
 type record struct {
 	FetchedOn wechat.Date     `json:"fetched_on"`
+	Delayed   bool            `json:"delayed,omitempty"`
 	Rows      json.RawMessage `json:"rows"`
 }
 
@@ -111,7 +115,7 @@ func (s *Store) Put(account, endpoint string, days []Day) error {
 			if !json.Valid(d.Rows) {
 				return fmt.Errorf("store: refusing invalid JSON for %s/%s/%s", account, endpoint, d.Date)
 			}
-			v, err := json.Marshal(record{FetchedOn: d.FetchedOn, Rows: d.Rows})
+			v, err := json.Marshal(record{FetchedOn: d.FetchedOn, Delayed: d.Delayed, Rows: d.Rows})
 			if err != nil {
 				return err
 			}
@@ -128,7 +132,7 @@ func decodeDay(d wechat.Date, v []byte, account, endpoint string) (Day, error) {
 	if err := json.Unmarshal(v, &r); err != nil {
 		return Day{}, fmt.Errorf("store: corrupt value for %s/%s/%s: %w", account, endpoint, d, err)
 	}
-	return Day{Date: d, FetchedOn: r.FetchedOn, Rows: r.Rows}, nil
+	return Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}, nil
 }
 
 func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.Bucket, error) {

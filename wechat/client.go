@@ -134,14 +134,15 @@ func checkRange(ep Endpoint, r Range) error {
 		return &RangeError{ep.Name, r, "begin_date after end_date"}
 	case r.Days() > ep.MaxSpan:
 		return &RangeError{ep.Name, r, fmt.Sprintf("%d days, the endpoint allows at most %d", r.Days(), ep.MaxSpan)}
-	case r.Begin < EarliestDate:
-		return &RangeError{ep.Name, r, "WeChat keeps no data before " + EarliestDate.String()}
+	case r.Begin < ep.FirstDate():
+		return &RangeError{ep.Name, r, "WeChat keeps no data before " + ep.FirstDate().String()}
 	}
 	return nil
 }
 
 type listAnswer struct {
-	List json.RawMessage `json:"list"`
+	List    json.RawMessage `json:"list"`
+	IsDelay bool            `json:"is_delay"`
 }
 
 // Fetch gets every row of ep for the request range r (which must fit the
@@ -150,16 +151,24 @@ type listAnswer struct {
 // single days for that endpoint from then on: the documentation disagrees
 // on some spans, and this keeps either reading working.
 func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) ([]Row, error) {
-	rows, err := c.fetchOnce(ctx, ep, r)
+	rows, _, err := c.FetchDelayed(ctx, ep, r)
+	return rows, err
+}
+
+// FetchDelayed is Fetch, also reporting WeChat's is_delay flag (content
+// endpoints): true while the figures are provisional and will change.
+func (c *Client) FetchDelayed(ctx context.Context, ep Endpoint, r Range) ([]Row, bool, error) {
+	rows, delayed, err := c.fetchOnce(ctx, ep, r)
 	if !HasCode(err, CodeDateRange) || r.Days() == 1 {
-		return rows, err
+		return rows, delayed, err
 	}
-	rows = nil
+	rows, delayed = nil, false
 	for d := r.Begin; d <= r.End; d++ {
-		part, err := c.fetchOnce(ctx, ep, Range{d, d})
+		part, partDelayed, err := c.fetchOnce(ctx, ep, Range{d, d})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		delayed = delayed || partDelayed
 		if d == r.Begin {
 			// One day works where several did not: the span is narrower
 			// than documented. (A range reaching today fails both ways
@@ -170,22 +179,22 @@ func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) ([]Row, error)
 		}
 		rows = append(rows, part...)
 	}
-	return rows, nil
+	return rows, delayed, nil
 }
 
-func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) ([]Row, error) {
+func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) ([]Row, bool, error) {
 	var ans listAnswer
 	if err := c.post(ctx, ep, r, &ans); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(ans.List) == 0 || string(ans.List) == "null" {
-		return nil, nil // tolerant: an answer without "list" means no data
+		return nil, ans.IsDelay, nil // tolerant: an answer without "list" means no data
 	}
 	rows, err := DecodeRows(ep.Name, ans.List)
 	if err != nil {
-		return nil, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: err.Error()}
+		return nil, false, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: err.Error()}
 	}
-	return rows, nil
+	return rows, ans.IsDelay, nil
 }
 
 // Plan splits the wanted dates of ep into the fewest requests, using the

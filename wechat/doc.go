@@ -1,6 +1,8 @@
 // Package wechat is a client of the WeChat Official Account data statistics
-// ("datacube") HTTP API: the 17 endpoints of user, article, message and
-// interface analysis, each returning typed rows.
+// ("datacube") HTTP API: the 17 legacy endpoints of user, article, message
+// and interface analysis, and the four 2025 published-content endpoints
+// (data from 2025-11-01; FetchDelayed reports their is_delay flag), each
+// returning typed rows.
 //
 // # Token sources
 //

@@ -3,6 +3,7 @@ package wechat
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Period is the granularity of an endpoint's rows.
@@ -40,6 +41,16 @@ type Endpoint struct {
 	// PermissionSet is the third-party platform permission set that grants
 	// the endpoint (1 messages, 2 users, 3 interface, 7 articles).
 	PermissionSet int
+	// Since is the first day WeChat has data for; zero means EarliestDate.
+	Since Date
+}
+
+// FirstDate returns the first day the endpoint has data for.
+func (e Endpoint) FirstDate() Date {
+	if e.Since == 0 {
+		return EarliestDate
+	}
+	return e.Since
 }
 
 // Path returns the URL path of the endpoint.
@@ -57,32 +68,48 @@ func (e Endpoint) Path() string { return "/datacube/" + e.Name }
 //     keep the legacy spans, and a 61501 answer to a multi-day request
 //     makes the client fall back to one day per request (see Client.Fetch).
 var (
-	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2}
-	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2}
-	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7}
-	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7}
-	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7}
-	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7}
-	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7}
-	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7}
-	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1}
-	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1}
-	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1}
-	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1}
-	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1}
-	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1}
-	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1}
-	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3}
-	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3}
-	endpointsByName         = map[string]Endpoint{}
-	allEndpoints            = []Endpoint{
+	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2, 0}
+	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2, 0}
+	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7, 0}
+	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7, 0}
+	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7, 0}
+	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7, 0}
+	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7, 0}
+	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7, 0}
+	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1, 0}
+	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1, 0}
+	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1, 0}
+	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1, 0}
+	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1, 0}
+	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1, 0}
+	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1, 0}
+	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3, 0}
+	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3, 0}
+
+	// The 2025 "published content" endpoints, which WeChat's newest
+	// documentation points to instead of the legacy article endpoints.
+	// Data from 2025-11-01. Their permission set is not documented; 7
+	// (articles) is assumed [?].
+	ContentSince          = NewDate(2025, time.November, 1)
+	GetBizSummary         = Endpoint{"getbizsummary", 30, Daily, 7, ContentSince}
+	GetArticleRead        = Endpoint{"getarticleread", 1, Daily, 7, ContentSince}
+	GetArticleShare       = Endpoint{"getarticleshare", 1, Daily, 7, ContentSince}
+	GetArticleTotalDetail = Endpoint{"getarticletotaldetail", 1, Daily, 7, ContentSince}
+
+	endpointsByName = map[string]Endpoint{}
+	legacyEndpoints = []Endpoint{
 		GetUserSummary, GetUserCumulate,
 		GetArticleSummary, GetArticleTotal, GetUserRead, GetUserReadHour, GetUserShare, GetUserShareHour,
 		GetUpstreamMsg, GetUpstreamMsgHour, GetUpstreamMsgWeek, GetUpstreamMsgMonth,
 		GetUpstreamMsgDist, GetUpstreamMsgDistWeek, GetUpstreamMsgDistMonth,
 		GetInterfaceSummary, GetInterfaceSummaryHour,
 	}
+	contentEndpoints = []Endpoint{GetBizSummary, GetArticleRead, GetArticleShare, GetArticleTotalDetail}
+	allEndpoints     = append(append([]Endpoint(nil), legacyEndpoints...), contentEndpoints...)
 )
+
+// LegacyEndpoints returns the 17 endpoints of the legacy documentation.
+func LegacyEndpoints() []Endpoint { return append([]Endpoint(nil), legacyEndpoints...) }
 
 func init() {
 	for _, e := range allEndpoints {
@@ -90,7 +117,8 @@ func init() {
 	}
 }
 
-// Endpoints returns every datacube endpoint, in documentation order.
+// Endpoints returns every datacube endpoint: the legacy ones in
+// documentation order, then the content ones.
 func Endpoints() []Endpoint { return append([]Endpoint(nil), allEndpoints...) }
 
 // EndpointByName looks an endpoint up by its name.

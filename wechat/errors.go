@@ -47,6 +47,7 @@ const (
 	CodeDailyQuota      = 45009
 	CodeMinuteQuota     = 45011
 	CodeUnauthorized    = 48001
+	CodeAPIOffline      = 47009 // reported for getarticletotal, taken offline [?]
 	CodeBadDate         = 61500
 	CodeDateRange       = 61501
 	CodeNotReady        = 61503

@@ -49,8 +49,8 @@ func TestEveryDatacubeFixtureIsMapped(t *testing.T) {
 			t.Errorf("fixture %s has no endpoint in the test table", name)
 		}
 	}
-	if len(fixtureEndpoints) != len(wechat.Endpoints()) {
-		t.Errorf("the table covers %d endpoints, the client has %d", len(fixtureEndpoints), len(wechat.Endpoints()))
+	if len(fixtureEndpoints) != len(wechat.LegacyEndpoints()) {
+		t.Errorf("the table covers %d endpoints, the legacy family has %d", len(fixtureEndpoints), len(wechat.LegacyEndpoints()))
 	}
 }
 

@@ -64,12 +64,18 @@ func (s *Server) datacube(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	rows := []wechat.Row{}
+	delayed := false
 	for _, d := range ep.Labels(begin, end) {
-		if d >= wechat.EarliestDate && periodEnded(ep, d, today) {
+		if d >= ep.FirstDate() && periodEnded(ep, d, today) {
 			rows = append(rows, generate(a, ep, d, today)...)
+			delayed = delayed || isDelay(d, now)
 		}
 	}
-	writeJSON(w, map[string]any{"list": rows})
+	answer := map[string]any{"list": rows}
+	if ep.Since != 0 { // the content endpoints say whether figures are final
+		answer["is_delay"] = delayed
+	}
+	writeJSON(w, answer)
 }
 
 // periodEnded reports whether the period labelled d is over on day today:
@@ -91,7 +97,7 @@ func (s *Server) Rows(appID, endpoint string, d wechat.Date) []wechat.Row {
 	a, today := s.accounts[appID], wechat.Today(s.now())
 	s.mu.Unlock()
 	ep, ok := wechat.EndpointByName(endpoint)
-	if a == nil || !ok || !ep.IsLabel(d) || !periodEnded(ep, d, today) {
+	if a == nil || !ok || !ep.IsLabel(d) || !periodEnded(ep, d, today) || d < ep.FirstDate() {
 		return nil
 	}
 	return generate(a, ep, d, today)

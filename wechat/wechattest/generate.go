@@ -47,6 +47,9 @@ var (
 )
 
 func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row {
+	if rows, ok := contentRows(a, ep, d, today); ok {
+		return rows
+	}
 	r := rng(a, ep.Name, int(d))
 	ref := wechat.Ref{RefDate: d}
 	scale := float64(a.Scale)

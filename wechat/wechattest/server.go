@@ -1,6 +1,6 @@
 // Package wechattest is an in-process fake of the WeChat datacube API that
 // behaves like the real one: both token endpoints with their invalidation
-// rules, the third-party (component) token flow, all 17 datacube endpoints
+// rules, the third-party (component) token flow, all 21 datacube endpoints
 // with deterministic generated data, WeChat's validation and error answers,
 // fault injection and call counters. Tests use it, and so does the
 // exporter's --demo.

@@ -1,0 +1,139 @@
+package collector
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// The 2025 "published content" endpoints. WeChat's scene names are Chinese;
+// they become these label values (全部, the total, is the metric without
+// scene). A scene WeChat adds later passes through as its sanitised name.
+var contentScenes = map[string]string{"公众号消息": "message", "聊天会话": "session", "朋友圈": "moments",
+	"公众号主页": "profile", "其他": "other", "推荐": "recommend", "搜一搜": "souyisou"}
+
+const sceneAll = "全部"
+
+func sceneLabel(desc string) string {
+	if s, ok := contentScenes[desc]; ok {
+		return s
+	}
+	return sanitize(desc, 32)
+}
+
+var (
+	pubReadUsersDesc      = newDesc("published_read_users", "Readers of the account's published content (getbizsummary read_user).")
+	pubReadUsersSceneDesc = newDesc("published_read_users_by_scene", "Readers of the account's published content by scene (getbizsummary read_user_source).", "scene")
+	pubShareUsersDesc     = newDesc("published_share_users", "Users who shared the account's published content (getbizsummary share_user).")
+	pubZaikanUsersDesc    = newDesc("published_zaikan_users", "Users who marked content 'zaikan' (在看, the heart) (getbizsummary zaikan_user).")
+	pubLikeUsersDesc      = newDesc("published_like_users", "Users who liked content (thumbs-up) (getbizsummary like_user).")
+	pubCommentsDesc       = newDesc("published_comments", "Comments on the account's content (getbizsummary comment_count).")
+	pubCollectionDesc     = newDesc("published_collection_users", "Users who collected content (getbizsummary collection_user).")
+	pubOriginalPageDesc   = newDesc("published_original_page_users", "Users who opened 'read original' (getbizsummary redirect_ori_page_user).")
+	pubPagesSentDesc      = newDesc("published_pages_sent", "Pages the account sent (getbizsummary send_page_count).")
+
+	pubPostReadUsersDesc      = newDesc("published_post_read_users", "Readers of one article that day (getarticleread read_user).", "msgid")
+	pubPostReadUsersSceneDesc = newDesc("published_post_read_users_by_scene", "Readers of one article that day by scene (getarticleread read_user_source).", "msgid", "scene")
+	pubPostShareUsersDesc     = newDesc("published_post_share_users", "Users who shared one article that day (getarticleshare share_user).", "msgid")
+
+	pubCumReadUsersDesc      = newDesc("published_post_cumulative_read_users", "Readers of one article since publication (getarticletotaldetail read_user).", "msgid")
+	pubCumReadUsersSceneDesc = newDesc("published_post_cumulative_read_users_by_scene", "Readers of one article since publication by scene (getarticletotaldetail read_user_source).", "msgid", "scene")
+	pubCumShareUsersDesc     = newDesc("published_post_cumulative_share_users", "Users who shared one article since publication (getarticletotaldetail share_user).", "msgid")
+	pubCumZaikanDesc         = newDesc("published_post_cumulative_zaikan_users", "Users who marked one article 'zaikan' since publication (getarticletotaldetail zaikan_user).", "msgid")
+	pubCumLikeDesc           = newDesc("published_post_cumulative_like_users", "Users who liked one article since publication (getarticletotaldetail like_user).", "msgid")
+	pubCumCommentsDesc       = newDesc("published_post_cumulative_comments", "Comments on one article since publication (getarticletotaldetail comment_count).", "msgid")
+	pubCumCollectionDesc     = newDesc("published_post_cumulative_collection_users", "Users who collected one article since publication (getarticletotaldetail collection_user).", "msgid")
+	pubCumPraiseDesc         = newDesc("published_post_cumulative_praise_yuan", "Tips (赞赏) for one article since publication, in yuan (getarticletotaldetail praise_money, fen converted to yuan).", "msgid")
+	pubCumSubscribeDesc      = newDesc("published_post_cumulative_read_subscriber_users", "Readers of one article who follow the account (getarticletotaldetail read_subscribe_user).", "msgid")
+	pubDeliveryRatioDesc     = newDesc("published_post_read_delivery_ratio", "Share of the followers it was delivered to who read one article, 0..1 (getarticletotaldetail read_delivery_rate).", "msgid")
+	pubFinishRatioDesc       = newDesc("published_post_read_finish_ratio", "Share of the readers who read one article to the end, 0..1 (getarticletotaldetail read_finish_rate).", "msgid")
+	pubAvgReadTimeDesc       = newDesc("published_post_read_average_seconds", "Average time readers spent on one article (getarticletotaldetail read_avg_activetime, minutes converted to seconds).", "msgid")
+	pubJumpRatioDesc         = newDesc("published_post_read_exit_ratio", "Share of the readers who left one article in each fifth of it: position 1 is 0-20%, 5 is 80-100% (getarticletotaldetail read_jump_position).", "msgid", "position")
+)
+
+func init() {
+	register(wechat.GetBizSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.BizSummary)
+			if row.RefDate != ep.Date {
+				continue
+			}
+			d := row.Detail
+			m.add(pubReadUsersDesc, d.ReadUser, a.account)
+			addScenes(m, pubReadUsersSceneDesc, d.ReadUserSource, a.account)
+			m.add(pubShareUsersDesc, d.ShareUser, a.account)
+			m.add(pubZaikanUsersDesc, d.ZaikanUser, a.account)
+			m.add(pubLikeUsersDesc, d.LikeUser, a.account)
+			m.add(pubCommentsDesc, d.CommentCount, a.account)
+			m.add(pubCollectionDesc, d.CollectionUser, a.account)
+			m.add(pubOriginalPageDesc, d.RedirectOriPageUser, a.account)
+			m.add(pubPagesSentDesc, d.SendPageCount, a.account)
+		}
+	}, pubReadUsersDesc, pubReadUsersSceneDesc, pubShareUsersDesc, pubZaikanUsersDesc, pubLikeUsersDesc, pubCommentsDesc,
+		pubCollectionDesc, pubOriginalPageDesc, pubPagesSentDesc)
+
+	register(wechat.GetArticleRead.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleRead)
+			if !a.posts[row.MsgID] {
+				continue
+			}
+			id := sanitize(row.MsgID, maxMsgIDRunes)
+			m.add(pubPostReadUsersDesc, row.Detail.ReadUser, a.account, id)
+			addScenes(m, pubPostReadUsersSceneDesc, row.Detail.ReadUserSource, a.account, id)
+		}
+	}, pubPostReadUsersDesc, pubPostReadUsersSceneDesc)
+
+	register(wechat.GetArticleShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleShare)
+			if a.posts[row.MsgID] {
+				m.add(pubPostShareUsersDesc, row.Detail.ShareUser, a.account, sanitize(row.MsgID, maxMsgIDRunes))
+			}
+		}
+	}, pubPostShareUsersDesc)
+
+	register(wechat.GetArticleTotalDetail.Name, collectPublishedTotals, postInfoDesc, pubCumReadUsersDesc, pubCumReadUsersSceneDesc,
+		pubCumShareUsersDesc, pubCumZaikanDesc, pubCumLikeDesc, pubCumCommentsDesc, pubCumCollectionDesc, pubCumPraiseDesc,
+		pubCumSubscribeDesc, pubDeliveryRatioDesc, pubFinishRatioDesc, pubAvgReadTimeDesc, pubJumpRatioDesc)
+}
+
+// addScenes adds readers by scene; labels come before the scene.
+func addScenes(m *metrics, d *prometheus.Desc, scenes []wechat.SceneUsers, labels ...string) {
+	for _, s := range scenes {
+		if s.SceneDesc != sceneAll {
+			m.add(d, s.UserCount, append(append([]string(nil), labels...), sceneLabel(s.SceneDesc))...)
+		}
+	}
+}
+
+// collectPublishedTotals serves each article published on the served days
+// with its totals as they stood on the served day.
+func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
+	for _, r := range ep.Rows {
+		row := r.(wechat.PublishedArticle)
+		d, ok := row.LatestOn(ep.Date)
+		if !ok || !a.posts[row.MsgID] {
+			continue
+		}
+		id := sanitize(row.MsgID, maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		m.add(pubCumReadUsersDesc, d.ReadUser, a.account, id)
+		addScenes(m, pubCumReadUsersSceneDesc, d.ReadUserSource, a.account, id)
+		m.add(pubCumShareUsersDesc, d.ShareUser, a.account, id)
+		m.add(pubCumZaikanDesc, d.ZaikanUser, a.account, id)
+		m.add(pubCumLikeDesc, d.LikeUser, a.account, id)
+		m.add(pubCumCommentsDesc, d.CommentCount, a.account, id)
+		m.add(pubCumCollectionDesc, d.CollectionUser, a.account, id)
+		m.addFloat(pubCumPraiseDesc, float64(d.PraiseMoney)/100, a.account, id)
+		m.add(pubCumSubscribeDesc, d.ReadSubscribeUser, a.account, id)
+		m.addFloat(pubDeliveryRatioDesc, d.ReadDeliveryRate, a.account, id)
+		m.addFloat(pubFinishRatioDesc, d.ReadFinishRate, a.account, id)
+		m.addFloat(pubAvgReadTimeDesc, d.ReadAvgActivetime*60, a.account, id)
+		for _, j := range d.ReadJumpPosition {
+			m.addFloat(pubJumpRatioDesc, j.Rate, a.account, id, strconv.FormatInt(j.Position, 10))
+		}
+	}
+}

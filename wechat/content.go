@@ -1,0 +1,190 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// Rows of the 2025 "published content" endpoints (getbizsummary,
+// getarticleread, getarticleshare, getarticletotaldetail). Their answers
+// also carry a top-level is_delay: true while WeChat's figures for the
+// day are still provisional (see Client.FetchDelayed).
+
+// SceneUsers is readers from one scene; SceneDesc is WeChat's Chinese
+// name of it (全部, 公众号消息, 聊天会话, 朋友圈, 公众号主页, 其他, 推荐, 搜一搜).
+type SceneUsers struct {
+	UserCount int64  `json:"user_count"`
+	SceneDesc string `json:"scene_desc"`
+}
+
+// BizSummary is a getbizsummary row: the account's published content that
+// day.
+type BizSummary struct {
+	Ref
+	Detail BizSummaryDetail `json:"detail"`
+}
+
+// BizSummaryDetail are the figures of a getbizsummary row. "zaikan" is 在看
+// (the heart), "like" the thumbs-up.
+type BizSummaryDetail struct {
+	ReadUser            int64        `json:"read_user"`
+	ReadUserSource      []SceneUsers `json:"read_user_source"`
+	ShareUser           int64        `json:"share_user"`
+	ZaikanUser          int64        `json:"zaikan_user"`
+	LikeUser            int64        `json:"like_user"`
+	CommentCount        int64        `json:"comment_count"`
+	CollectionUser      int64        `json:"collection_user"`
+	RedirectOriPageUser int64        `json:"redirect_ori_page_user"`
+	SendPageCount       int64        `json:"send_page_count"`
+}
+
+// ArticleRead is a getarticleread row: one article's readers that day.
+type ArticleRead struct {
+	Ref
+	MsgID  string `json:"msgid"`
+	Detail struct {
+		ReadUser       int64        `json:"read_user"`
+		ReadUserSource []SceneUsers `json:"read_user_source"`
+	} `json:"detail"`
+}
+
+// ArticleShare is a getarticleshare row: one article's sharers that day.
+type ArticleShare struct {
+	Ref
+	MsgID  string `json:"msgid"`
+	Detail struct {
+		ShareUser int64 `json:"share_user"`
+	} `json:"detail"`
+}
+
+// PublishedArticle is a getarticletotaldetail row: an article published on
+// RefDate, with its totals up to each statistics day (tracked for about
+// 30 days).
+type PublishedArticle struct {
+	Ref
+	MsgID       string                   `json:"msgid"`
+	PublishType int64                    `json:"publish_type"` // 0 followers notified, 1 not
+	Title       string                   `json:"title"`
+	ContentURL  string                   `json:"content_url"`
+	DetailList  []PublishedArticleDetail `json:"detail_list"`
+}
+
+// LatestOn returns the detail with the newest stat_date not after day.
+func (a PublishedArticle) LatestOn(day Date) (PublishedArticleDetail, bool) {
+	var best PublishedArticleDetail
+	found := false
+	for _, d := range a.DetailList {
+		if d.StatDate <= day && (!found || d.StatDate > best.StatDate) {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// PublishedArticleDetail holds an article's totals from publication to
+// StatDate. PraiseMoney is in fen; ReadAvgActivetime in minutes; the rates
+// are ratios (0..1) [?: the documentation does not say].
+type PublishedArticleDetail struct {
+	StatDate          Date          `json:"stat_date"`
+	ReadUser          int64         `json:"read_user"`
+	ReadUserSource    []SceneUsers  `json:"read_user_source"`
+	ShareUser         int64         `json:"share_user"`
+	ZaikanUser        int64         `json:"zaikan_user"`
+	LikeUser          int64         `json:"like_user"`
+	CommentCount      int64         `json:"comment_count"`
+	CollectionUser    int64         `json:"collection_user"`
+	PraiseMoney       int64         `json:"praise_money"`
+	ReadSubscribeUser int64         `json:"read_subscribe_user"`
+	ReadDeliveryRate  float64       `json:"read_delivery_rate"`
+	ReadFinishRate    float64       `json:"read_finish_rate"`
+	ReadAvgActivetime float64       `json:"read_avg_activetime"`
+	ReadJumpPosition  JumpPositions `json:"read_jump_position"`
+}
+
+// JumpPosition is the share of readers who left at a fifth of the
+// article: position 1 is 0-20%, ..., 5 is 80-100%.
+type JumpPosition struct {
+	Position int64   `json:"position"`
+	Rate     float64 `json:"rate"`
+}
+
+// JumpPositions decodes read_jump_position tolerantly: the documentation
+// shows an object, SDKs an array [?]. It accepts an array of
+// {position, rate}, a single such object, or an object mapping positions
+// to rates.
+type JumpPositions []JumpPosition
+
+// UnmarshalJSON implements the tolerant decoding.
+func (j *JumpPositions) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		*j = nil
+		return nil
+	case b[0] == '[':
+		var list []JumpPosition
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*j = list
+		return nil
+	case b[0] != '{':
+		return fmt.Errorf("read_jump_position: want an array or an object, got %s", truncate(string(b), 16))
+	}
+	var one struct {
+		Position *int64  `json:"position"`
+		Rate     float64 `json:"rate"`
+	}
+	if err := json.Unmarshal(b, &one); err == nil && one.Position != nil {
+		*j = JumpPositions{{*one.Position, one.Rate}}
+		return nil
+	}
+	var byPosition map[string]float64
+	if err := json.Unmarshal(b, &byPosition); err != nil {
+		return fmt.Errorf("read_jump_position: %w", err)
+	}
+	out := JumpPositions{}
+	for k, v := range byPosition {
+		p, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			return fmt.Errorf("read_jump_position: position %q is not a number", k)
+		}
+		out = append(out, JumpPosition{p, v})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Position < out[b].Position })
+	*j = out
+	return nil
+}
+
+func init() {
+	rowDecoders[GetBizSummary.Name] = decodeRows[BizSummary]
+	rowDecoders[GetArticleRead.Name] = decodeRows[ArticleRead]
+	rowDecoders[GetArticleShare.Name] = decodeRows[ArticleShare]
+	rowDecoders[GetArticleTotalDetail.Name] = decodeRows[PublishedArticle]
+}
+
+// GetBizSummary returns the account's published-content figures by day
+// (span 30; data from 2025-11-01).
+func (c *Client) GetBizSummary(ctx context.Context, r Range) ([]BizSummary, error) {
+	return fetchTyped[BizSummary](ctx, c, GetBizSummary, r)
+}
+
+// GetArticleRead returns each article's readers of one day, by scene.
+func (c *Client) GetArticleRead(ctx context.Context, r Range) ([]ArticleRead, error) {
+	return fetchTyped[ArticleRead](ctx, c, GetArticleRead, r)
+}
+
+// GetArticleShare returns each article's sharers of one day.
+func (c *Client) GetArticleShare(ctx context.Context, r Range) ([]ArticleShare, error) {
+	return fetchTyped[ArticleShare](ctx, c, GetArticleShare, r)
+}
+
+// GetArticleTotalDetail returns the articles published on one day with
+// their running totals.
+func (c *Client) GetArticleTotalDetail(ctx context.Context, r Range) ([]PublishedArticle, error) {
+	return fetchTyped[PublishedArticle](ctx, c, GetArticleTotalDetail, r)
+}
