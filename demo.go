@@ -19,6 +19,14 @@ var demoNames = []string{"news", "shop", "support"}
 // the alert rules have something to show.
 const spikeAccount = "support"
 
+// legacyOffline is a demo account whose legacy article endpoints answer
+// 47009 (offline), as WeChat has reported for getarticletotal: its article
+// panels show the 2025 content endpoints instead.
+const legacyOffline = "shop"
+
+var legacyArticleEndpoints = []wechat.Endpoint{wechat.GetArticleSummary, wechat.GetArticleTotal, wechat.GetUserRead,
+	wechat.GetUserReadHour, wechat.GetUserShare, wechat.GetUserShareHour}
+
 // startDemo starts the fake WeChat API in-process with demo accounts and
 // returns their configuration, the fake's URL and a cleanup function. The
 // store is a temporary directory unless --storage.path was given.
@@ -50,6 +58,11 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret()}
 		if name == spikeAccount {
 			acc.FailureSpike = yesterday
+		}
+		if name == legacyOffline {
+			for _, ep := range legacyArticleEndpoints {
+				fake.Inject(wechattest.Fault{AppID: acc.AppID, Endpoint: ep.Name, Errcode: wechat.CodeAPIOffline})
+			}
 		}
 		fake.AddAccount(acc)
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, AppID: acc.AppID, TokenSource: config.SourceStable,

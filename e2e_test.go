@@ -141,13 +141,27 @@ scrape_configs:
 	waitForQuery(t, api, `count(count_over_time(wechat_user_followers{job="wechat"}[1m]) >= 3)`, 1)
 
 	for _, q := range dashboards.Queries() {
-		v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat"))
+		v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
 		switch {
 		case err != nil:
 			t.Errorf("%s / %s: %v\n%s", q.Dashboard, q.Panel, err, q.Expr)
 		case len(v) == 0:
 			t.Errorf("%s / %s: no data\n%s", q.Dashboard, q.Panel, q.Expr)
 		}
+		// The demo's legacyOffline account has no legacy article data:
+		// the article panels must fall back to the content endpoints.
+		if q.NoFallback != "" || !strings.Contains(q.Expr, "wechat_article_") && !strings.Contains(q.Expr, "wechat_published_") {
+			continue
+		}
+		if v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat", legacyOffline)); err != nil || len(v) == 0 {
+			t.Errorf("%s / %s: no data for %s, whose legacy article endpoints are offline (%v)\n%s", q.Dashboard, q.Panel, legacyOffline, err, q.Expr)
+		}
+	}
+	if v, _ := api.query(`wechat_datacube_endpoint_unavailable{account="` + legacyOffline + `"}`); len(v) != len(legacyArticleEndpoints) {
+		t.Errorf("%d legacy endpoints shown unavailable for %s, want %d", len(v), legacyOffline, len(legacyArticleEndpoints))
+	}
+	if v, _ := api.query(`wechat_article_reads{account="` + legacyOffline + `"}`); len(v) != 0 {
+		t.Errorf("%s has legacy article data: the fallback is not tested", legacyOffline)
 	}
 
 	checkRules(t, api)

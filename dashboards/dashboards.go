@@ -34,6 +34,9 @@ type Panel struct {
 	Targets     []Target
 	// Merge joins a table's queries into one row per series (top posts).
 	Merge bool
+	// NoFallback says why the panel has no equivalent in the 2025 content
+	// endpoints, for accounts whose legacy article endpoints are offline.
+	NoFallback string
 }
 
 // Target is one query. Expressions use the template variables $job and
@@ -173,6 +176,7 @@ func All() []Dashboard { return []Dashboard{overview, messages, articles, callba
 // Query is one dashboard query, for tests that run them.
 type Query struct {
 	Dashboard, Panel, Expr string
+	NoFallback             string
 }
 
 // Queries returns every query of every dashboard.
@@ -181,7 +185,7 @@ func Queries() []Query {
 	for _, d := range All() {
 		for _, p := range d.Panels {
 			for _, t := range p.Targets {
-				out = append(out, Query{d.UID, p.Title, t.Expr})
+				out = append(out, Query{d.UID, p.Title, t.Expr, p.NoFallback})
 			}
 		}
 	}
@@ -189,8 +193,9 @@ func Queries() []Query {
 }
 
 // ForPrometheus replaces Grafana's variables in a query with values
-// Prometheus accepts: the job, every account, fixed intervals.
-func ForPrometheus(expr, job string) string {
+// Prometheus accepts: the job, the accounts (a regular expression; ".+"
+// for all), fixed intervals.
+func ForPrometheus(expr, job, accounts string) string {
 	return strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1d",
-		"$job", job, "$account", ".+").Replace(expr)
+		"$job", job, "$account", accounts).Replace(expr)
 }

@@ -176,7 +176,7 @@ func TestShippedDashboards(t *testing.T) {
 				if !strings.Contains(tg.Expr, `account=~"$account"`) {
 					t.Errorf("%s: query ignores the account variable: %s", where, tg.Expr)
 				}
-				expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(tg.Expr, "wechat"))
+				expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(tg.Expr, "wechat", ".+"))
 				if err != nil {
 					t.Errorf("%s: %v\n%s", where, err, tg.Expr)
 					continue
