@@ -225,7 +225,7 @@ type sample struct {
 	value  float64
 }
 
-// An account has about 1,400 series: sized so that collecting one rarely
+// An account has about 2,000 series: sized so that collecting one rarely
 // grows the slice or the map.
 const expectedSeries = 2048
 

@@ -15,7 +15,7 @@ import (
 // Handler serves /metrics: the data metrics of the current snapshot, then
 // the live metrics of the process (API counters, runtime, build info).
 //
-// The data section of a large platform is big (about 1,400 series per
+// The data section of a large platform is big (about 2,000 series per
 // account) and changes only when the snapshot does, which is a few times a
 // day once the store is complete. So it is rendered once per snapshot by
 // renderText (the same bytes promhttp would write, much faster) and reused

@@ -490,7 +490,7 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 		// WeChat took the endpoint offline (reported for getarticletotal):
 		// say so once, show it, and look again in a week.
 		f.state.SetUnavailable(t.acc.Name, t.ep.Name, true)
-		f.logPermanent(t, logger, err, now)
+		f.logPermanent(t, logger, err, now, "endpoint offline for this account; will try again in a week")
 		f.retryLater(t, now, 7*24*time.Hour)
 	case errors.Is(err, errNotReady) || wechat.IsNotReady(err):
 		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
@@ -500,7 +500,7 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 		level.Warn(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
 		f.retryLater(t, now, midnight.Sub(now))
 	case wechat.ErrorClass(err) == wechat.Permanent:
-		f.logPermanent(t, logger, err, now)
+		f.logPermanent(t, logger, err, now, "fetch failing; needs attention (will try again tomorrow)")
 		f.retryLater(t, now, f.readyAt(wechat.Today(now).AddDays(1)).Sub(now))
 	default:
 		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", f.cfg.RetryInterval)
@@ -509,14 +509,14 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 }
 
 // logPermanent logs a permanent failure once per day and code.
-func (f *Fetcher) logPermanent(t *task, logger log.Logger, err error, now time.Time) {
+func (f *Fetcher) logPermanent(t *task, logger log.Logger, err error, now time.Time, msg string) {
 	today, code := wechat.Today(now), wechat.ErrCode(err)
 	t.mu.Lock()
 	first := t.failDay != today || t.failCode != code
 	t.failDay, t.failCode = today, code
 	t.mu.Unlock()
 	if first {
-		level.Error(logger).Log("msg", "fetch failing; needs attention (will try again tomorrow)")
+		level.Error(logger).Log("msg", msg)
 	}
 }
 
