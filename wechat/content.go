@@ -28,18 +28,23 @@ type BizSummary struct {
 	Detail BizSummaryDetail `json:"detail"`
 }
 
-// BizSummaryDetail are the figures of a getbizsummary row. "zaikan" is 在看
-// (the heart), "like" the thumbs-up.
+// Engagement are the figures the account summary and each article's
+// totals share. "zaikan" is 在看 (the heart), "like" the thumbs-up.
+type Engagement struct {
+	ReadUser       int64        `json:"read_user"`
+	ReadUserSource []SceneUsers `json:"read_user_source"`
+	ShareUser      int64        `json:"share_user"`
+	ZaikanUser     int64        `json:"zaikan_user"`
+	LikeUser       int64        `json:"like_user"`
+	CommentCount   int64        `json:"comment_count"`
+	CollectionUser int64        `json:"collection_user"`
+}
+
+// BizSummaryDetail are the figures of a getbizsummary row.
 type BizSummaryDetail struct {
-	ReadUser            int64        `json:"read_user"`
-	ReadUserSource      []SceneUsers `json:"read_user_source"`
-	ShareUser           int64        `json:"share_user"`
-	ZaikanUser          int64        `json:"zaikan_user"`
-	LikeUser            int64        `json:"like_user"`
-	CommentCount        int64        `json:"comment_count"`
-	CollectionUser      int64        `json:"collection_user"`
-	RedirectOriPageUser int64        `json:"redirect_ori_page_user"`
-	SendPageCount       int64        `json:"send_page_count"`
+	Engagement
+	RedirectOriPageUser int64 `json:"redirect_ori_page_user"`
+	SendPageCount       int64 `json:"send_page_count"`
 }
 
 // ArticleRead is a getarticleread row: one article's readers that day.
@@ -75,28 +80,15 @@ type PublishedArticle struct {
 
 // LatestOn returns the detail with the newest stat_date not after day.
 func (a PublishedArticle) LatestOn(day Date) (PublishedArticleDetail, bool) {
-	var best PublishedArticleDetail
-	found := false
-	for _, d := range a.DetailList {
-		if d.StatDate <= day && (!found || d.StatDate > best.StatDate) {
-			best, found = d, true
-		}
-	}
-	return best, found
+	return latestOn(a.DetailList, day, func(d PublishedArticleDetail) Date { return d.StatDate })
 }
 
 // PublishedArticleDetail holds an article's totals from publication to
 // StatDate. PraiseMoney is in fen; ReadAvgActivetime in minutes; the rates
 // are ratios (0..1) [?: the documentation does not say].
 type PublishedArticleDetail struct {
-	StatDate          Date          `json:"stat_date"`
-	ReadUser          int64         `json:"read_user"`
-	ReadUserSource    []SceneUsers  `json:"read_user_source"`
-	ShareUser         int64         `json:"share_user"`
-	ZaikanUser        int64         `json:"zaikan_user"`
-	LikeUser          int64         `json:"like_user"`
-	CommentCount      int64         `json:"comment_count"`
-	CollectionUser    int64         `json:"collection_user"`
+	StatDate Date `json:"stat_date"`
+	Engagement
 	PraiseMoney       int64         `json:"praise_money"`
 	ReadSubscribeUser int64         `json:"read_subscribe_user"`
 	ReadDeliveryRate  float64       `json:"read_delivery_rate"`

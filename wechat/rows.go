@@ -88,10 +88,16 @@ func (a ArticleTotal) Latest() (ArticleTotalDetail, bool) { return a.LatestOn(ma
 // LatestOn returns the detail with the newest stat_date not after day: the
 // article's totals as they stood that day.
 func (a ArticleTotal) LatestOn(day Date) (ArticleTotalDetail, bool) {
-	var best ArticleTotalDetail
+	return latestOn(a.Details, day, func(d ArticleTotalDetail) Date { return d.StatDate })
+}
+
+// latestOn returns the element with the newest statistics day not after
+// day.
+func latestOn[T any](details []T, day Date, statDate func(T) Date) (T, bool) {
+	var best T
 	found := false
-	for _, d := range a.Details {
-		if d.StatDate <= day && (!found || d.StatDate > best.StatDate) {
+	for _, d := range details {
+		if s := statDate(d); s <= day && (!found || s > statDate(best)) {
 			best, found = d, true
 		}
 	}

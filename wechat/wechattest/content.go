@@ -42,10 +42,10 @@ func contentRows(a *Account, ep wechat.Endpoint, d, today wechat.Date) (rows []w
 		r := rng(a, ep.Name, int(d))
 		read := around(r, float64(a.Scale)/12)
 		return []wechat.Row{wechat.BizSummary{Ref: ref, Detail: wechat.BizSummaryDetail{
-			ReadUser: read, ReadUserSource: sceneUsers(read), ShareUser: around(r, float64(read)/25),
-			ZaikanUser: around(r, float64(read)/80), LikeUser: around(r, float64(read)/40), CommentCount: around(r, float64(read)/300),
-			CollectionUser: around(r, float64(read)/150), RedirectOriPageUser: around(r, float64(read)/500),
-			SendPageCount: int64(len(posts(a, d)))}}}, true
+			Engagement: wechat.Engagement{ReadUser: read, ReadUserSource: sceneUsers(read), ShareUser: around(r, float64(read)/25),
+				ZaikanUser: around(r, float64(read)/80), LikeUser: around(r, float64(read)/40), CommentCount: around(r, float64(read)/300),
+				CollectionUser: around(r, float64(read)/150)},
+			RedirectOriPageUser: around(r, float64(read)/500), SendPageCount: int64(len(posts(a, d)))}}}, true
 	case wechat.GetArticleRead, wechat.GetArticleShare:
 		for age := 0; age < len(readDecay); age++ {
 			for _, p := range posts(a, d.AddDays(-age)) {
