@@ -138,11 +138,17 @@ var (
 	yamlUnknownKey = regexp.MustCompile(`^field (\S+) not found in type config\.raw(\w+)$`)
 )
 
+// oneLine escapes control characters: yaml.v3 quotes the offending value
+// in its messages, and a newline there would break "file:line: message".
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
+}
+
 // yamlError rewrites yaml.v3's errors as file:line: messages.
 func yamlError(file string, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg := oneLine(strings.TrimPrefix(err.Error(), "yaml: "))
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
@@ -151,6 +157,7 @@ func yamlError(file string, err error) error {
 	}
 	var errs []error
 	for _, e := range te.Errors {
+		e = oneLine(e)
 		m := yamlLine.FindStringSubmatch(e)
 		if m == nil {
 			errs = append(errs, &Error{File: file, Msg: e})
