@@ -66,11 +66,12 @@ func sanitize(s string, max int) string {
 			space = true
 			continue
 		}
-		if n >= max {
+		gap := space && b.Len() > 0 // a folded run of spaces before this rune
+		if n+1+boolRunes(gap) > max {
 			b.WriteString("…")
 			break
 		}
-		if space && b.Len() > 0 {
+		if gap {
 			b.WriteByte(' ')
 			n++
 		}
@@ -79,4 +80,11 @@ func sanitize(s string, max int) string {
 		n++
 	}
 	return b.String()
+}
+
+func boolRunes(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
