@@ -26,7 +26,7 @@ func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 		want := map[string]bool{}
 		var unknown []string
 		for _, n := range names {
-			if snap.account(n) == nil {
+			if snap.Account(n) == nil {
 				unknown = append(unknown, fmt.Sprintf("%q", n))
 			}
 			want[n] = true

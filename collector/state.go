@@ -19,8 +19,8 @@ type Snapshot struct {
 // Accounts returns the served accounts, sorted by name.
 func (s *Snapshot) Accounts() []*Account { return s.accounts }
 
-// account returns the served account of that name, or nil.
-func (s *Snapshot) account(name string) *Account {
+// Account returns the served account of that name, or nil.
+func (s *Snapshot) Account(name string) *Account {
 	i := s.index(name)
 	if i < 0 {
 		return nil
@@ -131,7 +131,7 @@ func (s *State) SetStatus(account, endpoint string, ok bool, at time.Time) {
 // SetUnavailable records whether WeChat took the account's endpoint
 // offline (47009). It makes a new snapshot only on a change.
 func (s *State) SetUnavailable(account, endpoint string, unavailable bool) {
-	acc := s.Load().account(account)
+	acc := s.Load().Account(account)
 	if acc == nil {
 		return
 	}

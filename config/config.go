@@ -356,8 +356,6 @@ func (v *validator) path(p string) string {
 	return filepath.Join(v.dir, p)
 }
 
-var envRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
-
 // secret resolves field (inline, with ${ENV} expansion) or field_file.
 func (v *validator) secret(i int, field, inline, file string) string {
 	switch {

@@ -441,13 +441,8 @@ func (f *Fetcher) flushPending(t *task, now time.Time) bool {
 // they are newer than what is served.
 func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
 	newest := days[len(days)-1]
-	for _, acc := range f.state.Load().Accounts() {
-		if acc.Name != t.acc.Name {
-			continue
-		}
-		if ep := acc.Endpoints[t.ep.Name]; ep != nil && ep.Date >= newest.Date {
-			return
-		}
+	if ep := f.served(t); ep != nil && ep.Date >= newest.Date {
+		return
 	}
 	rows, err := wechat.DecodeRows(t.ep.Name, newest.Rows)
 	if err == nil {
@@ -472,13 +467,16 @@ func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
 	if alwaysHasRows[t.ep.Name] {
 		return true
 	}
-	for _, acc := range f.state.Load().Accounts() {
-		if acc.Name == t.acc.Name {
-			ep := acc.Endpoints[t.ep.Name]
-			return ep != nil && len(ep.Rows) > 0
-		}
+	ep := f.served(t)
+	return ep != nil && len(ep.Rows) > 0
+}
+
+// served returns what the snapshot serves for the task, or nil.
+func (f *Fetcher) served(t *task) *collector.Endpoint {
+	if acc := f.state.Load().Account(t.acc.Name); acc != nil {
+		return acc.Endpoints[t.ep.Name]
 	}
-	return false
+	return nil
 }
 
 // failed decides, from the error's class, when the task tries again.

@@ -326,12 +326,6 @@ func (s *Server) identify(r *http.Request) (endpoint, appID string) {
 	return endpoint, appID
 }
 
-func (s *Server) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
-
 // classicToken is GET /cgi-bin/token. A new token invalidates the
 // account's previous classic tokens after ClassicGrace; stable tokens are
 // not touched.
