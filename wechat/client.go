@@ -103,21 +103,30 @@ func (c *Client) Redact(s string) string { return c.t.redact.redact(s) }
 // Token returns the current access token, fetching one if needed.
 func (c *Client) Token(ctx context.Context) (string, error) { return c.tokens.Token(ctx) }
 
-// post sends one datacube request, refreshing the token once and retrying
-// once if WeChat rejects it. It never loops: a second rejection is
-// returned.
+// post sends one datacube request.
 func (c *Client) post(ctx context.Context, ep Endpoint, r Range, out any) error {
 	if err := checkRange(ep, r); err != nil {
 		return err
 	}
 	body := map[string]string{"begin_date": r.Begin.String(), "end_date": r.End.String()}
+	return c.send(ctx, request{endpoint: ep.Name, method: http.MethodPost, path: ep.Path(), query: url.Values{}, body: body}, out)
+}
+
+// send sends rq with the current access token, refreshing the token once
+// and retrying once if WeChat rejects it. It never loops: a second
+// rejection is returned.
+func (c *Client) send(ctx context.Context, rq request, out any) error {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.tokens.Token(ctx)
 		if err != nil {
 			return err
 		}
-		rq := request{endpoint: ep.Name, method: http.MethodPost, path: ep.Path(), query: url.Values{"access_token": {tok}}, body: body}
-		err = c.t.call(ctx, rq, out)
+		q := url.Values{}
+		for k, v := range rq.query {
+			q[k] = v
+		}
+		q.Set("access_token", tok)
+		err = c.t.call(ctx, request{endpoint: rq.endpoint, method: rq.method, path: rq.path, query: q, body: rq.body}, out)
 		if ErrorClass(err) == TokenInvalid {
 			c.tokens.Invalidate(tok)
 			if attempt == 0 {
@@ -183,6 +192,10 @@ func (c *Client) FetchDelayed(ctx context.Context, ep Endpoint, r Range) ([]Row,
 }
 
 func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) ([]Row, bool, error) {
+	if ep.Publisher {
+		rows, err := c.fetchPublisher(ctx, ep, r)
+		return rows, false, err
+	}
 	var ans listAnswer
 	if err := c.post(ctx, ep, r, &ans); err != nil {
 		return nil, false, err

@@ -81,6 +81,12 @@ func (d Date) WeekStart() Date {
 	return d - Date((int(d.Weekday())+6)%7)
 }
 
+// Year returns the year of the day.
+func (d Date) Year() int { return d.utc().Year() }
+
+// Month returns the month of the day.
+func (d Date) Month() time.Month { return d.utc().Month() }
+
 // MonthStart returns the 1st of the month containing d: WeChat's label for
 // monthly data.
 func (d Date) MonthStart() Date { return d - Date(d.Day()-1) }

@@ -2,7 +2,11 @@
 // ("datacube") HTTP API: the 17 legacy endpoints of user, article, message
 // and interface analysis, and the four 2025 published-content endpoints
 // (data from 2025-11-01; FetchDelayed reports their is_delay flag), each
-// returning typed rows.
+// returning typed rows; and the ad analysis of publisher accounts (流量主),
+// the three actions of GET /publisher/stat, whose errors come in
+// base_resp.ret (mapped to *APIError like errcodes; 2009 means the account
+// is not a publisher), whose lists are paged (the client fetches every
+// page) and whose amounts are in fen.
 //
 // # Token sources
 //

@@ -16,6 +16,10 @@ const (
 	Weekly
 	// Monthly rows are labelled with the 1st of the month they describe.
 	Monthly
+	// Snapshot rows describe the account as it stood when fetched (the
+	// ad settlement): labelled with the day fetched for, the newest only,
+	// since a past day's state cannot be asked for.
+	Snapshot
 )
 
 func (p Period) String() string {
@@ -24,6 +28,8 @@ func (p Period) String() string {
 		return "weekly"
 	case Monthly:
 		return "monthly"
+	case Snapshot:
+		return "snapshot"
 	}
 	return "daily"
 }
@@ -43,6 +49,10 @@ type Endpoint struct {
 	PermissionSet int
 	// Since is the first day WeChat has data for; zero means EarliestDate.
 	Since Date
+	// Publisher marks the ad analysis actions of GET /publisher/stat
+	// (Name is the action), answered only for accounts that are
+	// publishers (流量主).
+	Publisher bool
 }
 
 // FirstDate returns the first day the endpoint has data for.
@@ -54,7 +64,12 @@ func (e Endpoint) FirstDate() Date {
 }
 
 // Path returns the URL path of the endpoint.
-func (e Endpoint) Path() string { return "/datacube/" + e.Name }
+func (e Endpoint) Path() string {
+	if e.Publisher {
+		return "/publisher/stat"
+	}
+	return "/datacube/" + e.Name
+}
 
 // The 17 legacy datacube endpoints, with the spans of the legacy
 // documentation, which every source agrees on for the daily endpoints.
@@ -68,33 +83,43 @@ func (e Endpoint) Path() string { return "/datacube/" + e.Name }
 //     keep the legacy spans, and a 61501 answer to a multi-day request
 //     makes the client fall back to one day per request (see Client.Fetch).
 var (
-	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2, 0}
-	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2, 0}
-	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7, 0}
-	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7, 0}
-	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7, 0}
-	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7, 0}
-	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7, 0}
-	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7, 0}
-	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1, 0}
-	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1, 0}
-	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1, 0}
-	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1, 0}
-	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1, 0}
-	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1, 0}
-	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1, 0}
-	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3, 0}
-	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3, 0}
+	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2, 0, false}
+	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2, 0, false}
+	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7, 0, false}
+	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7, 0, false}
+	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7, 0, false}
+	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7, 0, false}
+	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7, 0, false}
+	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7, 0, false}
+	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1, 0, false}
+	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1, 0, false}
+	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1, 0, false}
+	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1, 0, false}
+	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1, 0, false}
+	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1, 0, false}
+	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1, 0, false}
+	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3, 0, false}
+	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3, 0, false}
 
 	// The 2025 "published content" endpoints, which WeChat's newest
 	// documentation points to instead of the legacy article endpoints.
 	// Data from 2025-11-01. Their permission set is not documented; 7
 	// (articles) is assumed [?].
 	ContentSince          = NewDate(2025, time.November, 1)
-	GetBizSummary         = Endpoint{"getbizsummary", 30, Daily, 7, ContentSince}
-	GetArticleRead        = Endpoint{"getarticleread", 1, Daily, 7, ContentSince}
-	GetArticleShare       = Endpoint{"getarticleshare", 1, Daily, 7, ContentSince}
-	GetArticleTotalDetail = Endpoint{"getarticletotaldetail", 1, Daily, 7, ContentSince}
+	GetBizSummary         = Endpoint{"getbizsummary", 30, Daily, 7, ContentSince, false}
+	GetArticleRead        = Endpoint{"getarticleread", 1, Daily, 7, ContentSince, false}
+	GetArticleShare       = Endpoint{"getarticleshare", 1, Daily, 7, ContentSince, false}
+	GetArticleTotalDetail = Endpoint{"getarticletotaldetail", 1, Daily, 7, ContentSince, false}
+
+	// Ad analysis (流量主) through GET /publisher/stat, for accounts that
+	// are publishers: opt-in per account. Amounts are in fen. Data from
+	// 2016-01-01. Spans: 90 days for ad slots, 60 for rebate goods; the
+	// settlement has none and is asked for as a snapshot (see
+	// SettlementWindow). Their permission set is not documented (0).
+	PublisherSince        = NewDate(2016, time.January, 1)
+	PublisherAdPosGeneral = Endpoint{"publisher_adpos_general", 90, Daily, 0, PublisherSince, true}
+	PublisherCPSGeneral   = Endpoint{"publisher_cps_general", 60, Daily, 0, PublisherSince, true}
+	PublisherSettlement   = Endpoint{"publisher_settlement", 1, Snapshot, 0, PublisherSince, true}
 
 	endpointsByName = map[string]Endpoint{}
 	legacyEndpoints = []Endpoint{
@@ -104,8 +129,10 @@ var (
 		GetUpstreamMsgDist, GetUpstreamMsgDistWeek, GetUpstreamMsgDistMonth,
 		GetInterfaceSummary, GetInterfaceSummaryHour,
 	}
-	contentEndpoints = []Endpoint{GetBizSummary, GetArticleRead, GetArticleShare, GetArticleTotalDetail}
-	allEndpoints     = append(append([]Endpoint(nil), legacyEndpoints...), contentEndpoints...)
+	contentEndpoints   = []Endpoint{GetBizSummary, GetArticleRead, GetArticleShare, GetArticleTotalDetail}
+	datacubeEndpoints  = append(append([]Endpoint(nil), legacyEndpoints...), contentEndpoints...)
+	publisherEndpoints = []Endpoint{PublisherAdPosGeneral, PublisherCPSGeneral, PublisherSettlement}
+	allEndpoints       = append(append([]Endpoint(nil), datacubeEndpoints...), publisherEndpoints...)
 )
 
 // LegacyEndpoints returns the 17 endpoints of the legacy documentation.
@@ -117,9 +144,17 @@ func init() {
 	}
 }
 
-// Endpoints returns every datacube endpoint: the legacy ones in
-// documentation order, then the content ones.
+// Endpoints returns every endpoint: the legacy datacube ones in
+// documentation order, the content ones, then the publisher actions.
 func Endpoints() []Endpoint { return append([]Endpoint(nil), allEndpoints...) }
+
+// DatacubeEndpoints returns the 21 datacube endpoints (legacy and content),
+// which every account is collected from unless configured otherwise.
+func DatacubeEndpoints() []Endpoint { return append([]Endpoint(nil), datacubeEndpoints...) }
+
+// PublisherEndpoints returns the three ad analysis actions, which answer
+// only for publisher accounts.
+func PublisherEndpoints() []Endpoint { return append([]Endpoint(nil), publisherEndpoints...) }
 
 // EndpointByName looks an endpoint up by its name.
 func EndpointByName(name string) (Endpoint, bool) {

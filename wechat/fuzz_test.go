@@ -36,6 +36,9 @@ func FuzzDecode(f *testing.F) {
 				}
 				continue
 			}
+			if ep, _ := EndpointByName(name); ep.Publisher {
+				fuzzPublisher(t, tr, ep, body)
+			}
 			rows, err := DecodeRows(name, ans.List)
 			if err != nil {
 				if !strings.Contains(err.Error(), name) {
@@ -50,4 +53,27 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzPublisher runs a body through the publisher answer's paging and row
+// decoding, which must fail only with an error and give dated rows.
+func fuzzPublisher(t *testing.T, tr *transport, ep Endpoint, body []byte) {
+	var ans publisherAnswer
+	if tr.decode(ep.Name, body, &ans) != nil {
+		return
+	}
+	items, err := pageItems(ep, ans)
+	if err != nil {
+		return
+	}
+	d := MustParseDate("2020-04-13")
+	rows, err := publisherRows(ep, Range{d, d}, ans, items)
+	if err != nil {
+		return
+	}
+	for _, r := range rows {
+		if s := r.RowDate().String(); len(s) != 10 {
+			t.Fatalf("bad date %q", s)
+		}
+	}
 }

@@ -81,7 +81,7 @@ func newEnv(t *testing.T, src wechat.TokenSource, opts ...wechat.Option) *env {
 	e := &env{fake: wechattest.NewServer(), clock: wechattest.NewClock(now), obs: &recorder{}}
 	t.Cleanup(e.fake.Close)
 	e.fake.SetClock(e.clock.Now)
-	e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret})
+	e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret, Publisher: true})
 	if src == nil {
 		src = wechat.NewStableToken(appID, secret)
 	}

@@ -188,6 +188,12 @@ func TestClientMatchesFakeForEveryEndpoint(t *testing.T) {
 		"getarticleread":          func() (any, error) { return c.GetArticleRead(ctx(t), one(d)) },
 		"getarticleshare":         func() (any, error) { return c.GetArticleShare(ctx(t), one(d)) },
 		"getarticletotaldetail":   func() (any, error) { return c.GetArticleTotalDetail(ctx(t), one(d)) },
+		"publisher_adpos_general": func() (any, error) { return c.GetAdPosGeneral(ctx(t), one(d)) },
+		"publisher_cps_general":   func() (any, error) { return c.GetCPSGeneral(ctx(t), one(d)) },
+		"publisher_settlement": func() (any, error) {
+			s, err := c.GetSettlement(ctx(t), d)
+			return []wechat.Settlement{s}, err
+		},
 	}
 	if len(calls) != len(wechat.Endpoints()) {
 		t.Fatalf("%d typed methods tested, %d endpoints", len(calls), len(wechat.Endpoints()))

@@ -11,7 +11,7 @@ import (
 // order: method, token, permission, body, dates, range.
 func (s *Server) datacube(w http.ResponseWriter, r *http.Request, name string) {
 	ep, ok := wechat.EndpointByName(name)
-	if !ok {
+	if !ok || ep.Publisher {
 		http.NotFound(w, r)
 		return
 	}
@@ -19,23 +19,7 @@ func (s *Server) datacube(w http.ResponseWriter, r *http.Request, name string) {
 		s.writeErr(w, 43002)
 		return
 	}
-	tok := r.URL.Query().Get("access_token")
-	if tok == "" {
-		s.writeErr(w, wechat.CodeTokenMissing)
-		return
-	}
-	s.mu.Lock()
-	now := s.now()
-	t, ok := s.tokens[tok]
-	code := validToken(t, ok, now)
-	var a *Account
-	if code == 0 {
-		a = s.accounts[t.appID]
-		if a == nil || t.kind == kindComponent {
-			code = wechat.CodeInvalidToken
-		}
-	}
-	s.mu.Unlock()
+	a, now, code := s.authorize(r)
 	if code != 0 {
 		s.writeErr(w, code)
 		return
@@ -99,6 +83,9 @@ func (s *Server) Rows(appID, endpoint string, d wechat.Date) []wechat.Row {
 	ep, ok := wechat.EndpointByName(endpoint)
 	if a == nil || !ok || !ep.IsLabel(d) || !periodEnded(ep, d, today) || d < ep.FirstDate() {
 		return nil
+	}
+	if ep.Publisher {
+		return publisherRows(a, ep, d, today)
 	}
 	return generate(a, ep, d, today)
 }

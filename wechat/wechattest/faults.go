@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Fault makes matching requests fail. Exactly one of Errcode, Status,
+// Fault makes matching requests fail. Exactly one of Errcode, Ret, Status,
 // Reset, Body or Truncate should be set; Latency may be added to any of
 // them, or used alone to slow down real answers.
 type Fault struct {
@@ -17,6 +17,7 @@ type Fault struct {
 	Endpoint string // "" matches every endpoint, token endpoints included
 
 	Errcode  int64         // answer {"errcode":N} with HTTP 200, as WeChat does
+	Ret      int64         // answer {"base_resp":{"ret":N}}, as the publisher API does
 	Status   int           // answer with this HTTP status and a proxy's HTML page
 	Reset    bool          // drop the connection without answering
 	Body     string        // answer with this raw body (malformed JSON, HTML...)
@@ -108,6 +109,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, appID, endpo
 		}
 	case f.Errcode != 0:
 		s.writeErr(w, f.Errcode)
+	case f.Ret != 0:
+		writeRet(w, f.Ret)
 	case f.Status != 0:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(f.Status)

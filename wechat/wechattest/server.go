@@ -1,7 +1,8 @@
 // Package wechattest is an in-process fake of the WeChat datacube API that
 // behaves like the real one: both token endpoints with their invalidation
 // rules, the third-party (component) token flow, all 21 datacube endpoints
-// with deterministic generated data, WeChat's validation and error answers,
+// and the three ad analysis actions of publisher accounts, with
+// deterministic generated data, WeChat's validation and error answers,
 // fault injection and call counters. Tests use it, and so does the
 // exporter's --demo.
 package wechattest
@@ -32,6 +33,9 @@ type Account struct {
 	FailureSpike wechat.Date
 	// Scale is the account's follower base; 0 derives one from the AppID.
 	Scale int64
+	// Publisher makes the account a publisher (流量主): the ad analysis
+	// actions answer base_resp ret 2009 for other accounts.
+	Publisher bool
 }
 
 // Component is a third-party platform the fake knows.
@@ -235,6 +239,7 @@ var errmsgs = map[int64]string{
 	40164: "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist",
 	41001: "access_token missing",
 	42001: "access_token expired",
+	43001: "require GET method",
 	43002: "require POST method",
 	44002: "empty post data",
 	45009: "reach max api daily quota limit",
@@ -294,6 +299,8 @@ func (s *Server) serveReal(w http.ResponseWriter, r *http.Request, endpoint stri
 		s.authorizerToken(w, r)
 	case strings.HasPrefix(r.URL.Path, "/datacube/"):
 		s.datacube(w, r, endpoint)
+	case r.URL.Path == "/publisher/stat":
+		s.publisher(w, r, endpoint)
 	default:
 		http.NotFound(w, r)
 	}
@@ -303,6 +310,9 @@ func (s *Server) serveReal(w http.ResponseWriter, r *http.Request, endpoint stri
 // account, for counters and fault matching. It never consumes the body.
 func (s *Server) identify(r *http.Request) (endpoint, appID string) {
 	endpoint = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if r.URL.Path == "/publisher/stat" {
+		endpoint = r.URL.Query().Get("action") // the publisher actions share one path
+	}
 	if endpoint == "token" || endpoint == "stable_token" {
 		appID = r.URL.Query().Get("appid")
 		if appID == "" && r.Body != nil {

@@ -1,0 +1,262 @@
+package wechat_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// servePublisher answers every request with body and records the query
+// strings it was asked with.
+func servePublisher(t *testing.T, body func(q url.Values) string) (*wechat.Client, *[]url.Values) {
+	t.Helper()
+	var mu sync.Mutex
+	var queries []url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/publisher/stat" {
+			t.Errorf("%s %s, want GET /publisher/stat", r.Method, r.URL.Path)
+		}
+		mu.Lock()
+		queries = append(queries, r.URL.Query())
+		mu.Unlock()
+		_, _ = w.Write([]byte(body(r.URL.Query())))
+	}))
+	t.Cleanup(srv.Close)
+	tokFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokFile, []byte("fixture-token-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechat.New(wechat.NewFileToken(tokFile), wechat.WithBaseURL(srv.URL), wechat.WithRetry(fastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &queries
+}
+
+func fixtureBody(t *testing.T, name string) func(url.Values) string {
+	b := string(readFixture(t, name))
+	return func(url.Values) string { return b }
+}
+
+// TestPublisherFixtures fetches each public ad sample through the client
+// and checks every figure of its list (the summary is the range's sum,
+// which the per-day series reproduce; total_num is paging).
+func TestPublisherFixtures(t *testing.T) {
+	t.Run("adposGeneral", func(t *testing.T) {
+		c, queries := servePublisher(t, fixtureBody(t, "adposGeneral.json"))
+		rows, err := c.GetAdPosGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []wechat.AdPosition{{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Date: "2020-04-13", SlotID: "3030046789020061",
+			AdSlot: "SLOT_ID_WEAPP_INTERSTITIAL", ReqSuccCount: 443610, ExposureCount: 181814, ExposureRate: 0.409850995,
+			ClickCount: 10095, ClickRate: 0.055523777, Income: 52175, ECPM: 286.969100289}}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("got %+v\nwant %+v", rows, want)
+		}
+		q := (*queries)[0]
+		for k, v := range map[string]string{"action": "publisher_adpos_general", "page": "1", "page_size": "90",
+			"start_date": "2020-04-13", "end_date": "2020-04-13", "access_token": "fixture-token-value"} {
+			if q.Get(k) != v {
+				t.Errorf("query %s = %q, want %q", k, q.Get(k), v)
+			}
+		}
+		if len(*queries) != 1 {
+			t.Errorf("%d requests for a one-page answer", len(*queries))
+		}
+	})
+	t.Run("cpsGeneral", func(t *testing.T) {
+		// The sample's date is the placeholder "20XX-XX-XX" and its
+		// total_num (7) exceeds its list: the row belongs to the one day
+		// asked for, and the short page ends the paging.
+		c, queries := servePublisher(t, fixtureBody(t, "cpsGeneral.json"))
+		rows, err := c.GetCPSGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []wechat.CPSGeneral{{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Date: "20XX-XX-XX", ExposureCount: 15153,
+			ClickCount: 396, ClickRate: 38.265151515, OrderCount: 3, OrderRate: 0.007575758, TotalFee: 162900, TotalCommission: 25021}}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("got %+v\nwant %+v", rows, want)
+		}
+		if len(*queries) != 1 {
+			t.Errorf("%d requests, want 1", len(*queries))
+		}
+	})
+	t.Run("settlement", func(t *testing.T) {
+		c, queries := servePublisher(t, fixtureBody(t, "settlement.json"))
+		s, err := c.GetSettlement(ctx(t), day("2020-04-13"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := wechat.Settlement{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Body: "深圳市腾讯计算机系统有限公司",
+			RevenueAll: 5178368698, SettledRevenueAll: 2613696765, Periods: []wechat.SettlementPeriod{{
+				Date: "2020-03-25", Zone: "2020年3月1日至15日", Month: "202003", Order: 1, SettStatus: 1, SettledRevenue: 718926045,
+				SettNo: "XXX", MailSendCnt: "0", SlotRevenue: []wechat.SlotRevenue{
+					{SlotID: "SLOT_ID_WEAPP_BANNER", SlotSettledRevenue: 34139443},
+					{SlotID: "SLOT_ID_WEAPP_REWARD_VIDEO", SlotSettledRevenue: 684786602}}}}}
+		if !reflect.DeepEqual(s, want) {
+			t.Errorf("got %+v\nwant %+v", s, want)
+		}
+		if start, ok := s.Periods[0].Start(); !ok || start != day("2020-03-01") {
+			t.Errorf("period start %v %v", start, ok)
+		}
+		// A snapshot asks for the settlement window ending on its day.
+		q := (*queries)[0]
+		if q.Get("start_date") != "2019-04-14" || q.Get("end_date") != "2020-04-13" {
+			t.Errorf("asked for %s..%s", q.Get("start_date"), q.Get("end_date"))
+		}
+	})
+}
+
+// TestPublisherPaging: 90 days of three ad slots come in pages of 90, and
+// every row arrives once, as the fake has it.
+func TestPublisherPaging(t *testing.T) {
+	e := newEnv(t, nil)
+	r := wechat.Range{Begin: yesterday().AddDays(-89), End: yesterday()}
+	rows, err := e.client.GetAdPosGeneral(ctx(t), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []wechat.AdPosition
+	for d := r.Begin; d <= r.End; d++ {
+		for _, row := range e.fake.Rows(appID, wechat.PublisherAdPosGeneral.Name, d) {
+			want = append(want, row.(wechat.AdPosition))
+		}
+	}
+	if len(want) != 270 || !reflect.DeepEqual(rows, want) {
+		t.Errorf("%d rows, want the fake's %d", len(rows), len(want))
+	}
+	if n := e.fake.Calls(appID, wechat.PublisherAdPosGeneral.Name); n != 3 {
+		t.Errorf("%d calls for 270 rows, want 3 pages", n)
+	}
+}
+
+func TestPublisherSettlementAgreesWithIncome(t *testing.T) {
+	e := newEnv(t, nil)
+	s, err := e.client.GetSettlement(ctx(t), yesterday())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Periods) < 20 || s.RevenueAll <= s.SettledRevenueAll {
+		t.Fatalf("%d periods, revenue %d, settled %d", len(s.Periods), s.RevenueAll, s.SettledRevenueAll)
+	}
+	// Each period's slots add up to the period.
+	for _, p := range s.Periods {
+		var sum int64
+		for _, sr := range p.SlotRevenue {
+			sum += sr.Amount()
+		}
+		if sum != p.SettledRevenue {
+			t.Errorf("period %s %d: slots %d, period %d", p.Month, p.Order, sum, p.SettledRevenue)
+		}
+	}
+}
+
+func TestPublisherErrors(t *testing.T) {
+	t.Run("not a publisher", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret}) // no longer a publisher
+		_, err := e.client.GetAdPosGeneral(ctx(t), wechat.Range{Begin: yesterday(), End: yesterday()})
+		var api *wechat.APIError
+		if !errors.As(err, &api) || api.Code != wechat.CodeNotPublisher || wechat.ErrorClass(err) != wechat.Permanent {
+			t.Fatalf("err = %v, want base_resp ret 2009, permanent", err)
+		}
+		if !strings.Contains(err.Error(), "publisher_adpos_general: errcode 2009: not a publisher") {
+			t.Errorf("message %q", err)
+		}
+	})
+	t.Run("quota in base_resp", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherCPSGeneral.Name, Ret: wechat.CodeDailyQuota})
+		_, err := e.client.GetCPSGeneral(ctx(t), wechat.Range{Begin: yesterday(), End: yesterday()})
+		if wechat.ErrorClass(err) != wechat.Quota || wechat.ErrCode(err) != "45009" {
+			t.Errorf("err = %v (class %v), want the daily quota", err, wechat.ErrorClass(err))
+		}
+	})
+	t.Run("token rejected at top level", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherSettlement.Name, Errcode: wechat.CodeInvalidToken, Times: 1})
+		if _, err := e.client.GetSettlement(ctx(t), yesterday()); err != nil {
+			t.Fatalf("not retried with a new token: %v", err)
+		}
+		if n := e.fake.Calls(appID, wechat.PublisherSettlement.Name); n != 2 {
+			t.Errorf("%d calls, want 2", n)
+		}
+	})
+	t.Run("before 2016", func(t *testing.T) {
+		e := newEnv(t, nil)
+		_, err := e.client.GetAdPosGeneral(ctx(t), wechat.Range{Begin: day("2015-12-31"), End: day("2015-12-31")})
+		var re *wechat.RangeError
+		if !errors.As(err, &re) || e.fake.Calls("", wechat.PublisherAdPosGeneral.Name) != 0 {
+			t.Errorf("err = %v, want a RangeError before any call", err)
+		}
+	})
+}
+
+// TestPublisherMalformed: answers that cannot be trusted are clear errors
+// that name the problem, never a loop or a panic.
+func TestPublisherMalformed(t *testing.T) {
+	r3 := wechat.Range{Begin: day("2020-04-11"), End: day("2020-04-13")}
+	fullPage := func(url.Values) string {
+		rows := make([]string, wechat.PublisherPageSize)
+		for i := range rows {
+			rows[i] = `{"date":"2020-04-12","ad_slot":"SLOT_ID_BIZ_BOTTOM","income":1}`
+		}
+		return `{"base_resp":{"ret":0},"total_num":100000,"list":[` + strings.Join(rows, ",") + `]}`
+	}
+	tests := []struct {
+		name string
+		body func(url.Values) string
+		want string
+	}{
+		{"endless pages", fullPage, "more than 50 pages of 90"},
+		{"placeholder date in a range", func(url.Values) string {
+			return `{"base_resp":{"ret":0},"total_num":1,"list":[{"date":"20XX-XX-XX","income":1}]}`
+		}, `list[0].date: "20XX-XX-XX" is not a date (YYYY-MM-DD) in a 3-day answer`},
+		{"income as text", func(url.Values) string {
+			return `{"base_resp":{"ret":0},"total_num":1,"list":[{"date":"2020-04-12","income":"12.5"}]}`
+		}, "field income"},
+		{"list not an array", func(url.Values) string { return `{"base_resp":{"ret":0},"list":{"a":1}}` }, "page 1: list:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := servePublisher(t, tt.body)
+			_, err := c.GetAdPosGeneral(ctx(t), r3)
+			var te *wechat.TransportError
+			if !errors.As(err, &te) || te.Kind != wechat.KindDecode || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want a decode error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPublisherRowsRoundTrip: stored rows decode to what was fetched.
+func TestPublisherRowsRoundTrip(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, ep := range wechat.PublisherEndpoints() {
+		rows, err := e.client.Fetch(ctx(t), ep, wechat.Range{Begin: yesterday(), End: yesterday()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := wechat.DecodeRows(ep.Name, b)
+		if err != nil || !reflect.DeepEqual(back, rows) {
+			t.Errorf("%s: round trip %v: %+v != %+v", ep.Name, err, back, rows)
+		}
+	}
+}
