@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // TestExampleConfigLoads loads examples/wechat-exporter.yml with the files
@@ -39,6 +40,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	sources := map[string]bool{}
 	for _, a := range cfg.Accounts {
 		sources[a.TokenSource] = true
+	}
+	if eps := cfg.Accounts[0].Endpoints; len(eps) != len(wechat.Endpoints()) {
+		t.Errorf("the publisher example has %d endpoints, want all %d", len(eps), len(wechat.Endpoints()))
 	}
 	if len(sources) != 4 {
 		t.Errorf("the example covers token sources %v, want all four", sources)

@@ -72,6 +72,7 @@ type rawAccount struct {
 	TokenFile     string        `yaml:"token_file"`
 	Component     *rawComponent `yaml:"component"`
 	Endpoints     []string      `yaml:"endpoints"`
+	Publisher     bool          `yaml:"publisher"`
 }
 
 type rawComponent struct {
@@ -297,6 +298,13 @@ func (v *validator) account(i int, ra rawAccount) Account {
 		v.fail(i, "token_file", "only used with token_source: file")
 	}
 	a.Endpoints = v.endpoints(i, ra.Endpoints)
+	if ra.Publisher { // the ad analysis answers only for publishers: opt-in
+		for _, ep := range wechat.PublisherEndpoints() {
+			if !slices.Contains(a.Endpoints, ep) {
+				a.Endpoints = append(a.Endpoints, ep)
+			}
+		}
+	}
 	return a
 }
 
@@ -332,7 +340,7 @@ func (v *validator) component(i int, rc *rawComponent) *Component {
 
 func (v *validator) endpoints(i int, names []string) []wechat.Endpoint {
 	if len(names) == 0 {
-		return wechat.Endpoints()
+		return wechat.DatacubeEndpoints()
 	}
 	var out []wechat.Endpoint
 	for j, n := range names {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -36,6 +37,7 @@ func TestLoadValid(t *testing.T) {
     app_secret: "${SHOP_SECRET}"
     token_source: classic
     endpoints: [getusersummary, getinterfacesummary]
+    publisher: true
   - name: ext
     app_id: wx2222222222222222
     token_source: file
@@ -57,10 +59,10 @@ func TestLoadValid(t *testing.T) {
 		t.Fatalf("accounts %d, warnings %v", len(cfg.Accounts), cfg.Warnings)
 	}
 	news, shop, ext, comp := cfg.Accounts[0], cfg.Accounts[1], cfg.Accounts[2], cfg.Accounts[3]
-	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || len(news.Endpoints) != len(wechat.Endpoints()) {
+	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || !reflect.DeepEqual(news.Endpoints, wechat.DatacubeEndpoints()) {
 		t.Errorf("news: %+v", news)
 	}
-	if shop.TokenSource != "classic" || shop.AppSecret != "shop-secret-from-env" || len(shop.Endpoints) != 2 || shop.Endpoints[1].Name != "getinterfacesummary" {
+	if shop.TokenSource != "classic" || shop.AppSecret != "shop-secret-from-env" || len(shop.Endpoints) != 5 || shop.Endpoints[1].Name != "getinterfacesummary" || shop.Endpoints[2].Name != "publisher_adpos_general" {
 		t.Errorf("shop: %+v", shop)
 	}
 	if ext.TokenFile != "/run/wechat/ext.token" {
@@ -96,7 +98,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: magic\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].token_source: unknown token source "magic": want one of stable, classic, file, component`},
 		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    endpoints:\n      - getusersummary\n      - getfoo\n",
-			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary`},
+			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary, publisher_adpos_general, publisher_cps_general, publisher_settlement`},
 		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].token_file: missing: token_source file reads the token from this file`},
 		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},
