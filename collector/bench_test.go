@@ -34,7 +34,7 @@ func populated(b *testing.B, n int) *collector.State {
 	state := collector.NewState(names)
 	today := wechat.DateOf(at)
 	for name, appID := range names {
-		for _, ep := range wechat.Endpoints() {
+		for _, ep := range wechat.DatacubeEndpoints() {
 			latest := ep.LatestComplete(today)
 			days := 1
 			switch ep {

@@ -3,7 +3,7 @@
 // each scrape: it never calls WeChat and never waits for a fetch.
 //
 // Each endpoint family lives in its own file (user.go, message.go,
-// article.go, callback.go) and registers the metrics it builds from its
+// article.go, callback.go, content.go, ad.go) and registers the metrics it builds from its
 // endpoints' rows.
 package collector
 
@@ -84,7 +84,7 @@ var (
 		"account", "endpoint")
 	accountInfoDesc = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
 	unavailableDesc = newExporterDesc("wechat_datacube_endpoint_unavailable",
-		"1 while WeChat answers that the endpoint is offline for the account (errcode 47009); tried again weekly.",
+		"1 while WeChat will not serve the endpoint for the account: offline (errcode 47009), or an ad endpoint of an account that is not a publisher (ret 2009); tried again weekly.",
 		"account", "endpoint")
 )
 

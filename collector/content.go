@@ -127,7 +127,7 @@ func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
 		m.add(pubCumLikeDesc, d.LikeUser, a.account, id)
 		m.add(pubCumCommentsDesc, d.CommentCount, a.account, id)
 		m.add(pubCumCollectionDesc, d.CollectionUser, a.account, id)
-		m.addFloat(pubCumPraiseDesc, float64(d.PraiseMoney)/100, a.account, id)
+		m.addFloat(pubCumPraiseDesc, yuan(d.PraiseMoney), a.account, id)
 		m.add(pubCumSubscribeDesc, d.ReadSubscribeUser, a.account, id)
 		m.addFloat(pubDeliveryRatioDesc, d.ReadDeliveryRate, a.account, id)
 		m.addFloat(pubFinishRatioDesc, d.ReadFinishRate, a.account, id)

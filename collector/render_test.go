@@ -29,7 +29,7 @@ func richState(t testing.TB) *State {
 	}
 	state := NewState(names)
 	for name, appID := range names {
-		for _, ep := range wechat.Endpoints() {
+		for _, ep := range wechat.DatacubeEndpoints() {
 			latest := ep.LatestComplete(wechat.DateOf(at))
 			var rows []wechat.Row
 			for d := 0; d < 8; d++ {

@@ -32,7 +32,7 @@ func BenchmarkScrapeDuringFetch(b *testing.B) {
 		names[i] = fmt.Sprintf("b%03d", i)
 	}
 	t := &testing.T{}
-	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1, MaxConcurrency: 4}, names, nil, wechat.Endpoints()...)
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1, MaxConcurrency: 4}, names, nil, wechat.DatacubeEndpoints()...)
 	defer h.fake.Close()
 	h.runAt(beijing("2026-11-22 09:00"))
 	handler := promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{})
@@ -98,7 +98,7 @@ func storeOf(b *testing.B, n int) (dir string, names map[string]string) {
 		name, appID := fmt.Sprintf("account%04d", i), fmt.Sprintf("wxcold%010d", i)
 		names[name] = appID
 		fake.AddAccount(wechattest.Account{AppID: appID, Secret: "x"})
-		for _, ep := range wechat.Endpoints() {
+		for _, ep := range wechat.DatacubeEndpoints() {
 			latest := ep.LatestComplete(today)
 			var days []store.Day
 			for d := fetcher.ServedDays(ep.Name) - 1; d >= 0; d-- {
@@ -127,7 +127,7 @@ func coldStart(b *testing.B, dir string, names map[string]string, newHandler fun
 	state := collector.NewState(names)
 	var accounts []fetcher.Account
 	for name := range names {
-		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.Endpoints()})
+		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.DatacubeEndpoints()})
 	}
 	f := fetcher.New(fetcher.Config{}, st, state, accounts, prometheus.NewRegistry())
 	if err := f.LoadStored(); err != nil {

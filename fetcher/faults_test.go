@@ -95,14 +95,14 @@ func TestTransientFaultsKeepLastGoodData(t *testing.T) {
 }
 
 func TestTokenInvalidatedMidCycle(t *testing.T) {
-	h := newHarness(t, beijing("2026-11-22 07:00"), fetcher.Config{Lookback: 1}, wechat.Endpoints()...)
+	h := newHarness(t, beijing("2026-11-22 07:00"), fetcher.Config{Lookback: 1}, wechat.DatacubeEndpoints()...)
 	h.runAt(beijing("2026-11-22 07:00")) // before the ready time: the day before yesterday
 	// Another system resets the account's tokens while ours is still
 	// cached: the next cycle's first calls are rejected, the token is
 	// refreshed once, and the calls retried.
 	h.fake.RevokeTokens(appID)
 	h.runAt(beijing("2026-11-22 08:30"))
-	for _, ep := range wechat.Endpoints() {
+	for _, ep := range wechat.DatacubeEndpoints() {
 		if s := h.served(ep); s == nil || !s.Status.OK {
 			t.Errorf("%s: not fetched after the revocation: %+v", ep.Name, s)
 		}

@@ -487,9 +487,10 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	case wechat.HasCode(err, wechat.CodeAPIOffline):
 		// WeChat took the endpoint offline (reported for getarticletotal):
 		// say so once, show it, and look again in a week.
-		f.state.SetUnavailable(t.acc.Name, t.ep.Name, true)
-		f.logPermanent(t, logger, err, now, "endpoint offline for this account; will try again in a week")
-		f.retryLater(t, now, 7*24*time.Hour)
+		f.unavailable(t, logger, err, now, "endpoint offline for this account; will try again in a week")
+	case t.ep.Publisher && wechat.HasCode(err, wechat.CodeNotPublisher):
+		f.unavailable(t, logger, err, now, "account is not a publisher (流量主), so WeChat has no ad data for it; "+
+			"remove publisher: true from its configuration (will try again in a week)")
 	case errors.Is(err, errNotReady) || wechat.IsNotReady(err):
 		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
 		f.retryLater(t, now, f.cfg.RetryInterval)
@@ -504,6 +505,18 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", f.cfg.RetryInterval)
 		f.retryLater(t, now, f.cfg.RetryInterval)
 	}
+}
+
+// unavailableRetry is how long an endpoint WeChat will not serve for an
+// account is left alone.
+const unavailableRetry = 7 * 24 * time.Hour
+
+// unavailable marks the endpoint unavailable for the account (a metric
+// shows it), logs why once, and looks again in a week.
+func (f *Fetcher) unavailable(t *task, logger log.Logger, err error, now time.Time, msg string) {
+	f.state.SetUnavailable(t.acc.Name, t.ep.Name, true)
+	f.logPermanent(t, logger, err, now, msg)
+	f.retryLater(t, now, unavailableRetry)
 }
 
 // logPermanent logs a permanent failure once per day and code.
@@ -540,6 +553,9 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 	for _, t := range f.tasks {
 		if accounts != nil && !accounts[t.acc.Name] {
 			continue
+		}
+		if t.ep.Period == wechat.Snapshot {
+			continue // a past day's state cannot be asked for
 		}
 		held, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
 		if err != nil {

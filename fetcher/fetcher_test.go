@@ -384,7 +384,7 @@ func TestArticleTotalSettles(t *testing.T) {
 // same values at once and calls WeChat for nothing it has.
 func TestRestartMakesNoCall(t *testing.T) {
 	// In the afternoon, when the content endpoints' figures are final.
-	h := newHarness(t, beijing("2026-11-22 13:00"), fetcher.Config{}, wechat.Endpoints()...)
+	h := newHarness(t, beijing("2026-11-22 13:00"), fetcher.Config{}, wechat.DatacubeEndpoints()...)
 	h.runAt(beijing("2026-11-22 13:00"))
 	if h.fake.DatacubeCalls(appID) == 0 {
 		t.Fatal("nothing fetched")

@@ -19,7 +19,7 @@ import (
 func minimumCalls(now time.Time, lookback int) int {
 	today := wechat.DateOf(now)
 	n := 0
-	for _, ep := range wechat.Endpoints() {
+	for _, ep := range wechat.DatacubeEndpoints() {
 		avail := ep.LatestComplete(today)
 		from := avail.AddDays(1 - lookback)
 		if ep.Period != wechat.Daily {
@@ -43,7 +43,7 @@ func TestFirstCycleOfManyAccounts(t *testing.T) {
 		names[i] = fmt.Sprintf("s%04d", i)
 	}
 	now := beijing("2026-11-22 09:00")
-	h := newHarnessWith(t, now, fetcher.Config{Lookback: 7, MaxConcurrency: fetcher.DefaultMaxConcurrency}, names, nil, wechat.Endpoints()...)
+	h := newHarnessWith(t, now, fetcher.Config{Lookback: 7, MaxConcurrency: fetcher.DefaultMaxConcurrency}, names, nil, wechat.DatacubeEndpoints()...)
 	start := time.Now()
 	h.clock.Set(now)
 	h.fetcher.RunOnce(t.Context())
