@@ -69,7 +69,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 		t.Errorf("no progress lines:\n%s", output)
 	}
 	want := 0
-	for _, ep := range wechat.Endpoints() {
+	for _, ep := range wechat.DatacubeEndpoints() {
 		n := len(wechat.SplitRange(ep, from, min(to, ep.LatestComplete(to.AddDays(1)))))
 		if got := fake.Calls("wxmany0000", ep.Name); got != n {
 			t.Errorf("%s: %d calls, the spans allow %d", ep.Name, got, n)

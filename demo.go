@@ -19,6 +19,10 @@ var demoNames = []string{"news", "shop", "support"}
 // the alert rules have something to show.
 const spikeAccount = "support"
 
+// publisherAccount is the demo account that is a publisher (流量主): the
+// only one configured with the ad endpoints, as publisher: true does.
+const publisherAccount = "news"
+
 // legacyOffline is a demo account whose legacy article endpoints answer
 // 47009 (offline), as WeChat has reported for getarticletotal: its article
 // panels show the 2025 content endpoints instead.
@@ -55,7 +59,11 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		if i < len(demoNames) {
 			name = demoNames[i]
 		}
-		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret()}
+		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret(), Publisher: name == publisherAccount}
+		endpoints := wechat.DatacubeEndpoints()
+		if acc.Publisher {
+			endpoints = wechat.Endpoints()
+		}
 		if name == spikeAccount {
 			acc.FailureSpike = yesterday
 		}
@@ -66,7 +74,7 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		}
 		fake.AddAccount(acc)
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, AppID: acc.AppID, TokenSource: config.SourceStable,
-			AppSecret: acc.Secret, Endpoints: wechat.Endpoints()})
+			AppSecret: acc.Secret, Endpoints: endpoints})
 	}
 	// A little of the trouble real accounts see, so that the failure
 	// panels have something to show: the client retries these at once and
@@ -76,6 +84,11 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		fake.Inject(wechattest.Fault{AppID: demoAppID(1), Endpoint: "getusersummary", Errcode: wechat.CodeSystemBusy, Times: 1})
 	}
 	return cfg, fake.URL, cleanup, nil
+}
+
+// demoSeries is how many endpoint status series n demo accounts have.
+func demoSeries(n int) int {
+	return n*len(wechat.DatacubeEndpoints()) + len(wechat.PublisherEndpoints())
 }
 
 func randomSecret() string {

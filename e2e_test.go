@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 const installPrometheus = "apt-get update && apt-get install -y prometheus (Debian's package provides prometheus and promtool)"
@@ -33,7 +32,7 @@ func lookPath(t *testing.T, name string) string {
 func demoReady(t *testing.T, addr string) string {
 	t.Helper()
 	return waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*len(wechat.Endpoints()) &&
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == demoSeries(3) &&
 			!strings.Contains(b, `wechat_datacube_last_fetch_success{account="support",endpoint="getinterfacesummary"} 0`) &&
 			strings.Contains(b, "wechat_interface_callback_failures_baseline{")
 	})
@@ -162,6 +161,11 @@ scrape_configs:
 	}
 	if v, _ := api.query(`wechat_article_reads{account="` + legacyOffline + `"}`); len(v) != 0 {
 		t.Errorf("%s has legacy article data: the fallback is not tested", legacyOffline)
+	}
+
+	// The ad panels show the publisher, and only it.
+	if v, err := api.query(`count by (account) (wechat_ad_income_yuan)`); err != nil || len(v) != 1 || v[0].Metric["account"] != publisherAccount {
+		t.Errorf("ad income series by account: %+v %v, want only %s", v, err, publisherAccount)
 	}
 
 	checkRules(t, api)

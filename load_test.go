@@ -11,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // BenchmarkLoad runs the exporter as its own process with 100 demo
@@ -32,7 +30,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run(fmt.Sprintf("accounts=%d/clients=%d", accounts, clients), func(b *testing.B) {
 		cmd, addr, _ := startProcess(b, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=error")
 		waitFor(b, addr, func(body string) bool {
-			return strings.Count(body, "wechat_datacube_last_fetch_success{") == accounts*len(wechat.Endpoints()) &&
+			return strings.Count(body, "wechat_datacube_last_fetch_success{") == demoSeries(accounts) &&
 				!strings.Contains(body, "wechat_datacube_last_fetch_success{account=\"account0099\",endpoint=\"getusersummary\"} 0")
 		})
 		for b.Loop() {

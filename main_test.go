@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 func freeAddr(t testing.TB) string {
@@ -88,7 +87,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	storage := t.TempDir()
 	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
 	body := waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == 3*len(wechat.Endpoints()) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == demoSeries(3) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
 	})
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))
@@ -100,6 +99,17 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 		"wechat_exporter_build_info", "wechat_account_info", "wechat_datacube_data_date_timestamp_seconds"} {
 		if mfs[name] == nil {
 			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	// Only the publisher has ad series.
+	for _, name := range []string{"wechat_ad_income_yuan", "wechat_ad_revenue_yuan", "wechat_ad_cps_commission_yuan"} {
+		for _, m := range mfs[name].GetMetric() {
+			if acc := m.GetLabel()[0].GetValue(); acc != publisherAccount {
+				t.Errorf("%s for %s, which is not a publisher", name, acc)
+			}
+		}
+		if len(mfs[name].GetMetric()) == 0 {
+			t.Errorf("no %s for the publisher %s", name, publisherAccount)
 		}
 	}
 	// The spiking account stands out.

@@ -171,7 +171,7 @@ func (d Dashboard) JSON() ([]byte, error) {
 }
 
 // All returns every dashboard.
-func All() []Dashboard { return []Dashboard{overview, messages, articles, callbacks} }
+func All() []Dashboard { return []Dashboard{overview, messages, articles, callbacks, ads} }
 
 // Query is one dashboard query, for tests that run them.
 type Query struct {

@@ -169,3 +169,69 @@ var callbacks = Dashboard{
 (wechat_interface_callback_failures{` + sel + `} > 5 * clamp_min(wechat_interface_callback_failures_baseline{` + sel + `}, 1))`, "{{account}}"}}},
 	},
 }
+
+// ads covers the ad analysis of publisher accounts; other accounts have
+// no series and are left out of its panels.
+var ads = Dashboard{
+	File: "wechat-ads.json", UID: "wechat-ads", Title: "WeChat / Ad revenue",
+	Description: "Ad revenue of the accounts that are publishers (流量主): income, eCPM, fill and click rates by ad slot, rebate goods, and settlement. Amounts in yuan (WeChat's fen converted).",
+	Panels: []Panel{
+		{Type: "stat", Title: "Ad income", Unit: "currencyCNY", Width: 6,
+			Description: "Ad income of all slots (publisher_adpos_general income)." + daily,
+			Targets:     []Target{{`sum by (account) (wechat_ad_income_yuan{` + sel + `})`, "{{account}}"}}},
+		{Type: "stat", Title: "Revenue not yet settled", Unit: "currencyCNY", Width: 6,
+			Description: "Revenue to date minus revenue settled (publisher_settlement revenue_all - settled_revenue_all).",
+			Targets:     []Target{{`wechat_ad_pending_revenue_yuan{` + sel + `}`, "{{account}}"}}},
+		{Type: "stat", Title: "Revenue settled", Unit: "currencyCNY", Width: 6,
+			Description: "Revenue settled to date (publisher_settlement settled_revenue_all); revenue to date in the second value.",
+			Targets: []Target{
+				{`wechat_ad_settled_revenue_yuan{` + sel + `}`, "{{account}} settled"},
+				{`wechat_ad_revenue_yuan{` + sel + `}`, "{{account}} to date"}}},
+		{Type: "stat", Title: "Penalties", Unit: "currencyCNY", Width: 6,
+			Description: "Revenue deducted as penalties to date (publisher_settlement penalty_all).",
+			Targets:     []Target{{`wechat_ad_penalty_yuan{` + sel + `}`, "{{account}}"}}},
+		{Type: "timeseries", Title: "Ad income by slot", Unit: "currencyCNY",
+			Description: "Ad income per day by ad slot (publisher_adpos_general income).",
+			Targets:     []Target{{`sum by (account, slot) (wechat_ad_income_yuan{` + sel + `})`, "{{account}} {{slot}}"}}},
+		{Type: "timeseries", Title: "eCPM", Unit: "currencyCNY",
+			Description: "Income per thousand ads shown, all slots (income / exposures × 1000), and per slot as WeChat reports it (publisher_adpos_general ecpm).",
+			Targets: []Target{
+				{`sum by (account) (wechat_ad_income_yuan{` + sel + `}) / sum by (account) (wechat_ad_exposures{` + sel + `}) * 1000`, "{{account}}"},
+				{`wechat_ad_ecpm_yuan{` + sel + `}`, "{{account}} {{slot}}"}}},
+		{Type: "timeseries", Title: "Requests, ads shown and clicks", Unit: "short",
+			Description: "Ad requests that returned an ad, ads shown and clicks per day, all slots (publisher_adpos_general).",
+			Targets: []Target{
+				{`sum by (account) (wechat_ad_requests{` + sel + `})`, "{{account}} requests"},
+				{`sum by (account) (wechat_ad_exposures{` + sel + `})`, "{{account}} shown"},
+				{`sum by (account) (wechat_ad_clicks{` + sel + `})`, "{{account}} clicks"}}},
+		{Type: "timeseries", Title: "Exposure and click-through ratios", Unit: "percentunit",
+			Description: "Ads shown per request (exposure_rate) and clicks per ad shown (click_rate), by slot (publisher_adpos_general).",
+			Targets: []Target{
+				{`wechat_ad_exposure_ratio{` + sel + `}`, "{{account}} {{slot}} shown"},
+				{`wechat_ad_click_ratio{` + sel + `}`, "{{account}} {{slot}} clicked"}}},
+		{Type: "timeseries", Title: "Rebate goods", Unit: "short",
+			Description: "Rebate goods (返佣商品) shown, clicked and ordered per day (publisher_cps_general). WeChat's own click_rate is not used: its unit is unclear.",
+			Targets: []Target{
+				{`wechat_ad_cps_exposures{` + sel + `}`, "{{account}} shown"},
+				{`wechat_ad_cps_clicks{` + sel + `}`, "{{account}} clicks"},
+				{`wechat_ad_cps_orders{` + sel + `}`, "{{account}} orders"}}},
+		{Type: "timeseries", Title: "Rebate goods amounts", Unit: "currencyCNY",
+			Description: "Amount of the rebate goods orders and the estimated commission per day (publisher_cps_general total_fee, total_commission).",
+			Targets: []Target{
+				{`wechat_ad_cps_order_amount_yuan{` + sel + `}`, "{{account}} orders"},
+				{`wechat_ad_cps_commission_yuan{` + sel + `}`, "{{account}} commission"}}},
+		{Type: "stat", Title: "Rebate goods rates", Unit: "percentunit", Width: 24,
+			Description: "Clicks per goods shown (computed), and orders per click (publisher_cps_general order_rate)." + daily,
+			Targets: []Target{
+				{`wechat_ad_cps_clicks{` + sel + `} / wechat_ad_cps_exposures{` + sel + `}`, "{{account}} clicked"},
+				{`wechat_ad_cps_order_ratio{` + sel + `}`, "{{account}} ordered"}}},
+		{Type: "table", Title: "Settlement periods", Unit: "currencyCNY", Width: 24, Height: 10, Merge: true,
+			Description: "Each half-month settlement period (period is its first day): settled revenue and status (1 settling, 2 or 3 settled, 4 paying, 5 paid) (publisher_settlement settlement_list).",
+			Targets: []Target{
+				{`wechat_ad_settlement_revenue_yuan{` + sel + `}`, ""},
+				{`wechat_ad_settlement_status{` + sel + `}`, ""}}},
+		{Type: "bargauge", Title: "Settled revenue by slot over the past year", Unit: "currencyCNY", Width: 24,
+			Description: "Each ad slot's settled revenue summed over the settlement periods of the past year (publisher_settlement slot_revenue).",
+			Targets:     []Target{{`sum by (account, slot) (wechat_ad_settlement_slot_revenue_yuan{` + sel + `})`, "{{account}} {{slot}}"}}},
+	},
+}
