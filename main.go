@@ -254,6 +254,9 @@ type exporter struct {
 	state   *collector.State
 	data    *collector.Collector // the data metrics of state
 	ready   atomic.Bool
+	// loadRest decodes the rows of the accounts served from the render
+	// cache; the fetcher needs them before it runs.
+	loadRest func()
 }
 
 func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, s settings, logger log.Logger) (*exporter, error) {
@@ -275,11 +278,23 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 	state := collector.NewState(names)
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts))
 	s.fetch.Logger = logger
+	s.fetch.RenderCache = data
 	fe := fetcher.New(s.fetch, st, state, accounts, reg)
-	if err := fe.LoadStored(); err != nil {
+	// Accounts whose stored records are unchanged since they were last
+	// rendered are served from the store's render cache at once; the
+	// others are decoded now, so that the first scrape is complete.
+	start := time.Now()
+	rest, err := fe.LoadCold()
+	if err != nil {
 		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
-	return &exporter{fetcher: fe, reg: reg, state: state, data: data}, nil
+	level.Info(logger).Log("msg", "stored data served", "accounts", len(cfg.Accounts), "took", time.Since(start))
+	loadRest := func() {
+		if err := rest(); err != nil {
+			level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
+		}
+	}
+	return &exporter{fetcher: fe, reg: reg, state: state, data: data, loadRest: loadRest}, nil
 }
 
 // newSaveFailures counts rotated refresh tokens that could not be saved.
@@ -297,6 +312,7 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		e.loadRest()
 		e.fetcher.Run(ctx)
 	}()
 	defer wg.Wait() // a store write in progress finishes before the store closes

@@ -61,6 +61,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	format := expfmt.Negotiate(r.Header)
 	if format.FormatType() != expfmt.TypeTextPlain {
+		// The registry path builds metrics from rows: right after a cold
+		// start, wait for those of accounts served from the render cache.
+		if err := h.state.WaitComplete(r.Context()); err != nil {
+			http.Error(w, "stored data still loading: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		h.fallback.ServeHTTP(w, r)
 		return
 	}

@@ -22,6 +22,12 @@ func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 			http.Error(w, "missing parameter: /probe?account=NAME (repeat account= for several)", http.StatusBadRequest)
 			return
 		}
+		// Right after a cold start, wait for the rows of accounts served
+		// from the render cache: this path builds metrics from rows.
+		if err := c.state.WaitComplete(r.Context()); err != nil {
+			http.Error(w, "stored data still loading: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		snap := c.state.Load()
 		want := map[string]bool{}
 		var unknown []string

@@ -36,7 +36,11 @@ func (c *Collector) renderText(snap *Snapshot) [][]byte {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(accounts); i += workers {
-				rendered[i] = c.renderAccount(accounts[i])
+				if r := accounts[i].rendered; r != nil {
+					rendered[i] = r.pieces // unchanged since a cold start loaded it
+				} else {
+					rendered[i] = c.renderAccount(accounts[i])
+				}
 			}
 		}(w)
 	}

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -13,8 +14,13 @@ import (
 // a new one and swap it in atomically, so a scrape never waits for a fetch
 // and never sees half of one.
 type Snapshot struct {
-	accounts []*Account // sorted by name
+	accounts  []*Account // sorted by name
+	cacheOnly int        // accounts served from a render cache, rows not decoded yet
 }
+
+// Complete reports whether every account's rows are loaded: false only
+// while a cold start serves some accounts from the render cache.
+func (s *Snapshot) Complete() bool { return s.cacheOnly == 0 }
 
 // Accounts returns the served accounts, sorted by name.
 func (s *Snapshot) Accounts() []*Account { return s.accounts }
@@ -41,7 +47,17 @@ type Account struct {
 	Name      string
 	AppID     string
 	Endpoints map[string]*Endpoint
+
+	// rendered is the account's data section, valid while the account is
+	// unchanged since it was loaded; cacheOnly says its rows are not
+	// decoded yet, so only the text renderer can serve it.
+	rendered  *Rendered
+	cacheOnly bool
 }
+
+// CacheOnly reports whether the account is served from a render cache
+// entry while its rows are not decoded yet.
+func (a *Account) CacheOnly() bool { return a.cacheOnly }
 
 // Endpoint is what is served for one account's endpoint.
 type Endpoint struct {
@@ -66,14 +82,15 @@ type Status struct {
 // State holds the current snapshot. Reads are lock-free; writes are
 // serialized and copy only the account they change.
 type State struct {
-	mu  sync.Mutex
-	cur atomic.Pointer[Snapshot]
+	mu      sync.Mutex
+	cur     atomic.Pointer[Snapshot]
+	swapped chan struct{} // closed and replaced at each swap, for WaitComplete
 }
 
 // NewState returns a state serving the given accounts (name and AppID),
 // with no data yet.
 func NewState(accounts map[string]string) *State {
-	s := &State{}
+	s := &State{swapped: make(chan struct{})}
 	snap := &Snapshot{}
 	for name, appID := range accounts {
 		snap.accounts = append(snap.accounts, &Account{Name: name, AppID: appID, Endpoints: map[string]*Endpoint{}})
@@ -86,9 +103,40 @@ func NewState(accounts map[string]string) *State {
 // Load returns the current snapshot.
 func (s *State) Load() *Snapshot { return s.cur.Load() }
 
-// update replaces one account's endpoint with what change makes of a copy
-// of it. Accounts the state does not serve are ignored.
-func (s *State) update(account, endpoint string, change func(*Endpoint)) {
+// swap makes next current; s.mu must be held.
+func (s *State) swap(next *Snapshot) {
+	next.cacheOnly = 0
+	for _, a := range next.accounts {
+		if a.cacheOnly {
+			next.cacheOnly++
+		}
+	}
+	s.cur.Store(next)
+	close(s.swapped)
+	s.swapped = make(chan struct{})
+}
+
+// WaitComplete waits until every account's rows are loaded (at once
+// unless a cold start is serving from the render cache), or ctx ends.
+func (s *State) WaitComplete(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		complete, swapped := s.Load().Complete(), s.swapped
+		s.mu.Unlock()
+		if complete {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-swapped:
+		}
+	}
+}
+
+// replaceAccount swaps in a snapshot where the account is what change
+// makes of a copy of it. Accounts the state does not serve are ignored.
+func (s *State) replaceAccount(account string, change func(*Account)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cur.Load()
@@ -97,19 +145,66 @@ func (s *State) update(account, endpoint string, change func(*Endpoint)) {
 		return
 	}
 	acc := *old.accounts[i]
-	acc.Endpoints = make(map[string]*Endpoint, len(old.accounts[i].Endpoints)+1)
-	for k, v := range old.accounts[i].Endpoints {
-		acc.Endpoints[k] = v
-	}
-	ep := &Endpoint{}
-	if prev := acc.Endpoints[endpoint]; prev != nil {
-		*ep = *prev
-	}
-	change(ep)
-	acc.Endpoints[endpoint] = ep
+	change(&acc)
 	next := &Snapshot{accounts: append([]*Account(nil), old.accounts...)}
 	next.accounts[i] = &acc
-	s.cur.Store(next)
+	s.swap(next)
+}
+
+// SetRendered serves the account from a render cache entry until its rows
+// are loaded (SetAccountData).
+func (s *State) SetRendered(account string, r *Rendered) {
+	s.replaceAccount(account, func(a *Account) { a.rendered, a.cacheOnly = r, true })
+}
+
+// EndpointData is one endpoint's served data, for SetAccountData.
+type EndpointData struct {
+	Date wechat.Date
+	Rows []wechat.Row
+}
+
+// SetAccountData serves the data of every endpoint of an account at once,
+// so a scrape never sees the account half loaded. keepRendered keeps the
+// render cache entry it was served from, for data known to be the same
+// the entry was rendered from.
+func (s *State) SetAccountData(account string, data map[string]EndpointData, keepRendered bool) {
+	s.replaceAccount(account, func(a *Account) {
+		eps := make(map[string]*Endpoint, len(a.Endpoints)+len(data))
+		for k, v := range a.Endpoints {
+			eps[k] = v
+		}
+		for name, d := range data {
+			ep := &Endpoint{}
+			if prev := eps[name]; prev != nil {
+				*ep = *prev
+			}
+			ep.Date, ep.Rows = d.Date, d.Rows
+			eps[name] = ep
+		}
+		a.Endpoints, a.cacheOnly = eps, false
+		if !keepRendered {
+			a.rendered = nil
+		}
+	})
+}
+
+// update replaces one account's endpoint with what change makes of a copy
+// of it. Accounts the state does not serve are ignored.
+// The account's render cache entry no longer matches and is dropped.
+func (s *State) update(account, endpoint string, change func(*Endpoint)) {
+	s.replaceAccount(account, func(acc *Account) {
+		eps := make(map[string]*Endpoint, len(acc.Endpoints)+1)
+		for k, v := range acc.Endpoints {
+			eps[k] = v
+		}
+		ep := &Endpoint{}
+		if prev := eps[endpoint]; prev != nil {
+			*ep = *prev
+		}
+		change(ep)
+		eps[endpoint] = ep
+		acc.Endpoints, acc.rendered = eps, nil
+	})
 }
 
 // SetData serves rows as the account's endpoint data of date.

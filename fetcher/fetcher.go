@@ -47,6 +47,8 @@ type Store interface {
 	Put(account, endpoint string, days []store.Day) error
 	Range(account, endpoint string, from, to wechat.Date) ([]store.Day, error)
 	Latest(account, endpoint string, n int) ([]store.Day, error)
+	CachedRender(account string, served []store.Served) (uint64, []byte, error)
+	PutRenders(entries map[string][]byte) error
 }
 
 // Account is one account to fetch.
@@ -74,6 +76,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the fetcher's log lines.
 	Logger log.Logger
+	// RenderCache, if set, renders each account's exposition into the
+	// store's render cache, which the next cold start serves before the
+	// stored rows are decoded (see LoadCold).
+	RenderCache *collector.Collector
 }
 
 // Defaults for Config.
@@ -106,11 +112,16 @@ type Fetcher struct {
 	store  Store
 	state  *collector.State
 	tasks  []*task
+	byAcc  map[string][]*task // the tasks of each account, in configuration order
 	sem    chan struct{}
 	logger log.Logger
 
 	storeFailures prometheus.Counter
 	cycles        prometheus.Counter
+
+	mu        sync.Mutex
+	written   map[string]bool // accounts written since their render was last cached
+	lastSaved time.Time
 }
 
 type task struct {
@@ -138,7 +149,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	if cfg.Lookback < 1 {
 		cfg.Lookback = 1
 	}
-	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
+	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger, written: map[string]bool{}, byAcc: map[string][]*task{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",
 			Help: "Failed writes to the embedded store; the data stays served from memory and is fetched again.",
@@ -151,7 +162,9 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	reg.MustRegister(f.storeFailures, f.cycles)
 	for i := range accounts {
 		for _, ep := range accounts[i].Endpoints {
-			f.tasks = append(f.tasks, &task{acc: &accounts[i], ep: ep})
+			t := &task{acc: &accounts[i], ep: ep}
+			f.tasks = append(f.tasks, t)
+			f.byAcc[t.acc.Name] = append(f.byAcc[t.acc.Name], t)
 		}
 	}
 	return f
@@ -159,18 +172,51 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 
 // LoadStored publishes what the store holds, so a restart serves at once.
 // Decoding the stored rows is the cost of a cold start: it runs on every
-// core.
+// core, each account published whole.
 func (f *Fetcher) LoadStored() error {
+	return f.loadAccounts(f.accountNames(func(string) bool { return true }))
+}
+
+// LoadCold starts serving a restart as fast as the store allows: the
+// accounts whose render cache entry matches their stored records are
+// served from it at once; the others are loaded (decoded) before it
+// returns, so the first scrape is complete. rest decodes the cached
+// accounts' rows, which the fetcher and the registry paths need: call it
+// before Run.
+func (f *Fetcher) LoadCold() (rest func() error, err error) {
+	cached := f.loadCached()
+	uncached := f.accountNames(func(name string) bool { return !cached[name] })
+	err = f.loadAccounts(uncached)
+	return func() error {
+		err := f.loadAccounts(f.accountNames(func(name string) bool { return cached[name] }))
+		f.saveRenders(uncached) // the next restart serves them from the cache too
+		return err
+	}, err
+}
+
+// accountNames returns the configured accounts that keep selects.
+func (f *Fetcher) accountNames(keep func(string) bool) []string {
+	var out []string
+	for i, t := range f.tasks {
+		if (i == 0 || f.tasks[i-1].acc != t.acc) && keep(t.acc.Name) {
+			out = append(out, t.acc.Name)
+		}
+	}
+	return out
+}
+
+// parallel runs fn for every name on every core and joins the errors.
+func parallel(names []string, fn func(string) error) error {
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
+	workers := max(1, min(len(names), runtime.GOMAXPROCS(0)))
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(f.tasks); i += workers {
-				if err := f.publish(f.tasks[i]); err != nil {
+			for i := w; i < len(names); i += workers {
+				if err := fn(names[i]); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -182,28 +228,59 @@ func (f *Fetcher) LoadStored() error {
 	return errors.Join(errs...)
 }
 
+// loadAccounts decodes the served days of the accounts and publishes each
+// account whole. An account served from its render cache keeps it: its
+// rows are what the entry was rendered from.
+func (f *Fetcher) loadAccounts(names []string) error {
+	return parallel(names, func(name string) error {
+		data := map[string]collector.EndpointData{}
+		var errs []error
+		for _, t := range f.byAcc[name] {
+			date, rows, ok, err := f.servedRows(t)
+			if err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				data[t.ep.Name] = collector.EndpointData{Date: date, Rows: rows}
+			}
+		}
+		acc := f.state.Load().Account(name)
+		fromCache := acc != nil && acc.CacheOnly()
+		f.state.SetAccountData(name, data, fromCache && len(errs) == 0)
+		return errors.Join(errs...)
+	})
+}
+
 // publish loads the served days of a task from the store into the
 // snapshot: the newest, or the settling ones too.
 func (f *Fetcher) publish(t *task) error {
-	n := max(servedDays[t.ep.Name], 1)
+	date, rows, ok, err := f.servedRows(t)
+	if err == nil && ok {
+		f.state.SetData(t.acc.Name, t.ep.Name, date, rows)
+	}
+	return err
+}
+
+// servedRows reads and decodes what is served of a task: its newest day's
+// rows, and those of the days before that it serves too. ok is false when
+// nothing is stored.
+func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok bool, err error) {
+	n := ServedDays(t.ep.Name)
 	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n)
 	if err != nil || len(days) == 0 {
-		return err
+		return 0, nil, false, err
 	}
-	newest := days[0].Date
-	var rows []wechat.Row
+	newest = days[0].Date
 	for _, d := range days {
 		if d.Date <= newest.AddDays(-n) {
 			continue
 		}
 		r, err := wechat.DecodeRows(t.ep.Name, d.Rows)
 		if err != nil {
-			return fmt.Errorf("account %s, %s: %w", t.acc.Name, d.Date, err)
+			return 0, nil, false, fmt.Errorf("account %s, %s: %w", t.acc.Name, d.Date, err)
 		}
 		rows = append(rows, r...)
 	}
-	f.state.SetData(t.acc.Name, t.ep.Name, newest, rows)
-	return nil
+	return newest, rows, true, nil
 }
 
 // Run fetches until ctx ends. A write in progress is always finished.
@@ -214,6 +291,7 @@ func (f *Fetcher) Run(ctx context.Context) {
 		wait = min(max(wait, time.Second), time.Minute) // re-check each minute: clocks jump
 		select {
 		case <-ctx.Done():
+			f.saveWritten(f.cfg.Now(), true) // what a restart will find
 			return
 		case <-time.After(wait):
 		}
@@ -259,6 +337,7 @@ func (f *Fetcher) RunOnce(ctx context.Context) {
 		}(t)
 	}
 	wg.Wait()
+	f.saveWritten(now, false) // no fetch is writing now
 }
 
 // readyAt is when day's "yesterday" data is due: day 00:00 Beijing plus
@@ -420,6 +499,8 @@ func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
 	}
 	if err := f.publish(t); err != nil {
 		level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+	} else {
+		f.noteWritten(t.acc.Name)
 	}
 	return true
 }

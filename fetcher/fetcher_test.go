@@ -62,6 +62,10 @@ type harness struct {
 	reg      *prometheus.Registry
 	wrap     func(fetcher.Store) fetcher.Store
 	timeout  time.Duration
+	// renderCache opens with the render cache and LoadCold; rest is
+	// what LoadCold left to decode.
+	renderCache bool
+	rest        func() error
 }
 
 const appID = "wxharness00000001"
@@ -128,8 +132,12 @@ func (h *harness) open() {
 		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: h.eps})
 	}
 	h.state = collector.NewState(names)
-	h.reg.MustRegister(collector.New(h.state))
+	coll := collector.New(h.state)
+	h.reg.MustRegister(coll)
 	cfg := h.cfg
+	if h.renderCache {
+		cfg.RenderCache = coll
+	}
 	cfg.Now = h.clock.Now
 	cfg.Logger = log.NewLogfmtLogger(h.logs)
 	if cfg.RetryInterval == 0 {
@@ -149,6 +157,14 @@ func (h *harness) open() {
 		fs = h.wrap(st)
 	}
 	h.fetcher = fetcher.New(cfg, fs, h.state, accounts, h.reg)
+	if h.renderCache {
+		rest, err := h.fetcher.LoadCold()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.rest = rest
+		return
+	}
 	if err := h.fetcher.LoadStored(); err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,0 +1,139 @@
+package collector
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Rendered is an account's data section as renderText writes it, kept
+// across restarts (see store.CachedRender): a cold start serves it while
+// the stored rows are still being decoded. It is only ever attached to an
+// account whose data and status are what it was rendered from: any later
+// change to the account drops it.
+type Rendered struct {
+	pieces [][]byte // by family id
+}
+
+// RenderCold renders the account as a cold start serves it (no fetch
+// attempted yet, so no fetch status) and encodes it for the store:
+// key (8 bytes), then the number of non-empty families, each family's id
+// and length, and the bytes.
+func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
+	cold := *acc
+	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(acc.Endpoints))
+	for name, ep := range acc.Endpoints {
+		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
+	}
+	pieces := c.renderAccount(&cold)
+	out := binary.LittleEndian.AppendUint64(nil, key)
+	n, size := 0, 0
+	for _, p := range pieces {
+		if len(p) > 0 {
+			n++
+			size += len(p)
+		}
+	}
+	out = binary.AppendUvarint(out, uint64(n))
+	for id, p := range pieces {
+		if len(p) > 0 {
+			out = binary.AppendUvarint(out, uint64(id))
+			out = binary.AppendUvarint(out, uint64(len(p)))
+		}
+	}
+	out = append(make([]byte, 0, len(out)+size), out...)
+	for _, p := range pieces {
+		out = append(out, p...)
+	}
+	return out
+}
+
+var errBadRender = errors.New("malformed render cache entry")
+
+// DecodeRendered decodes an entry RenderCold made, if its key is key. It
+// returns nil without error for an entry of another key (stale).
+func DecodeRendered(entry []byte, key uint64) (*Rendered, error) {
+	if len(entry) < 8 {
+		return nil, errBadRender
+	}
+	if binary.LittleEndian.Uint64(entry) != key {
+		return nil, nil
+	}
+	b := entry[8:]
+	n, k := binary.Uvarint(b)
+	families := len(familyTable().infos)
+	if k <= 0 || n > uint64(families) {
+		return nil, errBadRender
+	}
+	b = b[k:]
+	ids, lens := make([]int, n), make([]int, n)
+	total := 0
+	for i := range ids {
+		id, k1 := binary.Uvarint(b)
+		if k1 <= 0 {
+			return nil, errBadRender
+		}
+		l, k2 := binary.Uvarint(b[k1:])
+		if k2 <= 0 || id >= uint64(families) || l > uint64(len(entry)) {
+			return nil, errBadRender
+		}
+		ids[i], lens[i] = int(id), int(l)
+		total += int(l)
+		b = b[k1+k2:]
+	}
+	if total != len(b) {
+		return nil, fmt.Errorf("%w: %d bytes of series, %d announced", errBadRender, len(b), total)
+	}
+	r := &Rendered{pieces: make([][]byte, families)}
+	for i, id := range ids {
+		r.pieces[id], b = b[:lens[i]:lens[i]], b[lens[i]:]
+	}
+	return r, nil
+}
+
+// CacheKey is the key of an account's render entry: what the rendering
+// depends on besides the records themselves (dataDigest). The executable's
+// own hash stands for the rendering code and metric descriptions, so a
+// new build never serves an older build's render.
+func (c *Collector) CacheKey(appID string, dataDigest uint64) (uint64, bool) {
+	exe := executableHash()
+	if exe == 0 {
+		return 0, false
+	}
+	h := xxhash.New()
+	var b [8]byte
+	for _, v := range []uint64{exe, dataDigest, uint64(c.opts.maxPosts)} {
+		binary.LittleEndian.PutUint64(b[:], v)
+		_, _ = h.Write(b[:])
+	}
+	_, _ = h.WriteString(strconv.Quote(appID))
+	return h.Sum64(), true
+}
+
+// executableHash hashes the running binary once per process.
+var executableHash = sync.OnceValue(HashExecutable)
+
+// HashExecutable hashes the running binary; 0 if it cannot be read, which
+// disables the render cache.
+func HashExecutable() uint64 {
+	path, err := os.Executable()
+	if err != nil {
+		return 0
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	h := xxhash.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return 0
+	}
+	return h.Sum64() | 1 // never 0
+}

@@ -1,0 +1,73 @@
+package collector
+
+import (
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+func cacheState() (*State, *Collector) {
+	s := NewState(map[string]string{"a": "wxa"})
+	d := wechat.MustParseDate("2026-11-21")
+	s.SetData("a", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 7}})
+	s.SetData("a", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 3}})
+	return s, New(s)
+}
+
+func joined(chunks [][]byte) string {
+	var out []byte
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return string(out)
+}
+
+// TestRenderedRoundTrip: an entry decodes to the pieces it was made from,
+// and an account served from it renders the same bytes until it changes.
+func TestRenderedRoundTrip(t *testing.T) {
+	s, c := cacheState()
+	want := joined(c.renderText(s.Load()))
+	entry := c.RenderCold(s.Load().Account("a"), 99)
+	r, err := DecodeRendered(entry, 99)
+	if err != nil || r == nil {
+		t.Fatalf("decode: %v %v", r, err)
+	}
+	if stale, err := DecodeRendered(entry, 98); stale != nil || err != nil {
+		t.Errorf("another key: %v %v, want no entry and no error", stale, err)
+	}
+	fresh := NewState(map[string]string{"a": "wxa"})
+	fresh.SetRendered("a", r)
+	if got := joined(c.renderText(fresh.Load())); got != want {
+		t.Errorf("from the entry:\n%s\nwant:\n%s", got, want)
+	}
+	// A change to the account drops the entry: its status shows.
+	fresh.SetStatus("a", wechat.GetUserCumulate.Name, true, time.Unix(1, 0))
+	if got := joined(c.renderText(fresh.Load())); got == want {
+		t.Error("the entry is still served after the account changed")
+	}
+}
+
+func TestDecodeRenderedRejectsMalformed(t *testing.T) {
+	_, c := cacheState()
+	s, _ := cacheState()
+	good := c.RenderCold(s.Load().Account("a"), 5)
+	key := binary.LittleEndian.AppendUint64(nil, 5)
+	tests := map[string][]byte{
+		"short":             {1, 2, 3},
+		"truncated":         good[:len(good)-1],
+		"longer":            append(append([]byte(nil), good...), 'x'),
+		"no count":          key,
+		"too many families": binary.AppendUvarint(append([]byte(nil), key...), 1<<40),
+		"family out of range": binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(
+			append([]byte(nil), key...), 1), 1<<20), 0),
+		"length past the end": binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(
+			append([]byte(nil), key...), 1), 0), 1<<50),
+	}
+	for name, entry := range tests {
+		if r, err := DecodeRendered(entry, 5); err == nil || r != nil {
+			t.Errorf("%s: accepted (%v)", name, r)
+		}
+	}
+}

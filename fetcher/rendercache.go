@@ -1,0 +1,163 @@
+package fetcher
+
+import (
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/store"
+)
+
+// The render cache (Config.RenderCache): each account's exposition, kept
+// in the store under a key made of the digest of the stored records it was
+// rendered from, the account's AppID, the collector's options and the
+// executable. A cold start serves the entries that still match (LoadCold)
+// instead of decoding every stored row before the first scrape.
+
+// renderSaveInterval spaces out the rewriting of the entries of accounts
+// with new data: the morning's fetches and is_delay re-fetches change an
+// account several times, and only the state at a restart matters (Run
+// saves once more when it stops).
+const renderSaveInterval = time.Hour
+
+// renderSaveBatch bounds the entries held in memory for one write.
+const renderSaveBatch = 100
+
+// servedRecords lists what the snapshot serves of an account's records, for the
+// store's digest.
+func (f *Fetcher) servedRecords(account string) []store.Served {
+	ts := f.byAcc[account]
+	out := make([]store.Served, len(ts))
+	for i, t := range ts {
+		out[i] = store.Served{Endpoint: t.ep.Name, Days: ServedDays(t.ep.Name)}
+	}
+	return out
+}
+
+// renderKey returns the cache key of an account's entry for the digest of
+// its records, or false when there is no cache.
+func (f *Fetcher) renderKey(account string, digest uint64) (uint64, bool) {
+	c := f.cfg.RenderCache
+	acc := f.state.Load().Account(account)
+	if c == nil || acc == nil {
+		return 0, false
+	}
+	return c.CacheKey(acc.AppID, digest)
+}
+
+// loadCached serves every account whose entry matches its records, and
+// returns their names.
+func (f *Fetcher) loadCached() map[string]bool {
+	cached := map[string]bool{}
+	if f.cfg.RenderCache == nil {
+		return cached
+	}
+	results := make(chan string, len(f.byAcc))
+	_ = parallel(f.accountNames(func(string) bool { return true }), func(name string) error {
+		digest, entry, err := f.store.CachedRender(name, f.servedRecords(name))
+		key, ok := f.renderKey(name, digest)
+		if err != nil || !ok || entry == nil {
+			return nil
+		}
+		r, err := collector.DecodeRendered(entry, key)
+		if err != nil {
+			level.Warn(f.logger).Log("msg", "render cache entry unreadable; decoding the stored rows instead", "account", name, "err", err)
+			return nil
+		}
+		if r != nil {
+			f.state.SetRendered(name, r)
+			results <- name
+		}
+		return nil
+	})
+	close(results)
+	for name := range results {
+		cached[name] = true
+	}
+	return cached
+}
+
+// saveRenders renders the accounts as a cold start would serve them and
+// stores the entries that changed. It must run when no fetch is writing:
+// the snapshot must show what the store holds.
+func (f *Fetcher) saveRenders(names []string) {
+	c := f.cfg.RenderCache
+	if c == nil || len(names) == 0 {
+		return
+	}
+	for len(names) > 0 {
+		batch := names[:min(renderSaveBatch, len(names))]
+		names = names[len(batch):]
+		entries := make(chan [2]any, len(batch))
+		snap := f.state.Load()
+		_ = parallel(batch, func(name string) error {
+			acc := snap.Account(name)
+			digest, entry, err := f.store.CachedRender(name, f.servedRecords(name))
+			key, ok := f.renderKey(name, digest)
+			if err != nil || !ok || acc == nil || acc.CacheOnly() {
+				return nil
+			}
+			if r, _ := collector.DecodeRendered(entry, key); r != nil {
+				return nil // unchanged
+			}
+			entries <- [2]any{name, c.RenderCold(acc, key)}
+			return nil
+		})
+		close(entries)
+		out := map[string][]byte{}
+		for e := range entries {
+			out[e[0].(string)] = e[1].([]byte)
+		}
+		if len(out) == 0 {
+			continue
+		}
+		if err := f.store.PutRenders(out); err != nil {
+			level.Warn(f.logger).Log("msg", "render cache not saved; the next start decodes the stored rows", "err", err)
+			return
+		}
+	}
+}
+
+// noteWritten records that an account's stored records changed.
+func (f *Fetcher) noteWritten(account string) {
+	f.mu.Lock()
+	f.written[account] = true
+	f.mu.Unlock()
+}
+
+// saveWritten saves the entries of accounts written since the last save,
+// when renderSaveInterval has passed or force is set; accounts with days
+// not yet stored wait, as their snapshot is ahead of the store.
+func (f *Fetcher) saveWritten(now time.Time, force bool) {
+	if f.cfg.RenderCache == nil {
+		return
+	}
+	f.mu.Lock()
+	if !force && now.Sub(f.lastSaved) < renderSaveInterval {
+		f.mu.Unlock()
+		return
+	}
+	var names []string
+	for name := range f.written {
+		if !f.hasPending(name) {
+			names = append(names, name)
+			delete(f.written, name)
+		}
+	}
+	f.lastSaved = now
+	f.mu.Unlock()
+	f.saveRenders(names)
+}
+
+func (f *Fetcher) hasPending(account string) bool {
+	for _, t := range f.byAcc[account] {
+		t.mu.Lock()
+		n := len(t.pending)
+		t.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
