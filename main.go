@@ -284,11 +284,11 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 	// rendered are served from the store's render cache at once; the
 	// others are decoded now, so that the first scrape is complete.
 	start := time.Now()
-	rest, err := fe.LoadCold()
+	cached, rest, err := fe.LoadCold()
 	if err != nil {
 		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
-	level.Info(logger).Log("msg", "stored data served", "accounts", len(cfg.Accounts), "took", time.Since(start))
+	level.Info(logger).Log("msg", "stored data served", "accounts", len(cfg.Accounts), "from_render_cache", cached, "took", time.Since(start))
 	loadRest := func() {
 		if err := rest(); err != nil {
 			level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)

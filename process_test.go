@@ -171,3 +171,30 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
 }
+
+// TestRestartServesRenderCache: a stopped exporter leaves each account's
+// render in the store, and the next start serves it before decoding.
+func TestRestartServesRenderCache(t *testing.T) {
+	dir := t.TempDir()
+	cmd, addr, _ := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=warn")
+	waitFor(t, addr, func(b string) bool {
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == demoSeries(3) &&
+			!strings.Contains(b, `wechat_datacube_last_fetch_success{account="support",endpoint="getusersummary"} 0`)
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	_, addr, logs := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=info")
+	_, body := get(t, "http://"+addr+"/metrics")
+	for _, acc := range demoNames {
+		if !strings.Contains(body, `wechat_user_followers{account="`+acc+`"}`) {
+			t.Errorf("first scrape after the restart lacks %s's data", acc)
+		}
+	}
+	if !strings.Contains(logs.String(), "from_render_cache=3") {
+		t.Errorf("the restart did not serve the render cache:\n%s", logs)
+	}
+}

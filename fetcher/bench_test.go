@@ -142,7 +142,7 @@ func coldStart(b *testing.B, dir string, names map[string]string, cache bool, ne
 	}
 	f := fetcher.New(cfg, st, state, accounts, prometheus.NewRegistry())
 	if cache {
-		if _, err := f.LoadCold(); err != nil {
+		if _, _, err := f.LoadCold(); err != nil {
 			b.Fatal(err)
 		}
 		if state.Load().Complete() {
@@ -198,7 +198,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.DatacubeEndpoints()})
 	}
 	f := fetcher.New(fetcher.Config{RenderCache: collector.New(state)}, st, state, accounts, prometheus.NewRegistry())
-	rest, err := f.LoadCold()
+	_, rest, err := f.LoadCold()
 	if err == nil {
 		err = rest()
 	}

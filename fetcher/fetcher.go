@@ -178,16 +178,16 @@ func (f *Fetcher) LoadStored() error {
 }
 
 // LoadCold starts serving a restart as fast as the store allows: the
-// accounts whose render cache entry matches their stored records are
+// accounts (fromCache of them) whose render cache entry matches their stored records are
 // served from it at once; the others are loaded (decoded) before it
 // returns, so the first scrape is complete. rest decodes the cached
 // accounts' rows, which the fetcher and the registry paths need: call it
 // before Run.
-func (f *Fetcher) LoadCold() (rest func() error, err error) {
+func (f *Fetcher) LoadCold() (fromCache int, rest func() error, err error) {
 	cached := f.loadCached()
 	uncached := f.accountNames(func(name string) bool { return !cached[name] })
 	err = f.loadAccounts(uncached)
-	return func() error {
+	return len(cached), func() error {
 		err := f.loadAccounts(f.accountNames(func(name string) bool { return cached[name] }))
 		f.saveRenders(uncached) // the next restart serves them from the cache too
 		return err

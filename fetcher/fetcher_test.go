@@ -158,7 +158,7 @@ func (h *harness) open() {
 	}
 	h.fetcher = fetcher.New(cfg, fs, h.state, accounts, h.reg)
 	if h.renderCache {
-		rest, err := h.fetcher.LoadCold()
+		_, rest, err := h.fetcher.LoadCold()
 		if err != nil {
 			h.t.Fatal(err)
 		}
