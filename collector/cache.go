@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Rendered is an account's data section as renderText writes it, kept
@@ -26,12 +27,7 @@ type Rendered struct {
 // key (8 bytes), then the number of non-empty families, each family's id
 // and length, and the bytes.
 func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
-	cold := *acc
-	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(acc.Endpoints))
-	for name, ep := range acc.Endpoints {
-		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
-	}
-	pieces := c.renderAccount(&cold)
+	pieces := c.coldPieces(acc)
 	out := binary.LittleEndian.AppendUint64(nil, key)
 	n, size := 0, 0
 	for _, p := range pieces {
@@ -52,6 +48,32 @@ func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
 		out = append(out, p...)
 	}
 	return out
+}
+
+// statusFamilies are the families a cold start does not serve: they say
+// how fetching went since the start.
+var statusFamilies = []*prometheus.Desc{fetchSuccessDesc, fetchSuccessTimeDesc, unavailableDesc}
+
+// coldPieces returns the account's pieces without the fetch status: those
+// the last scrape rendered if it rendered this account, else a render of
+// it with its status cleared.
+func (c *Collector) coldPieces(acc *Account) [][]byte {
+	if p := c.rendered.Load(); p != nil {
+		if pieces, ok := (*p)[acc]; ok {
+			fams := familyTable()
+			cold := append([][]byte(nil), pieces...)
+			for _, d := range statusFamilies {
+				cold[fams.ids[d]] = nil
+			}
+			return cold
+		}
+	}
+	cold := *acc
+	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(acc.Endpoints))
+	for name, ep := range acc.Endpoints {
+		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
+	}
+	return c.renderAccount(&cold)
 }
 
 var errBadRender = errors.New("malformed render cache entry")

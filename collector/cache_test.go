@@ -2,6 +2,7 @@ package collector
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,28 @@ func TestDecodeRenderedRejectsMalformed(t *testing.T) {
 		if r, err := DecodeRendered(entry, 5); err == nil || r != nil {
 			t.Errorf("%s: accepted (%v)", name, r)
 		}
+	}
+}
+
+// TestRenderColdReusesScrape: the entry made from the pieces the last
+// scrape rendered (fetch status dropped) is the entry a render of the
+// account without its status gives.
+func TestRenderColdReusesScrape(t *testing.T) {
+	s, c := cacheState()
+	s.SetStatus("a", wechat.GetUserCumulate.Name, false, time.Unix(1, 0))
+	s.SetStatus("a", wechat.GetUserSummary.Name, true, time.Unix(2, 0))
+	s.SetUnavailable("a", wechat.GetArticleTotal.Name, true)
+	scraped := joined(c.renderText(s.Load()))
+	if !strings.Contains(scraped, "wechat_datacube_last_fetch_success{") || !strings.Contains(scraped, "wechat_datacube_endpoint_unavailable{") {
+		t.Fatalf("no status rendered:\n%s", scraped)
+	}
+	acc := s.Load().Account("a")
+	fromScrape := c.RenderCold(acc, 1)
+	rendered := New(s).RenderCold(acc, 1) // a collector that never rendered it
+	if string(fromScrape) != string(rendered) {
+		t.Errorf("entry from the scrape's pieces differs from a cold render:\n%q\n%q", fromScrape, rendered)
+	}
+	if strings.Contains(string(rendered), "last_fetch_success") || strings.Contains(string(rendered), "endpoint_unavailable") {
+		t.Error("the cold entry has fetch status")
 	}
 }

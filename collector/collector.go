@@ -9,6 +9,7 @@ package collector
 
 import (
 	"hash/maphash"
+	"sync/atomic"
 	"slices"
 	"sort"
 
@@ -105,6 +106,10 @@ const DefaultMaxPosts = 50
 type Collector struct {
 	state *State
 	opts  options
+	// rendered keeps each account's rendered pieces from the last
+	// renderText: accounts are immutable, so an account a new snapshot
+	// still holds is not rendered again, and RenderCold reuses them.
+	rendered atomic.Pointer[map[*Account][][]byte]
 }
 
 // New returns a collector serving state's snapshots.
@@ -125,7 +130,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc} {
+	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc, unavailableDesc} {
 		send(d)
 	}
 	for _, name := range Families() {

@@ -28,6 +28,10 @@ import (
 func (c *Collector) renderText(snap *Snapshot) [][]byte {
 	accounts := snap.Accounts()
 	rendered := make([][][]byte, len(accounts)) // account -> family id -> lines
+	var prev map[*Account][][]byte
+	if p := c.rendered.Load(); p != nil {
+		prev = *p
+	}
 	// Accounts render independently: on every core.
 	var wg sync.WaitGroup
 	workers := max(1, min(len(accounts), runtime.GOMAXPROCS(0)))
@@ -36,15 +40,24 @@ func (c *Collector) renderText(snap *Snapshot) [][]byte {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(accounts); i += workers {
-				if r := accounts[i].rendered; r != nil {
-					rendered[i] = r.pieces // unchanged since a cold start loaded it
-				} else {
-					rendered[i] = c.renderAccount(accounts[i])
+				acc := accounts[i]
+				switch pieces, ok := prev[acc]; {
+				case ok:
+					rendered[i] = pieces // the account did not change
+				case acc.rendered != nil:
+					rendered[i] = acc.rendered.pieces // unchanged since a cold start loaded it
+				default:
+					rendered[i] = c.renderAccount(acc)
 				}
 			}
 		}(w)
 	}
 	wg.Wait()
+	next := make(map[*Account][][]byte, len(accounts))
+	for i, acc := range accounts {
+		next[acc] = rendered[i]
+	}
+	c.rendered.Store(&next)
 
 	fams := familyTable()
 	var out [][]byte

@@ -205,6 +205,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	f.SaveRenderCache()
 }
 
 func textHandler(state *collector.State, c *collector.Collector) http.Handler {

@@ -160,6 +160,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 		}),
 	}
 	reg.MustRegister(f.storeFailures, f.cycles)
+	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
 	for i := range accounts {
 		for _, ep := range accounts[i].Endpoints {
 			t := &task{acc: &accounts[i], ep: ep}
@@ -189,7 +190,9 @@ func (f *Fetcher) LoadCold() (fromCache int, rest func() error, err error) {
 	err = f.loadAccounts(uncached)
 	return len(cached), func() error {
 		err := f.loadAccounts(f.accountNames(func(name string) bool { return cached[name] }))
-		f.saveRenders(uncached) // the next restart serves them from the cache too
+		for _, name := range uncached { // the next restart serves them from the cache too
+			f.noteWritten(name)
+		}
 		return err
 	}, err
 }
@@ -291,7 +294,7 @@ func (f *Fetcher) Run(ctx context.Context) {
 		wait = min(max(wait, time.Second), time.Minute) // re-check each minute: clocks jump
 		select {
 		case <-ctx.Done():
-			f.saveWritten(f.cfg.Now(), true) // what a restart will find
+			f.SaveRenderCache() // what a restart will find
 			return
 		case <-time.After(wait):
 		}

@@ -18,7 +18,8 @@ import (
 // renderSaveInterval spaces out the rewriting of the entries of accounts
 // with new data: the morning's fetches and is_delay re-fetches change an
 // account several times, and only the state at a restart matters (Run
-// saves once more when it stops).
+// saves once more when it stops). By the time of a save, scrapes have
+// usually rendered the accounts, and saving only encodes their pieces.
 const renderSaveInterval = time.Hour
 
 // renderSaveBatch bounds the entries held in memory for one write.
@@ -118,6 +119,11 @@ func (f *Fetcher) saveRenders(names []string) {
 		}
 	}
 }
+
+// SaveRenderCache stores the render cache entries of the accounts written
+// since the last save, now. Run does it hourly and when it stops; call it
+// only while Run is not running.
+func (f *Fetcher) SaveRenderCache() { f.saveWritten(f.cfg.Now(), true) }
 
 // noteWritten records that an account's stored records changed.
 func (f *Fetcher) noteWritten(account string) {

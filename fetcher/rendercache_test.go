@@ -57,7 +57,16 @@ func TestRenderCacheColdStart(t *testing.T) {
 	if err := h.rest(); err != nil {
 		t.Fatal(err)
 	}
-	h.runAt(beijing("2026-11-22 13:00")) // fetches, then saves the renders
+	h.runAt(beijing("2026-11-22 13:00")) // fetches
+	h.store.Close()
+	h.open()
+	if !h.state.Load().Complete() {
+		t.Fatal("renders saved before the save interval")
+	}
+	if err := h.rest(); err != nil {
+		t.Fatal(err)
+	}
+	h.runAt(beijing("2026-11-22 14:01")) // an hour later: saves the renders
 
 	h.store.Close()
 	h.open()
