@@ -9,9 +9,9 @@ package collector
 
 import (
 	"hash/maphash"
-	"sync/atomic"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
