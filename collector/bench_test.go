@@ -85,27 +85,48 @@ func serve(b *testing.B, h http.Handler) {
 //
 //	go test ./collector -run '^$' -bench 'Scrape' -benchmem -count 3
 func BenchmarkScrape(b *testing.B) {
-	benchHandler(b, false)
+	benchHandler(b, steady)
 }
 
-// BenchmarkScrapeCold is BenchmarkScrape with a new snapshot before every
-// scrape, as while the store is being filled: the worst case.
+// BenchmarkScrapeCold renders every account for every scrape, as the
+// first scrape of a snapshot none of whose accounts was rendered before
+// (after the rows of a cold start are decoded): the worst case.
 func BenchmarkScrapeCold(b *testing.B) {
-	benchHandler(b, true)
+	benchHandler(b, cold)
 }
 
-func benchHandler(b *testing.B, cold bool) {
+// BenchmarkScrapeChanged has one account changed before every scrape, as
+// while the fetcher publishes: only that account is rendered again.
+func BenchmarkScrapeChanged(b *testing.B) {
+	benchHandler(b, oneChanged)
+}
+
+type scrapeCase int
+
+const (
+	steady scrapeCase = iota
+	cold
+	oneChanged
+)
+
+func benchHandler(b *testing.B, c scrapeCase) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			state := populated(b, n)
-			h := collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{})
+			newHandler := func() *collector.Handler {
+				return collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{})
+			}
+			h := newHandler()
 			at := time.Now()
-			if !cold {
-				serve(b, h) // the steady state: the data section is encoded
+			if c != cold {
+				serve(b, h) // the data section is encoded once
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if cold {
+				switch c {
+				case cold:
+					h = newHandler()
+				case oneChanged:
 					at = at.Add(time.Second)
 					state.SetStatus("account0000", "getusersummary", true, at)
 				}

@@ -1,12 +1,15 @@
 package collector_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
@@ -66,5 +69,47 @@ func TestTargets(t *testing.T) {
 	}
 	if len(groups) != 1 || strings.Join(groups[0].Targets, ",") != "news,shop,support" {
 		t.Errorf("targets %+v", groups)
+	}
+}
+
+// TestProbeWaitsForColdStartRows: right after a cold start served from the
+// render cache, /probe waits for the account's rows rather than answer
+// without its data; the text /metrics does not wait.
+func TestProbeWaitsForColdStartRows(t *testing.T) {
+	d := wechat.MustParseDate("2026-11-21")
+	state := collector.NewState(map[string]string{"news": "wx1"})
+	full := collector.NewState(map[string]string{"news": "wx1"})
+	rows := []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 100}}
+	full.SetData("news", "getusercumulate", d, rows)
+	r, err := collector.DecodeRendered(collector.New(full).RenderCold(full.Load().Account("news"), 7), 7)
+	if err != nil || r == nil {
+		t.Fatal(r, err)
+	}
+	state.SetRendered("news", r)
+	c := collector.New(state)
+	probe := c.ProbeHandler(promhttp.HandlerOpts{})
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/probe?account=news", nil)
+	ctx, cancel := context.WithTimeout(req.Context(), 30*time.Millisecond)
+	defer cancel()
+	probe.ServeHTTP(rec, req.WithContext(ctx))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "still loading") {
+		t.Errorf("while loading: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	collector.NewHandler(state, c, prometheus.NewRegistry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `wechat_user_followers{account="news"} 100`) {
+		t.Errorf("text /metrics while loading lacks the cached data:\n%s", rec.Body)
+	}
+
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		state.SetAccountData("news", map[string]collector.EndpointData{"getusercumulate": {Date: d, Rows: rows}}, true)
+	}()
+	rec = httptest.NewRecorder()
+	probe.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?account=news", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `wechat_user_followers{account="news"} 100`) {
+		t.Errorf("after loading: %d %s", rec.Code, rec.Body)
 	}
 }
