@@ -90,25 +90,29 @@ func (f *Fetcher) saveRenders(names []string) {
 	for len(names) > 0 {
 		batch := names[:min(renderSaveBatch, len(names))]
 		names = names[len(batch):]
-		entries := make(chan [2]any, len(batch))
+		type entry struct {
+			account string
+			value   []byte
+		}
+		entries := make(chan entry, len(batch))
 		snap := f.state.Load()
 		_ = parallel(batch, func(name string) error {
 			acc := snap.Account(name)
-			digest, entry, err := f.store.CachedRender(name, f.servedRecords(name))
+			digest, stored, err := f.store.CachedRender(name, f.servedRecords(name))
 			key, ok := f.renderKey(name, digest)
 			if err != nil || !ok || acc == nil || acc.CacheOnly() {
 				return nil
 			}
-			if r, _ := collector.DecodeRendered(entry, key); r != nil {
+			if r, _ := collector.DecodeRendered(stored, key); r != nil {
 				return nil // unchanged
 			}
-			entries <- [2]any{name, c.RenderCold(acc, key)}
+			entries <- entry{name, c.RenderCold(acc, key)}
 			return nil
 		})
 		close(entries)
 		out := map[string][]byte{}
 		for e := range entries {
-			out[e[0].(string)] = e[1].([]byte)
+			out[e.account] = e.value
 		}
 		if len(out) == 0 {
 			continue
