@@ -24,11 +24,12 @@ type Rendered struct {
 
 // RenderCold renders the account as a cold start serves it (no fetch
 // attempted yet, so no fetch status) and encodes it for the store:
-// key (8 bytes), then the number of non-empty families, each family's id
-// and length, and the bytes.
+// key (8 bytes), a checksum of the rest (8 bytes), then the number of
+// non-empty families, each family's id and length, and the bytes.
 func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
 	pieces := c.coldPieces(acc)
 	out := binary.LittleEndian.AppendUint64(nil, key)
+	out = append(out, make([]byte, 8)...) // the checksum, below
 	n, size := 0, 0
 	for _, p := range pieces {
 		if len(p) > 0 {
@@ -47,6 +48,7 @@ func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
 	for _, p := range pieces {
 		out = append(out, p...)
 	}
+	binary.LittleEndian.PutUint64(out[8:], xxhash.Sum64(out[16:]))
 	return out
 }
 
@@ -81,13 +83,18 @@ var errBadRender = errors.New("malformed render cache entry")
 // DecodeRendered decodes an entry RenderCold made, if its key is key. It
 // returns nil without error for an entry of another key (stale).
 func DecodeRendered(entry []byte, key uint64) (*Rendered, error) {
-	if len(entry) < 8 {
+	if len(entry) < 16 {
 		return nil, errBadRender
 	}
 	if binary.LittleEndian.Uint64(entry) != key {
 		return nil, nil
 	}
-	b := entry[8:]
+	// A damaged entry would make the whole exposition unparsable: the
+	// checksum keeps it from ever being served.
+	if binary.LittleEndian.Uint64(entry[8:]) != xxhash.Sum64(entry[16:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", errBadRender)
+	}
+	b := entry[16:]
 	n, k := binary.Uvarint(b)
 	families := len(familyTable().infos)
 	if k <= 0 || n > uint64(families) {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -54,17 +56,25 @@ func TestDecodeRenderedRejectsMalformed(t *testing.T) {
 	_, c := cacheState()
 	s, _ := cacheState()
 	good := c.RenderCold(s.Load().Account("a"), 5)
-	key := binary.LittleEndian.AppendUint64(nil, 5)
+	// sealed gives a body the key and checksum of an entry, so that the
+	// body's own checks are reached.
+	sealed := func(body []byte) []byte {
+		out := binary.LittleEndian.AppendUint64(nil, 5)
+		out = binary.LittleEndian.AppendUint64(out, xxhash.Sum64(body))
+		return append(out, body...)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)-3] ^= 0x20 // a damaged byte in the series text
 	tests := map[string][]byte{
-		"short":             {1, 2, 3},
-		"truncated":         good[:len(good)-1],
-		"longer":            append(append([]byte(nil), good...), 'x'),
-		"no count":          key,
-		"too many families": binary.AppendUvarint(append([]byte(nil), key...), 1<<40),
-		"family out of range": binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(
-			append([]byte(nil), key...), 1), 1<<20), 0),
-		"length past the end": binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(
-			append([]byte(nil), key...), 1), 0), 1<<50),
+		"damaged":             flipped,
+		"short":               {1, 2, 3},
+		"truncated":           good[:len(good)-1],
+		"longer":              append(append([]byte(nil), good...), 'x'),
+		"no count":            sealed(nil),
+		"too many families":   sealed(binary.AppendUvarint(nil, 1<<40)),
+		"family out of range": sealed(binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(nil, 1), 1<<20), 0)),
+		"length past the end": sealed(binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(nil, 1), 0), 1<<50)),
+		"series past the end": sealed(append(binary.AppendUvarint(binary.AppendUvarint(binary.AppendUvarint(nil, 1), 0), 5), "ab"...)),
 	}
 	for name, entry := range tests {
 		if r, err := DecodeRendered(entry, 5); err == nil || r != nil {
