@@ -173,7 +173,8 @@ scrape_configs:
 
 // checkRules waits for the rules to be evaluated without error, and checks
 // that the spike alert is pending or firing for the demo's spiking account
-// and no other.
+// and no other, and the unavailable endpoint alert only for the account
+// whose legacy endpoints are offline.
 func checkRules(t *testing.T, api promAPI) {
 	t.Helper()
 	type rule struct {
@@ -187,6 +188,7 @@ func checkRules(t *testing.T, api promAPI) {
 		} `json:"alerts"`
 	}
 	var spiking []string
+	unavailable := map[string]bool{}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var data struct {
@@ -203,19 +205,24 @@ func checkRules(t *testing.T, api promAPI) {
 		}
 		evaluated := len(all) > 0
 		spiking = nil
+		clear(unavailable)
 		for _, r := range all {
 			evaluated = evaluated && r.Health == "ok"
-			if r.Name == "WeChatCallbackFailureSpike" {
-				for _, a := range r.Alerts {
-					if a.State == "pending" || a.State == "firing" {
-						spiking = append(spiking, a.Labels["account"])
-					}
+			for _, a := range r.Alerts {
+				if a.State != "pending" && a.State != "firing" {
+					continue
+				}
+				switch r.Name {
+				case "WeChatCallbackFailureSpike":
+					spiking = append(spiking, a.Labels["account"])
+				case "WeChatEndpointUnavailable":
+					unavailable[a.Labels["account"]] = true
 				}
 			}
 		}
-		if evaluated && len(spiking) > 0 {
-			if len(all) != 7 {
-				t.Errorf("%d rules loaded, want 7", len(all))
+		if evaluated && len(spiking) > 0 && len(unavailable) > 0 {
+			if len(all) != 8 {
+				t.Errorf("%d rules loaded, want 8", len(all))
 			}
 			for _, r := range all {
 				if r.LastError != "" {
@@ -234,6 +241,9 @@ func checkRules(t *testing.T, api promAPI) {
 	}
 	if len(spiking) != 1 || spiking[0] != spikeAccount {
 		t.Errorf("WeChatCallbackFailureSpike for %v, want only %s", spiking, spikeAccount)
+	}
+	if len(unavailable) != 1 || !unavailable[legacyOffline] {
+		t.Errorf("WeChatEndpointUnavailable for %v, want only %s", unavailable, legacyOffline)
 	}
 }
 
