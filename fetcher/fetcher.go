@@ -149,7 +149,8 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	if cfg.Lookback < 1 {
 		cfg.Lookback = 1
 	}
-	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger, written: map[string]bool{}, byAcc: map[string][]*task{},
+	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
+		byAcc: map[string][]*task{}, written: map[string]bool{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",
 			Help: "Failed writes to the embedded store; the data stays served from memory and is fetched again.",
@@ -179,11 +180,11 @@ func (f *Fetcher) LoadStored() error {
 }
 
 // LoadCold starts serving a restart as fast as the store allows: the
-// accounts (fromCache of them) whose render cache entry matches their stored records are
-// served from it at once; the others are loaded (decoded) before it
-// returns, so the first scrape is complete. rest decodes the cached
-// accounts' rows, which the fetcher and the registry paths need: call it
-// before Run.
+// accounts whose render cache entry matches their stored records
+// (fromCache of them) are served from it at once; the others are decoded
+// before it returns, so the first scrape is complete. rest decodes the
+// cached accounts' rows, which the fetcher and the registry paths need:
+// call it before Run.
 func (f *Fetcher) LoadCold() (fromCache int, rest func() error, err error) {
 	cached := f.loadCached()
 	uncached := f.accountNames(func(name string) bool { return !cached[name] })
