@@ -2,7 +2,10 @@
 # Peak resident memory of the exporter serving N demo accounts (default
 # 1000): it builds the exporter, runs it on the built-in fake, waits for the
 # first fetch cycle to complete, scrapes /metrics a few times as Prometheus
-# does (gzip), and prints the process's VmHWM.
+# does (gzip), and prints the process's VmHWM. Then it stops the exporter
+# (which saves its render cache), starts it again on the same store, and
+# prints the VmHWM of the restart once its stored rows are decoded and
+# scraped.
 #
 #   scripts/peak-rss.sh [ACCOUNTS]
 set -euo pipefail
@@ -11,9 +14,12 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 go build -o "$dir/wechat-exporter" .
 port=$((20000 + RANDOM % 20000))
-"$dir/wechat-exporter" --demo --demo.accounts="$n" --storage.path="$dir/data" \
-  --web.listen-address="127.0.0.1:$port" --log.level=error &
-pid=$!
+start_exporter() {
+  "$dir/wechat-exporter" --demo --demo.accounts="$n" --storage.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$port" --log.level="$1" 2>"$dir/log" &
+  pid=$!
+}
+start_exporter error
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 
 start=$(date +%s)
@@ -42,4 +48,18 @@ done
 size=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c)
 series=$(curl -s "http://127.0.0.1:$port/metrics" | grep -vc '^#')
 echo "/metrics: $series series, $((size / 1024 / 1024)) MiB"
-grep -E 'VmHWM|VmRSS' "/proc/$pid/status"
+grep -E 'VmHWM|VmRSS|RssAnon|RssFile' "/proc/$pid/status"
+
+echo "restart on the same store:"
+kill -TERM $pid
+wait $pid || true
+start_exporter info
+until curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; do sleep 0.2; done
+grep -o 'from_render_cache=[0-9]*' "$dir/log" || true
+# The cached accounts' rows are decoded in the background; the fetcher's
+# first pass (which finds the store complete) follows.
+until curl -s "http://127.0.0.1:$port/metrics" | grep '^wechat_datacube_last_fetch_success{' >/dev/null; do sleep 1; done
+for _ in 1 2 3; do
+  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
+done
+grep -E 'VmHWM|VmRSS|RssAnon|RssFile' "/proc/$pid/status"
