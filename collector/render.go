@@ -2,13 +2,14 @@ package collector
 
 import (
 	"math"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
 )
 
 // renderText writes the data metrics of snap in the Prometheus text format
@@ -33,26 +34,17 @@ func (c *Collector) renderText(snap *Snapshot) [][]byte {
 		prev = *p
 	}
 	// Accounts render independently: on every core.
-	var wg sync.WaitGroup
-	workers := max(1, min(len(accounts), runtime.GOMAXPROCS(0)))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(accounts); i += workers {
-				acc := accounts[i]
-				switch pieces, ok := prev[acc]; {
-				case ok:
-					rendered[i] = pieces // the account did not change
-				case acc.rendered != nil:
-					rendered[i] = acc.rendered.pieces // unchanged since a cold start loaded it
-				default:
-					rendered[i] = c.renderAccount(acc)
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel.For(len(accounts), func(i int) {
+		acc := accounts[i]
+		switch pieces, ok := prev[acc]; {
+		case ok:
+			rendered[i] = pieces // the account did not change
+		case acc.rendered != nil:
+			rendered[i] = acc.rendered.pieces // unchanged since a cold start loaded it
+		default:
+			rendered[i] = c.renderAccount(acc)
+		}
+	})
 	next := make(map[*Account][][]byte, len(accounts))
 	for i, acc := range accounts {
 		next[acc] = rendered[i]

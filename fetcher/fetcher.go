@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -209,26 +209,10 @@ func (f *Fetcher) accountNames(keep func(string) bool) []string {
 	return out
 }
 
-// parallel runs fn for every name on every core and joins the errors.
-func parallel(names []string, fn func(string) error) error {
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	workers := max(1, min(len(names), runtime.GOMAXPROCS(0)))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(names); i += workers {
-				if err := fn(names[i]); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
+// eachAccount runs fn for every name on every core and joins the errors.
+func eachAccount(names []string, fn func(string) error) error {
+	errs := make([]error, len(names))
+	parallel.For(len(names), func(i int) { errs[i] = fn(names[i]) })
 	return errors.Join(errs...)
 }
 
@@ -236,7 +220,7 @@ func parallel(names []string, fn func(string) error) error {
 // account whole. An account served from its render cache keeps it: its
 // rows are what the entry was rendered from.
 func (f *Fetcher) loadAccounts(names []string) error {
-	return parallel(names, func(name string) error {
+	return eachAccount(names, func(name string) error {
 		data := map[string]collector.EndpointData{}
 		var errs []error
 		for _, t := range f.byAcc[name] {

@@ -6,6 +6,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
 	"github.com/wechat-exporter/wechat-exporter/store"
 )
 
@@ -54,65 +55,55 @@ func (f *Fetcher) loadCached() map[string]bool {
 	if f.cfg.RenderCache == nil {
 		return cached
 	}
-	results := make(chan string, len(f.byAcc))
-	_ = parallel(f.accountNames(func(string) bool { return true }), func(name string) error {
-		digest, entry, err := f.store.CachedRender(name, f.servedRecords(name))
-		key, ok := f.renderKey(name, digest)
-		if err != nil || !ok || entry == nil {
-			return nil
+	names := f.accountNames(func(string) bool { return true })
+	hit := make([]bool, len(names))
+	parallel.For(len(names), func(i int) { hit[i] = f.loadCachedAccount(names[i]) })
+	for i, name := range names {
+		if hit[i] {
+			cached[name] = true
 		}
-		r, err := collector.DecodeRendered(entry, key)
-		if err != nil {
-			level.Warn(f.logger).Log("msg", "render cache entry unreadable; decoding the stored rows instead", "account", name, "err", err)
-			return nil
-		}
-		if r != nil {
-			f.state.SetRendered(name, r)
-			results <- name
-		}
-		return nil
-	})
-	close(results)
-	for name := range results {
-		cached[name] = true
 	}
 	return cached
+}
+
+// loadCachedAccount serves the account from its entry, if the entry
+// matches the account's records.
+func (f *Fetcher) loadCachedAccount(name string) bool {
+	digest, entry, err := f.store.CachedRender(name, f.servedRecords(name))
+	key, ok := f.renderKey(name, digest)
+	if err != nil || !ok || entry == nil {
+		return false
+	}
+	r, err := collector.DecodeRendered(entry, key)
+	if err != nil {
+		level.Warn(f.logger).Log("msg", "render cache entry unreadable; decoding the stored rows instead", "account", name, "err", err)
+		return false
+	}
+	if r == nil {
+		return false // stale: the records changed
+	}
+	f.state.SetRendered(name, r)
+	return true
 }
 
 // saveRenders renders the accounts as a cold start would serve them and
 // stores the entries that changed. It must run when no fetch is writing:
 // the snapshot must show what the store holds.
 func (f *Fetcher) saveRenders(names []string) {
-	c := f.cfg.RenderCache
-	if c == nil || len(names) == 0 {
+	if f.cfg.RenderCache == nil {
 		return
 	}
 	for len(names) > 0 {
 		batch := names[:min(renderSaveBatch, len(names))]
 		names = names[len(batch):]
-		type entry struct {
-			account string
-			value   []byte
-		}
-		entries := make(chan entry, len(batch))
 		snap := f.state.Load()
-		_ = parallel(batch, func(name string) error {
-			acc := snap.Account(name)
-			digest, stored, err := f.store.CachedRender(name, f.servedRecords(name))
-			key, ok := f.renderKey(name, digest)
-			if err != nil || !ok || acc == nil || acc.CacheOnly() {
-				return nil
-			}
-			if r, _ := collector.DecodeRendered(stored, key); r != nil {
-				return nil // unchanged
-			}
-			entries <- entry{name, c.RenderCold(acc, key)}
-			return nil
-		})
-		close(entries)
+		entries := make([][]byte, len(batch))
+		parallel.For(len(batch), func(i int) { entries[i] = f.changedEntry(snap, batch[i]) })
 		out := map[string][]byte{}
-		for e := range entries {
-			out[e.account] = e.value
+		for i, e := range entries {
+			if e != nil {
+				out[batch[i]] = e
+			}
 		}
 		if len(out) == 0 {
 			continue
@@ -122,6 +113,21 @@ func (f *Fetcher) saveRenders(names []string) {
 			return
 		}
 	}
+}
+
+// changedEntry returns the account's entry as snap serves it, or nil when
+// the stored entry still matches (or the account cannot be cached).
+func (f *Fetcher) changedEntry(snap *collector.Snapshot, name string) []byte {
+	acc := snap.Account(name)
+	digest, stored, err := f.store.CachedRender(name, f.servedRecords(name))
+	key, ok := f.renderKey(name, digest)
+	if err != nil || !ok || acc == nil || acc.CacheOnly() {
+		return nil
+	}
+	if r, _ := collector.DecodeRendered(stored, key); r != nil {
+		return nil // unchanged
+	}
+	return f.cfg.RenderCache.RenderCold(acc, key)
 }
 
 // SaveRenderCache stores the render cache entries of the accounts written
