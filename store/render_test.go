@@ -28,18 +28,26 @@ func TestDigestFollowsServedRecords(t *testing.T) {
 		t.Fatalf("CachedRender: %v, entry %q", err, entry)
 	}
 	put("2026-11-19", `[{"cumulate_user":9}]`) // not served: the third newest
-	if d, _ := s.Digest("news", served); d != d1 {
+	digest := func(account string, served []Served) uint64 {
+		t.Helper()
+		d, _, err := s.CachedRender(account, served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := digest("news", served); d != d1 {
 		t.Error("digest changed with a record that is not served")
 	}
 	put("2026-11-20", `[{"cumulate_user":8}]`)
-	d2, _ := s.Digest("news", served)
+	d2 := digest("news", served)
 	if d2 == d1 {
 		t.Error("digest unchanged after a served record changed")
 	}
-	if d, _ := s.Digest("news", served[:1]); d == d2 {
+	if d := digest("news", served[:1]); d == d2 {
 		t.Error("digest ignores the endpoints served")
 	}
-	if d, _ := s.Digest("shop", served); d == d2 {
+	if d := digest("shop", served); d == d2 {
 		t.Error("another account has the same digest")
 	}
 	if err := s.PutRenders(map[string][]byte{"news": []byte("render")}); err != nil {
