@@ -86,11 +86,6 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 	return cfg, fake.URL, cleanup, nil
 }
 
-// demoSeries is how many endpoint status series n demo accounts have.
-func demoSeries(n int) int {
-	return n*len(wechat.DatacubeEndpoints()) + len(wechat.PublisherEndpoints())
-}
-
 func randomSecret() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 func freeAddr(t testing.TB) string {
@@ -252,3 +253,8 @@ func readmeDocuments(t *testing.T, scrape string) {
 }
 
 func nopLogger() log.Logger { return log.NewNopLogger() }
+
+// demoSeries is how many endpoint status series n demo accounts have.
+func demoSeries(n int) int {
+	return n*len(wechat.DatacubeEndpoints()) + len(wechat.PublisherEndpoints())
+}
