@@ -25,6 +25,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childEnv is the environment of an exporter started by a test: it runs
+// main, and its temporary files (a demo's store) go to the test's own
+// temporary directory, which is removed even when the child was killed.
+func childEnv(t testing.TB) []string {
+	return append(os.Environ(), runMainEnv+"=1", "TMPDIR="+t.TempDir())
+}
+
 // startProcess runs the exporter as a child process with args and waits
 // until it is ready.
 func startProcess(t testing.TB, args ...string) (*exec.Cmd, string, *lockedLog) {
@@ -40,7 +47,7 @@ func startProcessWith(t testing.TB, ready func(addr string) bool, args ...string
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = childEnv(t)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

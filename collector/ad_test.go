@@ -16,12 +16,9 @@ import (
 
 // fetchAdFixture serves a public ad sample as WeChat would and fetches it
 // through the client, which sets each row's day.
-func fetchAdFixture(t *testing.T, file string, ep wechat.Endpoint, d wechat.Date) []wechat.Row {
+func fetchAdFixture(t *testing.T, ep wechat.Endpoint, d wechat.Date) []wechat.Row {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(fixtureDir, file))
-	if err != nil {
-		t.Fatalf("fixture %s: %v", file, err)
-	}
+	body := readSample(t, ep.Name)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 	defer srv.Close()
 	tok := filepath.Join(t.TempDir(), "token")
@@ -45,11 +42,10 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 	a := `account="fx"`
 	d := wechat.MustParseDate("2020-04-13")
 	tests := []struct {
-		file string
 		ep   wechat.Endpoint
 		want map[string]float64
 	}{
-		{"adposGeneral.json", wechat.PublisherAdPosGeneral, map[string]float64{
+		{wechat.PublisherAdPosGeneral, map[string]float64{
 			`wechat_ad_requests{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:       443610,
 			`wechat_ad_exposures{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:      181814,
 			`wechat_ad_exposure_ratio{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`: 0.409850995,
@@ -57,7 +53,7 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 			`wechat_ad_click_ratio{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:    0.055523777,
 			`wechat_ad_income_yuan{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:    521.75,
 			`wechat_ad_ecpm_yuan{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:      2.86969100289}},
-		{"cpsGeneral.json", wechat.PublisherCPSGeneral, map[string]float64{
+		{wechat.PublisherCPSGeneral, map[string]float64{
 			`wechat_ad_cps_exposures{` + a + `}`:         15153,
 			`wechat_ad_cps_clicks{` + a + `}`:            396,
 			`wechat_ad_cps_click_rate{` + a + `}`:        38.265151515,
@@ -65,7 +61,7 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 			`wechat_ad_cps_order_ratio{` + a + `}`:       0.007575758,
 			`wechat_ad_cps_order_amount_yuan{` + a + `}`: 1629,
 			`wechat_ad_cps_commission_yuan{` + a + `}`:   250.21}},
-		{"settlement.json", wechat.PublisherSettlement, map[string]float64{
+		{wechat.PublisherSettlement, map[string]float64{
 			`wechat_ad_revenue_yuan{` + a + `}`:                                                                       51783686.98,
 			`wechat_ad_settled_revenue_yuan{` + a + `}`:                                                               26136967.65,
 			`wechat_ad_pending_revenue_yuan{` + a + `}`:                                                               25646719.33,
@@ -76,8 +72,8 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 			`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_REWARD_VIDEO"}`: 6847866.02}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			rows := fetchAdFixture(t, tt.file, tt.ep, d)
+		t.Run(tt.ep.Name, func(t *testing.T) {
+			rows := fetchAdFixture(t, tt.ep, d)
 			state := collector.NewState(map[string]string{"fx": "wxfixture"})
 			state.SetData("fx", tt.ep.Name, d, rows)
 			got := gather(t, collector.New(state))

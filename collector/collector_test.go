@@ -19,15 +19,24 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-const fixtureDir = "../../shared/reference/fixtures/easy-swoole-wechat"
+// sampleDir holds the official sample answers, one per endpoint, named
+// after it.
+const sampleDir = "testdata/samples"
 
-// fixtureRows decodes a fixture's list into the endpoint's rows.
-func fixtureRows(t *testing.T, file, endpoint string) []wechat.Row {
+// readSample returns the official sample answer of an endpoint.
+func readSample(t *testing.T, endpoint string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, file))
+	b, err := os.ReadFile(filepath.Join(sampleDir, endpoint+".json"))
 	if err != nil {
-		t.Fatalf("fixture %s: %v (the reference fixtures must be at ../shared/reference beside the repository)", file, err)
+		t.Fatalf("sample answer of %s: %v", endpoint, err)
 	}
+	return b
+}
+
+// fixtureRows decodes the list of an endpoint's sample answer into rows.
+func fixtureRows(t *testing.T, endpoint string) []wechat.Row {
+	t.Helper()
+	b := readSample(t, endpoint)
 	var ans struct{ List json.RawMessage }
 	if err := json.Unmarshal(b, &ans); err != nil {
 		t.Fatal(err)
@@ -66,14 +75,14 @@ func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 	a := `account="fx"`
 	tests := []struct {
-		file, endpoint string
-		want           map[string]float64
+		endpoint string
+		want     map[string]float64
 	}{
-		{"userSummary.json", "getusersummary", map[string]float64{
+		{"getusersummary", map[string]float64{
 			`wechat_user_follows{` + a + `,source="other"}`:   0,
 			`wechat_user_unfollows{` + a + `,source="other"}`: 0}},
-		{"userCumulate.json", "getusercumulate", map[string]float64{`wechat_user_followers{` + a + `}`: 1217056}},
-		{"articleSummary.json", "getarticlesummary", map[string]float64{
+		{"getusercumulate", map[string]float64{`wechat_user_followers{` + a + `}`: 1217056}},
+		{"getarticlesummary", map[string]float64{
 			`wechat_article_post_info{` + a + `,msgid="10000050_1",title="12月27日 DiLi日报"}`: 1,
 			`wechat_article_post_read_users{` + a + `,msgid="10000050_1",page="article"}`:  23676,
 			`wechat_article_post_reads{` + a + `,msgid="10000050_1",page="article"}`:       25615,
@@ -83,7 +92,7 @@ func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 			`wechat_article_post_shares{` + a + `,msgid="10000050_1"}`:                     994,
 			`wechat_article_post_favorite_users{` + a + `,msgid="10000050_1"}`:             1,
 			`wechat_article_post_favorites{` + a + `,msgid="10000050_1"}`:                  3}},
-		{"articleTotal.json", "getarticletotal", map[string]float64{
+		{"getarticletotal", map[string]float64{
 			`wechat_article_post_info{` + a + `,msgid="202457380_1",title="马航丢画记"}`:                               1,
 			`wechat_article_post_target_users{` + a + `,msgid="202457380_1"}`:                                     261917,
 			`wechat_article_post_cumulative_read_users{` + a + `,msgid="202457380_1",page="article"}`:             23676,
@@ -115,7 +124,7 @@ func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="moments"}`:        19319,
 			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="other"}`:     731,
 			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="other"}`:          775}},
-		{"userReadSummary.json", "getuserread", map[string]float64{
+		{"getuserread", map[string]float64{
 			`wechat_article_read_users{` + a + `,page="article"}`:              545497,
 			`wechat_article_reads{` + a + `,page="article"}`:                   856093,
 			`wechat_article_read_users{` + a + `,page="original"}`:             191,
@@ -128,7 +137,7 @@ func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 			`wechat_article_reads_by_source{` + a + `,source="session"}`:       646629,
 			`wechat_article_share_users_by_source{` + a + `,source="session"}`: 13110,
 			`wechat_article_shares_by_source{` + a + `,source="session"}`:      16469}},
-		{"userReadHourly.json", "getuserreadhour", map[string]float64{
+		{"getuserreadhour", map[string]float64{
 			`wechat_article_hourly_read_users{` + a + `,hour="00",page="article"}`:              9028,
 			`wechat_article_hourly_reads{` + a + `,hour="00",page="article"}`:                   11815,
 			`wechat_article_hourly_read_users{` + a + `,hour="00",page="original"}`:             0,
@@ -141,46 +150,46 @@ func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 			`wechat_article_hourly_reads_by_source{` + a + `,hour="00",source="session"}`:       9172,
 			`wechat_article_hourly_share_users_by_source{` + a + `,hour="00",source="session"}`: 164,
 			`wechat_article_hourly_shares_by_source{` + a + `,hour="00",source="session"}`:      196}},
-		{"userShareSummary.json", "getusershare", map[string]float64{
+		{"getusershare", map[string]float64{
 			`wechat_article_shares_by_scene{` + a + `,scene="friends"}`:      207,
 			`wechat_article_share_users_by_scene{` + a + `,scene="friends"}`: 11,
 			`wechat_article_shares_by_scene{` + a + `,scene="5"}`:            23,
 			`wechat_article_share_users_by_scene{` + a + `,scene="5"}`:       11}},
-		{"userShareHourly.json", "getusersharehour", map[string]float64{
+		{"getusersharehour", map[string]float64{
 			`wechat_article_hourly_shares_by_scene{` + a + `,hour="12",scene="friends"}`:      72,
 			`wechat_article_hourly_share_users_by_scene{` + a + `,hour="12",scene="friends"}`: 4}},
-		{"upstreamMessageSummary.json", "getupstreammsg", map[string]float64{
+		{"getupstreammsg", map[string]float64{
 			`wechat_upstream_message_users{` + a + `,msg_type="text"}`: 282,
 			`wechat_upstream_messages{` + a + `,msg_type="text"}`:      817}},
-		{"upstreamMessageHourly.json", "getupstreammsghour", map[string]float64{
+		{"getupstreammsghour", map[string]float64{
 			`wechat_upstream_hourly_message_users{` + a + `,hour="00",msg_type="text"}`: 9,
 			`wechat_upstream_hourly_messages{` + a + `,hour="00",msg_type="text"}`:      10}},
-		{"upstreamMessageWeekly.json", "getupstreammsgweek", map[string]float64{
+		{"getupstreammsgweek", map[string]float64{
 			`wechat_upstream_weekly_message_users{` + a + `,msg_type="text"}`: 16,
 			`wechat_upstream_weekly_messages{` + a + `,msg_type="text"}`:      27}},
-		{"upstreamMessageMonthly.json", "getupstreammsgmonth", map[string]float64{
+		{"getupstreammsgmonth", map[string]float64{
 			`wechat_upstream_monthly_message_users{` + a + `,msg_type="text"}`: 7989,
 			`wechat_upstream_monthly_messages{` + a + `,msg_type="text"}`:      42206}},
-		{"upstreamMessageDistSummary.json", "getupstreammsgdist", map[string]float64{
+		{"getupstreammsgdist", map[string]float64{
 			`wechat_upstream_message_distribution_users{` + a + `,count_interval="1-5"}`: 246}},
-		{"upstreamMessageDistWeekly.json", "getupstreammsgdistweek", map[string]float64{
+		{"getupstreammsgdistweek", map[string]float64{
 			`wechat_upstream_weekly_message_distribution_users{` + a + `,count_interval="1-5"}`: 246}},
-		{"upstreamMessageDistMonthly.json", "getupstreammsgdistmonth", map[string]float64{
+		{"getupstreammsgdistmonth", map[string]float64{
 			`wechat_upstream_monthly_message_distribution_users{` + a + `,count_interval="1-5"}`: 246}},
-		{"interfaceSummary.json", "getinterfacesummary", map[string]float64{
+		{"getinterfacesummary", map[string]float64{
 			`wechat_interface_callbacks{` + a + `}`:                 36974,
 			`wechat_interface_callback_failures{` + a + `}`:         67,
 			`wechat_interface_callback_time_seconds{` + a + `}`:     14994.291,
 			`wechat_interface_callback_max_time_seconds{` + a + `}`: 5.044}},
-		{"interfaceSummaryHourly.json", "getinterfacesummaryhour", map[string]float64{
+		{"getinterfacesummaryhour", map[string]float64{
 			`wechat_interface_hourly_callbacks{` + a + `,hour="00"}`:                 331,
 			`wechat_interface_hourly_callback_failures{` + a + `,hour="00"}`:         18,
 			`wechat_interface_hourly_callback_time_seconds{` + a + `,hour="00"}`:     167.87,
 			`wechat_interface_hourly_callback_max_time_seconds{` + a + `,hour="00"}`: 5.042}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			rows := fixtureRows(t, tt.file, tt.endpoint)
+		t.Run(tt.endpoint, func(t *testing.T) {
+			rows := fixtureRows(t, tt.endpoint)
 			state := collector.NewState(map[string]string{"fx": "wxfixture"})
 			state.SetData("fx", tt.endpoint, rows[0].RowDate(), rows)
 			got := gather(t, collector.New(state))
@@ -206,8 +215,8 @@ func TestEveryFixtureValueReachesMetrics(t *testing.T) {
 
 func TestLintClean(t *testing.T) {
 	state := collector.NewState(map[string]string{"fx": "wxfixture"})
-	for file, ep := range map[string]string{"articleTotal.json": "getarticletotal", "interfaceSummary.json": "getinterfacesummary", "userReadHourly.json": "getuserreadhour"} {
-		rows := fixtureRows(t, file, ep)
+	for _, ep := range []string{"getarticletotal", "getinterfacesummary", "getuserreadhour"} {
+		rows := fixtureRows(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)
 	}
 	problems, err := testutil.CollectAndLint(collector.New(state))

@@ -22,8 +22,8 @@ import (
 func handlerFixture(t *testing.T) (*collector.State, *collector.Handler, *prometheus.Registry, prometheus.Counter) {
 	t.Helper()
 	state := collector.NewState(map[string]string{"fx": "wx"})
-	for file, ep := range map[string]string{"interfaceSummary.json": "getinterfacesummary", "articleTotal.json": "getarticletotal"} {
-		rows := fixtureRows(t, file, ep)
+	for _, ep := range []string{"getinterfacesummary", "getarticletotal"} {
+		rows := fixtureRows(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)
 	}
 	live := prometheus.NewRegistry()

@@ -9,56 +9,43 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-// fixtureEndpoints maps each datacube fixture to its endpoint.
-var fixtureEndpoints = map[string]wechat.Endpoint{
-	"userSummary.json":                wechat.GetUserSummary,
-	"userCumulate.json":               wechat.GetUserCumulate,
-	"articleSummary.json":             wechat.GetArticleSummary,
-	"articleTotal.json":               wechat.GetArticleTotal,
-	"userReadSummary.json":            wechat.GetUserRead,
-	"userReadHourly.json":             wechat.GetUserReadHour,
-	"userShareSummary.json":           wechat.GetUserShare,
-	"userShareHourly.json":            wechat.GetUserShareHour,
-	"upstreamMessageSummary.json":     wechat.GetUpstreamMsg,
-	"upstreamMessageHourly.json":      wechat.GetUpstreamMsgHour,
-	"upstreamMessageWeekly.json":      wechat.GetUpstreamMsgWeek,
-	"upstreamMessageMonthly.json":     wechat.GetUpstreamMsgMonth,
-	"upstreamMessageDistSummary.json": wechat.GetUpstreamMsgDist,
-	"upstreamMessageDistWeekly.json":  wechat.GetUpstreamMsgDistWeek,
-	"upstreamMessageDistMonthly.json": wechat.GetUpstreamMsgDistMonth,
-	"interfaceSummary.json":           wechat.GetInterfaceSummary,
-	"interfaceSummaryHourly.json":     wechat.GetInterfaceSummaryHour,
-}
-
-// adFixtures belong to the publisher/stat endpoints, not to datacube.
-var adFixtures = map[string]bool{"adposGeneral.json": true, "cpsGeneral.json": true, "settlement.json": true}
-
-func TestEveryDatacubeFixtureIsMapped(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures in %s: %v", fixtureDir, err)
+// TestEveryEndpointHasASample checks that the samples directory holds
+// exactly one official sample answer per legacy datacube endpoint and ad
+// action, named after it.
+func TestEveryEndpointHasASample(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(sampleDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(files) == 0 {
+		t.Fatalf("no sample answers in %s", sampleDir)
+	}
+	have := map[string]bool{}
 	for _, f := range files {
-		name := filepath.Base(f)
-		if _, ok := fixtureEndpoints[name]; !ok && !adFixtures[name] {
-			t.Errorf("fixture %s has no endpoint in the test table", name)
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if _, ok := wechat.EndpointByName(name); !ok {
+			t.Errorf("sample %s is named after no endpoint", f)
 		}
+		have[name] = true
 	}
-	if len(fixtureEndpoints) != len(wechat.LegacyEndpoints()) {
-		t.Errorf("the table covers %d endpoints, the legacy family has %d", len(fixtureEndpoints), len(wechat.LegacyEndpoints()))
+	for _, ep := range append(wechat.LegacyEndpoints(), wechat.PublisherEndpoints()...) {
+		if !have[ep.Name] {
+			t.Errorf("no sample answer for %s in %s", ep.Name, sampleDir)
+		}
 	}
 }
 
 // serveFixture answers every request with the fixture body, as WeChat
 // would, with a token-free file source so only the datacube call is made.
-func fetchFixture(t *testing.T, name string, ep wechat.Endpoint) []wechat.Row {
+func fetchFixture(t *testing.T, ep wechat.Endpoint) []wechat.Row {
 	t.Helper()
-	body := readFixture(t, name)
+	body := readSample(t, ep.Name)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != ep.Path() {
 			t.Errorf("request to %s, want %s", r.URL.Path, ep.Path())
@@ -81,7 +68,7 @@ func fetchFixture(t *testing.T, name string, ep wechat.Endpoint) []wechat.Row {
 	}
 	rows, err := c.Fetch(ctx(t), ep, wechat.Range{Begin: d, End: d})
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		t.Fatalf("%s: %v", ep.Name, err)
 	}
 	return rows
 }
@@ -120,10 +107,10 @@ func numericLeaves(t *testing.T, b []byte) map[string]string {
 // checks that each number of the fixture comes out in the typed rows under
 // the same JSON name: a mistyped or missing field tag fails here.
 func TestFixturesDecodeEveryNumber(t *testing.T) {
-	for name, ep := range fixtureEndpoints {
-		t.Run(name, func(t *testing.T) {
-			rows := fetchFixture(t, name, ep)
-			want := numericLeaves(t, readFixture(t, name))
+	for _, ep := range wechat.LegacyEndpoints() {
+		t.Run(ep.Name, func(t *testing.T) {
+			rows := fetchFixture(t, ep)
+			want := numericLeaves(t, readSample(t, ep.Name))
 			encoded, err := json.Marshal(map[string]any{"list": rows})
 			if err != nil {
 				t.Fatal(err)
@@ -150,62 +137,66 @@ func TestFixturesDecodeEveryNumber(t *testing.T) {
 // tags the round trip above relies on.
 func TestFixtureFields(t *testing.T) {
 	tests := []struct {
-		file string
-		got  func([]wechat.Row) []int64
-		want []int64
+		endpoint string
+		got      func([]wechat.Row) []int64
+		want     []int64
 	}{
-		{"userSummary.json", func(r []wechat.Row) []int64 {
+		{"getusersummary", func(r []wechat.Row) []int64 {
 			u := r[0].(wechat.UserSummary)
 			return []int64{u.UserSource, u.NewUser, u.CancelUser, int64(u.RefDate - day("2014-12-07"))}
 		}, []int64{0, 0, 0, 0}},
-		{"userCumulate.json", func(r []wechat.Row) []int64 { return []int64{r[0].(wechat.UserCumulate).CumulateUser} }, []int64{1217056}},
-		{"articleSummary.json", func(r []wechat.Row) []int64 {
+		{"getusercumulate", func(r []wechat.Row) []int64 { return []int64{r[0].(wechat.UserCumulate).CumulateUser} }, []int64{1217056}},
+		{"getarticlesummary", func(r []wechat.Row) []int64 {
 			a := r[0].(wechat.ArticleSummary)
 			return []int64{a.IntPageReadUser, a.IntPageReadCount, a.OriPageReadUser, a.OriPageReadCount, a.ShareUser, a.ShareCount, a.AddToFavUser, a.AddToFavCount}
 		}, []int64{23676, 25615, 29, 34, 122, 994, 1, 3}},
-		{"articleTotal.json", func(r []wechat.Row) []int64 {
+		{"getarticletotal", func(r []wechat.Row) []int64 {
 			d, _ := r[0].(wechat.ArticleTotal).Latest()
 			return []int64{d.TargetUser, d.IntPageFromSessionReadCount, d.IntPageFromHistMsgReadUser, d.IntPageFromFeedReadCount,
 				d.IntPageFromFriendsReadUser, d.IntPageFromOtherReadCount, d.FeedShareFromSessionCnt, d.FeedShareFromFeedUser, d.FeedShareFromOtherCnt}
 		}, []int64{261917, 753486, 1669, 433422, 15428, 703, 66489, 18249, 775}},
-		{"userReadSummary.json", func(r []wechat.Row) []int64 {
+		{"getuserread", func(r []wechat.Row) []int64 {
 			all, ch := r[0].(wechat.UserRead), r[1].(wechat.UserRead)
 			return []int64{b2i(all.IsAllSources()), all.IntPageReadCount, all.AddToFavCount, b2i(ch.IsAllSources()), *ch.UserSource, ch.ShareCount}
 		}, []int64{1, 856093, 3841, 0, 0, 16469}},
-		{"userReadHourly.json", func(r []wechat.Row) []int64 {
+		{"getuserreadhour", func(r []wechat.Row) []int64 {
 			h := r[1].(wechat.UserReadHour)
 			hour, ok := h.Hour()
 			return []int64{int64(hour), b2i(ok), h.IntPageReadUser, h.ShareCount}
 		}, []int64{0, 1, 6812, 196}},
-		{"userShareSummary.json", func(r []wechat.Row) []int64 {
+		{"getusershare", func(r []wechat.Row) []int64 {
 			s := r[1].(wechat.UserShare)
 			return []int64{s.ShareScene, s.ShareCount, s.ShareUser}
 		}, []int64{5, 23, 11}},
-		{"userShareHourly.json", func(r []wechat.Row) []int64 {
+		{"getusersharehour", func(r []wechat.Row) []int64 {
 			s := r[0].(wechat.UserShareHour)
 			hour, _ := s.Hour()
 			return []int64{int64(hour), s.ShareCount}
 		}, []int64{12, 72}},
-		{"upstreamMessageMonthly.json", func(r []wechat.Row) []int64 {
+		{"getupstreammsgmonth", func(r []wechat.Row) []int64 {
 			m := r[0].(wechat.UpstreamMsg)
 			return []int64{m.MsgType, m.MsgUser, m.MsgCount}
 		}, []int64{1, 7989, 42206}},
-		{"upstreamMessageDistSummary.json", func(r []wechat.Row) []int64 {
+		{"getupstreammsgdist", func(r []wechat.Row) []int64 {
 			m := r[0].(wechat.UpstreamMsgDist)
 			return []int64{m.CountInterval, m.MsgUser}
 		}, []int64{1, 246}},
-		{"interfaceSummary.json", func(r []wechat.Row) []int64 {
+		{"getinterfacesummary", func(r []wechat.Row) []int64 {
 			i := r[0].(wechat.InterfaceSummary)
 			return []int64{i.CallbackCount, i.FailCount, i.TotalTimeCost, i.MaxTimeCost}
 		}, []int64{36974, 67, 14994291, 5044}},
-		{"interfaceSummaryHourly.json", func(r []wechat.Row) []int64 {
+		{"getinterfacesummaryhour", func(r []wechat.Row) []int64 {
 			i := r[0].(wechat.InterfaceSummaryHour)
 			return []int64{i.RefHour, i.CallbackCount, i.FailCount, i.TotalTimeCost, i.MaxTimeCost}
 		}, []int64{0, 331, 18, 167870, 5042}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			got := tt.got(fetchFixture(t, tt.file, fixtureEndpoints[tt.file]))
+		t.Run(tt.endpoint, func(t *testing.T) {
+			ep, ok := wechat.EndpointByName(tt.endpoint)
+			if !ok {
+				t.Fatalf("unknown endpoint %s", tt.endpoint)
+			}
+			got := tt.got(fetchFixture(t, ep))
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}

@@ -12,7 +12,7 @@ import (
 // through. It must never panic; every failure must be a typed error; a
 // success must give rows whose dates are valid.
 func FuzzDecode(f *testing.F) {
-	files, _ := filepath.Glob("../../shared/reference/fixtures/easy-swoole-wechat/*.json")
+	files, _ := filepath.Glob("testdata/samples/*.json")
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err == nil {

@@ -12,14 +12,16 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 
-// fixtureDir holds the public sample responses, read-only, beside the repo.
-const fixtureDir = "../../shared/reference/fixtures/easy-swoole-wechat"
+// sampleDir holds the official sample answers, one per endpoint, named
+// after it (see its README).
+const sampleDir = "testdata/samples"
 
-func readFixture(t testing.TB, name string) []byte {
+// readSample returns the official sample answer of an endpoint.
+func readSample(t testing.TB, endpoint string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
+	b, err := os.ReadFile(filepath.Join(sampleDir, endpoint+".json"))
 	if err != nil {
-		t.Fatalf("fixture %s: %v (the reference fixtures must be at ../shared/reference beside the repository)", name, err)
+		t.Fatalf("sample answer of %s: %v", endpoint, err)
 	}
 	return b
 }

@@ -45,7 +45,7 @@ func servePublisher(t *testing.T, body func(q url.Values) string) (*wechat.Clien
 }
 
 func fixtureBody(t *testing.T, name string) func(url.Values) string {
-	b := string(readFixture(t, name))
+	b := string(readSample(t, name))
 	return func(url.Values) string { return b }
 }
 
@@ -54,7 +54,7 @@ func fixtureBody(t *testing.T, name string) func(url.Values) string {
 // which the per-day series reproduce; total_num is paging).
 func TestPublisherFixtures(t *testing.T) {
 	t.Run("adposGeneral", func(t *testing.T) {
-		c, queries := servePublisher(t, fixtureBody(t, "adposGeneral.json"))
+		c, queries := servePublisher(t, fixtureBody(t, "publisher_adpos_general"))
 		rows, err := c.GetAdPosGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func TestPublisherFixtures(t *testing.T) {
 		// The sample's date is the placeholder "20XX-XX-XX" and its
 		// total_num (7) exceeds its list: the row belongs to the one day
 		// asked for, and the short page ends the paging.
-		c, queries := servePublisher(t, fixtureBody(t, "cpsGeneral.json"))
+		c, queries := servePublisher(t, fixtureBody(t, "publisher_cps_general"))
 		rows, err := c.GetCPSGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestPublisherFixtures(t *testing.T) {
 		}
 	})
 	t.Run("settlement", func(t *testing.T) {
-		c, queries := servePublisher(t, fixtureBody(t, "settlement.json"))
+		c, queries := servePublisher(t, fixtureBody(t, "publisher_settlement"))
 		s, err := c.GetSettlement(ctx(t), day("2020-04-13"))
 		if err != nil {
 			t.Fatal(err)
