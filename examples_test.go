@@ -106,3 +106,63 @@ func TestExamplePrometheusConfig(t *testing.T) {
 		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 }
+
+// TestComposeAlternativeUncomments uncomments the lines the compose file
+// marks "your accounts" and checks that the result is still valid (no key
+// defined twice), mounts the configuration where the command reads it, and
+// that its command turns the demo off although the environment turns it on.
+func TestComposeAlternativeUncomments(t *testing.T) {
+	b, err := os.ReadFile("examples/docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	uncomment, changed := false, 0
+	for _, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "# your accounts:":
+			uncomment = true
+			continue
+		case uncomment && strings.HasPrefix(trimmed, "# "):
+			line = strings.Replace(line, "# ", "", 1)
+			changed++
+		default:
+			uncomment = false
+		}
+		lines = append(lines, line)
+	}
+	if changed < 3 {
+		t.Fatalf("found %d lines marked \"your accounts\", want the command and two volumes", changed)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+			Command     []string          `yaml:"command"`
+			Volumes     []string          `yaml:"volumes"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal([]byte(strings.Join(lines, "\n")), &compose); err != nil {
+		t.Fatalf("the uncommented compose file is invalid: %v", err)
+	}
+	svc := compose.Services["wechat-exporter"]
+	for k, v := range svc.Environment {
+		t.Setenv(k, v)
+	}
+	f, err := parseFlags(svc.Command)
+	if err != nil {
+		t.Fatalf("command %q: %v", svc.Command, err)
+	}
+	if f.demo {
+		t.Errorf("command %q with environment %v still runs the demo", svc.Command, svc.Environment)
+	}
+	mounted := map[string]bool{}
+	for _, v := range svc.Volumes {
+		if parts := strings.Split(v, ":"); len(parts) > 1 {
+			mounted[parts[1]] = true
+		}
+	}
+	if !mounted[f.configFile] || !mounted[f.storagePath] {
+		t.Errorf("volumes %q do not mount the configuration %s and the store %s", svc.Volumes, f.configFile, f.storagePath)
+	}
+}

@@ -83,7 +83,7 @@ func parseFlags(args []string) (*flags, error) {
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
-	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").BoolVar(&f.demo)
+	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
 
 	app.Command("serve", "Fetch in the background and serve the metrics (the default).").Default()

@@ -139,9 +139,15 @@ func TestSystemdUnitAsShipped(t *testing.T) {
 		a = strings.NewReplacer("%d", creds, "%S", state).Replace(a)
 		args = append(args, rebase(root, a))
 	}
-	// The service user may read nothing under /etc/wechat-exporter.
+	// The service user may read nothing under /etc/wechat-exporter, and an
+	// exporter pointed there says who must be able to read it.
 	if out, err := asServiceUser(exec.Command("cat", filepath.Join(root, "etc/wechat-exporter/news.secret"))).CombinedOutput(); err == nil {
 		t.Errorf("the service user can read the installed secret: %s", out)
+	}
+	direct := asServiceUser(exec.Command(args[0], "--config.file="+filepath.Join(root, "etc/wechat-exporter/wechat-exporter.yml"), "--config.check"))
+	direct.Env = childEnv(t)
+	if out, err := direct.CombinedOutput(); err == nil || !strings.Contains(string(out), "this process runs as uid 65534: make the file readable by it") {
+		t.Errorf("reading the installed configuration as uid %d: %v\n%s", serviceUID, err, out)
 	}
 	cmd := asServiceUser(exec.Command(args[0], append(args[1:], "--config.check")...))
 	cmd.Env = childEnv(t)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -108,7 +109,7 @@ func (e *Error) Error() string {
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "cannot read configuration: " + pathError(err)}
+		return nil, &Error{File: path, Msg: "cannot read configuration: " + pathError(err) + permissionHint(err)}
 	}
 	return Parse(path, b)
 }
@@ -395,7 +396,7 @@ func (v *validator) secret(i int, field, inline, file string) string {
 func (v *validator) secretFile(i int, field, path string) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		v.fail(i, field, "cannot read secret file: %s", pathError(err))
+		v.fail(i, field, "cannot read secret file: %s%s", pathError(err), permissionHint(err))
 		return ""
 	}
 	s := strings.TrimSpace(string(b))
@@ -408,6 +409,16 @@ func (v *validator) secretFile(i int, field, path string) string {
 			v.file, v.line(i, field), i, field, path, fi.Mode().Perm()))
 	}
 	return s
+}
+
+// permissionHint says who must be able to read a file the process may
+// not read: in a container or a systemd unit that is another user than the
+// one who wrote the file.
+func permissionHint(err error) string {
+	if !errors.Is(err, fs.ErrPermission) {
+		return ""
+	}
+	return fmt.Sprintf(" (this process runs as uid %d: make the file readable by it)", os.Getuid())
 }
 
 // pathError gives an os error's reason with its path, without Go's "open"
