@@ -36,34 +36,53 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	}))
 	mux.Handle("/probe", e.data.ProbeHandler(promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError}))
 	mux.Handle("/targets", e.data.TargetsHandler())
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	// /healthz and /readyz, and /-/healthy and /-/ready as Prometheus
+	// names them: the process is up; the store is open and the
+	// configuration loaded.
+	healthy := func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("WeChat Exporter is Healthy.\n")) }
+	ready := func(w http.ResponseWriter, _ *http.Request) {
 		if !e.ready.Load() {
 			http.Error(w, "not ready: store or configuration not loaded yet", http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
-	})
+		_, _ = w.Write([]byte("WeChat Exporter is Ready.\n"))
+	}
+	mux.HandleFunc("/healthz", healthy)
+	mux.HandleFunc("/-/healthy", healthy)
+	mux.HandleFunc("/readyz", ready)
+	mux.HandleFunc("/-/ready", ready)
 	if f.telemetryPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
-			Name:        "WeChat Exporter",
-			Description: "Prometheus exporter for WeChat Official Account statistics (datacube). Figures are WeChat's daily numbers for yesterday, fetched once after WeChat finalises them (about 08:00 Beijing time) and served from the embedded store.",
-			Version:     version.Info(),
-			Links: []web.LandingLinks{
-				{Address: f.telemetryPath, Text: "Metrics"},
-				{Address: "/probe?account=NAME", Text: "Probe", Description: "the metrics of one account (repeat account= for several)"},
-				{Address: "/targets", Text: "Targets", Description: "the accounts, for Prometheus http_sd_configs"},
-				{Address: "/healthz", Text: "Health", Description: "the process is up"},
-				{Address: "/readyz", Text: "Readiness", Description: "store open, configuration loaded"},
-			},
-		})
-		if err != nil {
-			level.Error(logger).Log("msg", "building landing page", "err", err)
-		} else {
-			mux.Handle("/", landing)
-		}
+		mux.Handle("/", e.landingPage(f, logger))
 	}
 	return mux
+}
+
+// landingPage links every page the exporter serves (a test follows each
+// link); /probe, which needs an account name, is a form. No profiling
+// links: the exporter does not serve pprof.
+func (e *exporter) landingPage(f *flags, logger log.Logger) http.Handler {
+	example := "NAME"
+	if accs := e.state.Load().Accounts(); len(accs) > 0 {
+		example = accs[0].Name
+	}
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "WeChat Exporter",
+		Description: "Prometheus exporter for WeChat Official Account statistics (datacube). Figures are WeChat's daily numbers for yesterday, fetched once after WeChat finalises them (about 08:00 Beijing time) and served from the embedded store.",
+		Version:     version.Info(),
+		Profiling:   "false",
+		Links: []web.LandingLinks{
+			{Address: f.telemetryPath, Text: "Metrics", Description: "every account's data and the exporter's own metrics"},
+			{Address: "/targets", Text: "Targets", Description: "the accounts, for Prometheus http_sd_configs"},
+			{Address: "/-/healthy", Text: "Health", Description: "the process is up (also /healthz)"},
+			{Address: "/-/ready", Text: "Readiness", Description: "store open, configuration loaded (also /readyz)"},
+		},
+		Form: web.LandingForm{Action: "/probe", Inputs: []web.LandingFormInput{
+			{Label: "Probe one account", Type: "text", Name: "account", Placeholder: example},
+		}},
+	})
+	if err != nil {
+		level.Error(logger).Log("msg", "building landing page", "err", err)
+		return http.NotFoundHandler()
+	}
+	return landing
 }

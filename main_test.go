@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -257,4 +258,31 @@ func nopLogger() log.Logger { return log.NewNopLogger() }
 // demoSeries is how many endpoint status series n demo accounts have.
 func demoSeries(n int) int {
 	return n*len(wechat.DatacubeEndpoints()) + len(wechat.PublisherEndpoints())
+}
+
+// TestLandingPageLinks follows every link of the landing page, and submits
+// its probe form with the account it suggests: each answers 200.
+func TestLandingPageLinks(t *testing.T) {
+	addr, _, _ := startServe(t, "--demo", "--storage.path="+t.TempDir())
+	code, page := get(t, "http://"+addr+"/")
+	if code != 200 {
+		t.Fatalf("landing page: %d", code)
+	}
+	links := regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(links) < 4 {
+		t.Fatalf("landing page has %d links: %s", len(links), page)
+	}
+	for _, l := range links {
+		if code, body := get(t, "http://"+addr+l[1]); code != 200 {
+			t.Errorf("link %s: %d %.200s", l[1], code, body)
+		}
+	}
+	form := regexp.MustCompile(`<form action="([^"]+)">`).FindStringSubmatch(page)
+	input := regexp.MustCompile(`name="account" placeholder="([^"]+)"`).FindStringSubmatch(page)
+	if form == nil || input == nil {
+		t.Fatalf("no probe form on the landing page: %s", page)
+	}
+	if code, body := get(t, "http://"+addr+form[1]+"?account="+input[1]); code != 200 || !strings.Contains(body, `account="`+input[1]+`"`) {
+		t.Errorf("probe form with account=%s: %d %.200s", input[1], code, body)
+	}
 }
