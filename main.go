@@ -156,11 +156,22 @@ func run(args []string) int {
 	} else {
 		err = serve(ctx, f, logger, bare)
 	}
-	if err != nil {
-		level.Error(logger).Log("msg", "exiting", "err", err)
+	if err == nil {
+		return 0
+	}
+	// A configuration's problems come one per line of the error (file:line:
+	// field: message); each is printed, or logged, on its own.
+	lines := strings.Split(err.Error(), "\n")
+	if f.configCheck {
+		for _, l := range lines {
+			fmt.Fprintln(os.Stderr, l)
+		}
 		return 1
 	}
-	return 0
+	for _, l := range lines {
+		level.Error(logger).Log("msg", "exiting", "err", l)
+	}
+	return 1
 }
 
 // serve runs the exporter until ctx ends.

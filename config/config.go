@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -130,7 +131,7 @@ func Parse(name string, b []byte) (*Config, error) {
 	v := &validator{file: name, dir: filepath.Dir(name), lines: accountLines(&doc)}
 	cfg := v.validate(raw)
 	if len(v.errs) > 0 {
-		return nil, errors.Join(v.errs...)
+		return nil, joinByLine(v.errs)
 	}
 	return cfg, nil
 }
@@ -172,6 +173,21 @@ func yamlError(file string, err error) error {
 		}
 		errs = append(errs, &Error{File: file, Line: line, Msg: msg})
 	}
+	return joinByLine(errs)
+}
+
+// joinByLine joins the problems of a file in the order of their lines
+// (those of the whole file, without a line, first), one per line of the
+// joined error's text.
+func joinByLine(errs []error) error {
+	line := func(err error) int {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Line
+		}
+		return 0
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return line(errs[i]) < line(errs[j]) })
 	return errors.Join(errs...)
 }
 
