@@ -166,3 +166,87 @@ func TestComposeAlternativeUncomments(t *testing.T) {
 		t.Errorf("volumes %q do not mount the configuration %s and the store %s", svc.Volumes, f.configFile, f.storagePath)
 	}
 }
+
+// TestAlertRulesConventions checks every alert rule against the
+// monitoring-mixin conventions the rule file states (a known severity, a
+// summary, a description and a runbook_url into a section of the README's
+// runbook, a for: duration), and that the promtool tests make every alert
+// fire and also stay quiet at least once.
+func TestAlertRulesConventions(t *testing.T) {
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert       string            `yaml:"alert"`
+				For         string            `yaml:"for"`
+				Labels      map[string]string `yaml:"labels"`
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	var tests struct {
+		Tests []struct {
+			AlertRuleTest []struct {
+				Alertname string `yaml:"alertname"`
+				ExpAlerts []any  `yaml:"exp_alerts"`
+			} `yaml:"alert_rule_test"`
+		} `yaml:"tests"`
+	}
+	for path, v := range map[string]any{"examples/wechat-alerts.yml": &rules, "examples/wechat-alerts_test.yml": &tests} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range tests.Tests {
+		for _, a := range tc.AlertRuleTest {
+			if len(a.ExpAlerts) > 0 {
+				fires[a.Alertname] = true
+			} else {
+				quiet[a.Alertname] = true
+			}
+		}
+	}
+	text := readme(t)
+	const runbook = "https://github.com/wechat-exporter/wechat-exporter/blob/main/README.md#"
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			n++
+			switch r.Labels["severity"] {
+			case "critical", "warning", "info":
+			default:
+				t.Errorf("%s: severity %q, want critical, warning or info", r.Alert, r.Labels["severity"])
+			}
+			if r.For == "" {
+				t.Errorf("%s: no for: duration", r.Alert)
+			}
+			for _, a := range []string{"summary", "description", "runbook_url"} {
+				if r.Annotations[a] == "" {
+					t.Errorf("%s: no %s annotation", r.Alert, a)
+				}
+			}
+			if want := runbook + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+				t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+			}
+			if !strings.Contains(text, "\n#### "+r.Alert+"\n") {
+				t.Errorf("%s: the README's runbook has no section \"#### %s\"", r.Alert, r.Alert)
+			}
+			if !fires[r.Alert] {
+				t.Errorf("%s: no promtool test makes it fire", r.Alert)
+			}
+			if !quiet[r.Alert] {
+				t.Errorf("%s: no promtool test checks that it stays quiet", r.Alert)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d alerts found", n)
+	}
+}

@@ -16,6 +16,7 @@ type APIMetrics struct {
 	failures  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	refreshes *prometheus.CounterVec
+	rejected  *prometheus.GaugeVec
 }
 
 // NewAPIMetrics creates the metrics and registers them with reg.
@@ -38,16 +39,21 @@ func NewAPIMetrics(reg prometheus.Registerer) *APIMetrics {
 			Name: "wechat_access_token_refreshes_total",
 			Help: "Access tokens obtained (initial fetches and refreshes).",
 		}, []string{"account"}),
+		rejected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wechat_credentials_rejected",
+			Help: "1 while WeChat refuses the account's credentials when asked for an access token (wrong AppSecret or AppID, IP not in the whitelist, frozen secret, invalid refresh token or verify ticket), 0 once it hands one out.",
+		}, []string{"account"}),
 	}
-	reg.MustRegister(m.requests, m.failures, m.duration, m.refreshes)
+	reg.MustRegister(m.requests, m.failures, m.duration, m.refreshes, m.rejected)
 	return m
 }
 
 // For returns the observer to give the account's wechat.Client. It
-// initialises the account's token counter, so that the series exists (at
-// 0) before the first refresh.
+// initialises the account's token series, so that they exist (at 0)
+// before the first refresh.
 func (m *APIMetrics) For(account string) wechat.Observer {
 	m.refreshes.WithLabelValues(account)
+	m.rejected.WithLabelValues(account)
 	return accountObserver{m, account}
 }
 
@@ -62,8 +68,12 @@ func (o accountObserver) Request(endpoint string, took time.Duration, err error)
 	if err != nil {
 		o.m.failures.WithLabelValues(o.account, endpoint, wechat.ErrCode(err)).Inc()
 	}
+	if wechat.CredentialsRejected(err) {
+		o.m.rejected.WithLabelValues(o.account).Set(1)
+	}
 }
 
 func (o accountObserver) TokenRefresh(string) {
 	o.m.refreshes.WithLabelValues(o.account).Inc()
+	o.m.rejected.WithLabelValues(o.account).Set(0)
 }

@@ -72,8 +72,15 @@ func (e *APIError) Error() string {
 // AppSecret on /cgi-bin/token): refreshing a token cannot fix that.
 var tokenEndpoints = map[string]bool{"token": true, "stable_token": true, "api_component_token": true, "api_authorizer_token": true}
 
-// IsTokenEndpoint reports whether the endpoint name is a token endpoint.
-func IsTokenEndpoint(name string) bool { return tokenEndpoints[name] }
+// CredentialsRejected reports whether err is a token endpoint refusing the
+// account's credentials: a wrong AppSecret or AppID, an IP not in the
+// whitelist, a frozen secret, an invalid refresh token or verify ticket.
+// Such a refusal lasts until a person fixes it, unlike a busy or
+// unreachable token endpoint.
+func CredentialsRejected(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) && tokenEndpoints[api.Endpoint] && api.Class() == Permanent
+}
 
 func rejectsToken(code int64) bool {
 	return code == CodeInvalidToken || code == CodeBadToken || code == CodeTokenExpired
