@@ -22,14 +22,9 @@ ARG REVISION=unknown
 ARG BRANCH=unknown
 ARG BUILD_USER=unknown
 ARG BUILD_DATE=unknown
-RUN CGO_ENABLED=0 go build -trimpath -o /out/wechat-exporter \
-      -ldflags "-s -w \
-        -X github.com/prometheus/common/version.Version=${VERSION} \
-        -X github.com/prometheus/common/version.Revision=${REVISION} \
-        -X github.com/prometheus/common/version.Branch=${BRANCH} \
-        -X github.com/prometheus/common/version.BuildUser=${BUILD_USER} \
-        -X github.com/prometheus/common/version.BuildDate=${BUILD_DATE}" \
-      . && \
+RUN CGO_ENABLED=0 VERSION=${VERSION} REVISION=${REVISION} BRANCH=${BRANCH} \
+      BUILD_USER=${BUILD_USER} BUILD_DATE=${BUILD_DATE} \
+      sh scripts/build.sh /out/wechat-exporter && \
     mkdir -p /out/data
 
 # distroless/static: CA certificates for api.weixin.qq.com, nothing else.

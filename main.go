@@ -24,7 +24,6 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -36,8 +35,6 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
-
-const exporterName = "wechat_exporter"
 
 // flags are the command line of the exporter.
 type flags struct {
@@ -271,7 +268,7 @@ type exporter struct {
 }
 
 func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, s settings, logger log.Logger) (*exporter, error) {
-	reg.MustRegister(versioncollector.NewCollector(exporterName), collectors.NewGoCollector(),
+	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := collector.NewAPIMetrics(reg)
 	refreshSaveFailures := newSaveFailures(reg)
@@ -306,6 +303,21 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 		}
 	}
 	return &exporter{fetcher: fe, reg: reg, state: state, data: data, loadRest: loadRest}, nil
+}
+
+// buildInfo is wechat_exporter_build_info: what --version prints, build
+// user and date included (client_golang's version collector leaves those
+// two out).
+func buildInfo() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wechat_exporter_build_info",
+		Help: "The build of the running exporter: version, revision, branch, build user and date, Go version, platform and tags; value 1.",
+		ConstLabels: prometheus.Labels{
+			"version": version.Version, "revision": version.GetRevision(), "branch": version.Branch,
+			"build_user": version.BuildUser, "build_date": version.BuildDate,
+			"goversion": version.GoVersion, "goos": version.GoOS, "goarch": version.GoArch, "tags": version.GetTags(),
+		},
+	}, func() float64 { return 1 })
 }
 
 // newSaveFailures counts rotated refresh tokens that could not be saved.

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -284,5 +285,36 @@ func TestLandingPageLinks(t *testing.T) {
 	}
 	if code, body := get(t, "http://"+addr+form[1]+"?account="+input[1]); code != 200 || !strings.Contains(body, `account="`+input[1]+`"`) {
 		t.Errorf("probe form with account=%s: %d %.200s", input[1], code, body)
+	}
+}
+
+// TestBuildInfo: wechat_exporter_build_info carries what --version
+// prints, build user and date included.
+func TestBuildInfo(t *testing.T) {
+	saved := []string{version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate}
+	t.Cleanup(func() {
+		version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate = saved[0], saved[1], saved[2], saved[3], saved[4]
+	})
+	version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate = "v1.2.3", "0123abc", "main", "ci@builder", "20261201-00:00:00"
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(buildInfo())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range mfs[0].GetMetric()[0].GetLabel() {
+		got[l.GetName()] = l.GetValue()
+	}
+	want := map[string]string{"version": "v1.2.3", "revision": "0123abc", "branch": "main", "build_user": "ci@builder", "build_date": "20261201-00:00:00"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s %s=%q, want %q", mfs[0].GetName(), k, got[k], v)
+		}
+	}
+	for _, k := range []string{"goversion", "goos", "goarch"} {
+		if got[k] == "" {
+			t.Errorf("%s lacks %s", mfs[0].GetName(), k)
+		}
 	}
 }

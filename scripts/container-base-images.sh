@@ -22,7 +22,7 @@ if ! podman image exists "$golang"; then
   mkdir -p "$mnt/usr/local" "$mnt/bin" "$mnt/etc/ssl/certs" "$mnt/tmp" "$mnt/root" "$mnt/go"
   cp -a "$goroot" "$mnt/usr/local/go"
   cp "$(command -v busybox)" "$mnt/bin/busybox"
-  for applet in sh mkdir cp rm ls cat env; do ln -s busybox "$mnt/bin/$applet"; done
+  for applet in sh mkdir cp rm ls cat env dirname id hostname date; do ln -s busybox "$mnt/bin/$applet"; done
   cp "$certs" "$mnt/etc/ssl/certs/"
   echo 'root:x:0:0:root:/root:/bin/sh' >"$mnt/etc/passwd"
   echo 'root:x:0:' >"$mnt/etc/group"

@@ -51,7 +51,14 @@ wait_metrics() {
 port=$(free_port)
 containers+=("$("$engine" run -d -p "127.0.0.1:$port:10070" "$image" --demo)")
 wait_metrics "$port" || { "$engine" logs "${containers[-1]}" >&2; exit 1; }
-echo "IMAGE --demo serves /metrics on a published port"
+info=$(curl -sf "http://127.0.0.1:$port/metrics" | grep '^wechat_exporter_build_info{')
+for want in 'version="image-test"' 'revision="0123abc"' 'branch="ci"' 'build_user="ci@image-test"' 'build_date="20261201-00:00:00"'; do
+  if ! grep -qF -- "$want" <<<"$info"; then
+    echo "wechat_exporter_build_info lacks $want: $info" >&2
+    exit 1
+  fi
+done
+echo "IMAGE --demo serves /metrics on a published port, with the build information"
 
 "$engine" volume create "$volume" >/dev/null
 port=$(free_port)
