@@ -64,6 +64,16 @@ type flags struct {
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
+	cmd, err := newApp(f).Parse(args)
+	if err != nil {
+		return nil, err
+	}
+	f.command = cmd
+	return f, nil
+}
+
+// newApp defines the command line, with f to hold what it parses.
+func newApp(f *flags) *kingpin.Application {
 	app := kingpin.New("wechat-exporter", "Prometheus exporter for WeChat Official Account statistics (datacube).")
 	app.Version(version.Print("wechat-exporter"))
 	app.HelpFlag.Short('h')
@@ -89,12 +99,7 @@ func parseFlags(args []string) (*flags, error) {
 	backfill.Flag("to", "Last day to import (YYYY-MM-DD, Beijing; at most yesterday).").Required().StringVar(&f.to)
 	backfill.Flag("account", "Import only this account (repeatable; default: all).").StringsVar(&f.accounts)
 	backfill.Flag("output", "OpenMetrics file to write (- for standard output).").Required().StringVar(&f.output)
-	cmd, err := app.Parse(args)
-	if err != nil {
-		return nil, err
-	}
-	f.command = cmd
-	return f, nil
+	return app
 }
 
 // parseReadyTime parses "HH:MM" into the offset from midnight.

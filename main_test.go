@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -209,48 +208,6 @@ func TestTelemetryPath(t *testing.T) {
 	addr, _, _ := startServe(t, "--demo", "--web.telemetry-path=/wechat")
 	if code, body := get(t, fmt.Sprintf("http://%s/wechat", addr)); code != 200 || !strings.Contains(body, "wechat_account_info") {
 		t.Errorf("/wechat: %d", code)
-	}
-}
-
-// readmeDocuments checks that the README's metrics tables name every
-// metric the collector can build and every wechat_ metric served.
-func readmeDocuments(t *testing.T, scrape string) {
-	t.Helper()
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	ch := make(chan *prometheus.Desc, 512)
-	collector.New(collector.NewState(nil)).Describe(ch)
-	close(ch)
-	for d := range ch {
-		s := d.String()
-		i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
-		names[s[i:i+strings.IndexByte(s[i:], '"')]] = true
-	}
-	for _, line := range strings.Split(scrape, "\n") {
-		if f := strings.Fields(line); len(f) > 2 && f[0] == "#" && f[1] == "TYPE" && strings.HasPrefix(f[2], "wechat_") {
-			names[f[2]] = true
-		}
-	}
-	if len(names) < 60 {
-		t.Fatalf("only %d metric names found", len(names))
-	}
-	for n := range names {
-		if !strings.Contains(string(readme), "`"+n+"`") {
-			t.Errorf("README does not document %s", n)
-		}
-	}
-	lines := strings.Split(string(readme), "\n")
-	var cmds []string
-	for _, l := range lines {
-		if strings.HasPrefix(l, "go ") {
-			cmds = append(cmds, strings.Fields(l)[0]+" "+strings.Fields(l)[1]+" "+strings.Fields(l)[2])
-		}
-	}
-	if len(cmds) < 2 || cmds[0] != "go run ." || cmds[1] != "go test ./..." {
-		t.Errorf("README's first two commands are %v, want go run . --demo and go test ./...", cmds)
 	}
 }
 

@@ -4,8 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
 )
 
 // readme returns the README's text.
@@ -66,5 +72,93 @@ func TestReadmeConfigCheckExample(t *testing.T) {
 		if string(out) != wantOut {
 			t.Errorf("%s: the exporter prints\n%s\nthe README shows\n%s", tt.marker, out, wantOut)
 		}
+	}
+}
+
+// foreignFlags are flags of other programs the README shows in their
+// commands (promtool, Prometheus, docker, go).
+var foreignFlags = map[string]bool{
+	"storage.tsdb.retention.time": true, "storage.tsdb.path": true, "build-arg": true, "build": true, "rm": true,
+	"tags": true, "always": true, "abbrev-ref": true, "pull": true, "network": true,
+}
+
+// TestReadmeFlags: every flag the README names is one the exporter has
+// (or belongs to another program it shows a command of), and every flag the
+// exporter has is in the README.
+func TestReadmeFlags(t *testing.T) {
+	app := newApp(&flags{})
+	have := map[string]bool{}
+	add := func(fs []*kingpin.FlagModel) {
+		for _, fl := range fs {
+			if !fl.Hidden {
+				have[fl.Name] = true
+			}
+		}
+	}
+	add(app.Model().Flags)
+	for _, c := range app.Model().Commands {
+		add(c.Flags)
+	}
+	text := readme(t)
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?:^|[\\s`(\\[])--([a-z][a-z0-9.-]*[a-z0-9])").FindAllStringSubmatch(text, -1) {
+		named[m[1]] = true
+	}
+	for n := range named {
+		bare := strings.TrimPrefix(n, "no-")
+		if !have[n] && !have[bare] && !foreignFlags[n] {
+			t.Errorf("the README names --%s, which the exporter does not have", n)
+		}
+	}
+	for n := range have {
+		if n != "help" && !named[n] {
+			t.Errorf("the README does not document --%s", n)
+		}
+	}
+}
+
+// readmeDocuments checks that the README's metrics tables name every
+// metric the collector can build and every wechat_ metric served (scrape
+// is a /metrics of the demo), and that every wechat_ metric the README
+// names is one of those.
+func readmeDocuments(t *testing.T, scrape string) {
+	t.Helper()
+	text := readme(t)
+	names := map[string]bool{}
+	ch := make(chan *prometheus.Desc, 512)
+	collector.New(collector.NewState(nil)).Describe(ch)
+	close(ch)
+	for d := range ch {
+		s := d.String()
+		i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
+		names[s[i:i+strings.IndexByte(s[i:], '"')]] = true
+	}
+	for _, line := range strings.Split(scrape, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "#" && f[1] == "TYPE" && strings.HasPrefix(f[2], "wechat_") {
+			names[f[2]] = true
+		}
+	}
+	if len(names) < 60 {
+		t.Fatalf("only %d metric names found", len(names))
+	}
+	for n := range names {
+		if !strings.Contains(text, "`"+n+"`") {
+			t.Errorf("README does not document %s", n)
+		}
+	}
+	for _, m := range regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`).FindAllString(text, -1) {
+		if !names[m] {
+			t.Errorf("the README names %s, which the exporter does not serve", m)
+		}
+	}
+	lines := strings.Split(text, "\n")
+	var cmds []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "go ") {
+			cmds = append(cmds, strings.Fields(l)[0]+" "+strings.Fields(l)[1]+" "+strings.Fields(l)[2])
+		}
+	}
+	if len(cmds) < 2 || cmds[0] != "go run ." || cmds[1] != "go test ./..." {
+		t.Errorf("README's first two commands are %v, want go run . --demo and go test ./...", cmds)
 	}
 }

@@ -9,8 +9,8 @@ import (
 // Message analysis: messages users sent to the account ("upstream").
 
 var (
-	msgDesc           = newDesc("upstream_messages", "Messages users sent to the a.account, by type (getupstreammsg msg_count).", "msg_type")
-	msgUsersDesc      = newDesc("upstream_message_users", "Users who sent messages to the a.account, by type (getupstreammsg msg_user).", "msg_type")
+	msgDesc           = newDesc("upstream_messages", "Messages users sent to the account, by type (getupstreammsg msg_count).", "msg_type")
+	msgUsersDesc      = newDesc("upstream_message_users", "Users who sent messages to the account, by type (getupstreammsg msg_user).", "msg_type")
 	msgHourDesc       = newDesc("upstream_hourly_messages", "Messages users sent in each hour of the day, by type (getupstreammsghour msg_count).", "msg_type", "hour")
 	msgHourUsersDesc  = newDesc("upstream_hourly_message_users", "Users who sent messages in each hour of the day, by type (getupstreammsghour msg_user).", "msg_type", "hour")
 	msgWeekDesc       = newDesc("upstream_weekly_messages", "Messages users sent in the week, by type (getupstreammsgweek msg_count).", "msg_type")

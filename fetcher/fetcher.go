@@ -153,7 +153,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 		byAcc: map[string][]*task{}, written: map[string]bool{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",
-			Help: "Failed writes to the embedded store; the data stays served from memory and is fetched again.",
+			Help: "Failed writes to the embedded store; the days fetched stay served from memory and are written once the store accepts writes, without fetching them again.",
 		}),
 		cycles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_fetch_cycles_total",
