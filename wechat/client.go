@@ -80,6 +80,7 @@ func New(src TokenSource, opts ...Option) (*Client, error) {
 	if o.hc == nil {
 		o.hc = &http.Client{Timeout: DefaultTimeout}
 	}
+	o.hc = noRedirects(o.hc)
 	setSourceClock(src, o.now)
 	t := &transport{base: base, hc: o.hc, ua: o.ua, obs: o.obs, retry: o.retry, redact: &redactor{}, sleep: o.sleep, maxBody: maxBody}
 	return &Client{t: t, tokens: &tokenCache{src: src, t: t, now: o.now}, spans: map[string]int{}}, nil

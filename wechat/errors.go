@@ -105,9 +105,10 @@ func (e *APIError) Class() Class {
 
 // Transport failure kinds, as reported by ErrCode.
 const (
-	KindNetwork = "network"
-	KindHTTP    = "http"
-	KindDecode  = "decode"
+	KindNetwork  = "network"
+	KindHTTP     = "http"
+	KindDecode   = "decode"
+	KindRedirect = "redirect" // a 3xx: WeChat never redirects, so the answer is not WeChat's
 )
 
 // TransportError is a failure that is not a WeChat errcode: the network,
@@ -116,8 +117,8 @@ const (
 // redacted and kept only as text.
 type TransportError struct {
 	Endpoint   string
-	Kind       string // KindNetwork, KindHTTP or KindDecode
-	StatusCode int    // for KindHTTP
+	Kind       string // KindNetwork, KindHTTP, KindDecode or KindRedirect
+	StatusCode int    // for KindHTTP and KindRedirect
 	Detail     string // redacted description of the cause
 	timeout    bool
 }
@@ -128,6 +129,8 @@ func (e *TransportError) Error() string {
 		return fmt.Sprintf("wechat %s: HTTP status %d: %s", e.Endpoint, e.StatusCode, e.Detail)
 	case KindDecode:
 		return fmt.Sprintf("wechat %s: malformed answer: %s", e.Endpoint, e.Detail)
+	case KindRedirect:
+		return fmt.Sprintf("wechat %s: HTTP status %d, a redirect: %s", e.Endpoint, e.StatusCode, e.Detail)
 	}
 	return fmt.Sprintf("wechat %s: network error: %s", e.Endpoint, e.Detail)
 }
@@ -136,9 +139,10 @@ func (e *TransportError) Error() string {
 func (e *TransportError) Timeout() bool { return e.timeout }
 
 // Class classifies the failure: network trouble, 5xx, 429 and broken
-// bodies are retryable; other HTTP statuses are permanent.
+// bodies are retryable; other HTTP statuses, redirects included (a proxy
+// or a DNS entry pointing elsewhere), are permanent.
 func (e *TransportError) Class() Class {
-	if e.Kind == KindHTTP && e.StatusCode < 500 && e.StatusCode != 429 {
+	if e.Kind == KindRedirect || e.Kind == KindHTTP && e.StatusCode < 500 && e.StatusCode != 429 {
 		return Permanent
 	}
 	return Retryable
@@ -156,7 +160,8 @@ func ErrorClass(err error) Class {
 }
 
 // ErrCode returns the short code the exporter labels failures with:
-// WeChat's errcode as a number, "http_<status>", "network" or "decode".
+// WeChat's errcode as a number, "http_<status>", "network", "decode" or
+// "redirect".
 // It returns "" for nil and "other" for errors of no known kind.
 func ErrCode(err error) string {
 	if err == nil {

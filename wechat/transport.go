@@ -138,11 +138,40 @@ func (t *transport) once(ctx context.Context, rq request, out any) (err error) {
 		return &TransportError{Endpoint: rq.endpoint, Kind: KindDecode,
 			Detail: fmt.Sprintf("answer larger than %d bytes", t.maxBody)}
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return &TransportError{Endpoint: rq.endpoint, Kind: KindRedirect, StatusCode: resp.StatusCode,
+			Detail: fmt.Sprintf("%s %s was redirected to %s; not followed, nothing stored",
+				rq.method, t.redact.redact(req.URL.String()), locationHost(resp))}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return &TransportError{Endpoint: rq.endpoint, Kind: KindHTTP, StatusCode: resp.StatusCode,
 			Detail: t.redact.redact(describeBody(body))}
 	}
 	return t.decode(rq.endpoint, body, out)
+}
+
+// noRedirects returns a copy of hc that never follows a redirect: a
+// redirected call would send the AppSecret (in a re-sent POST body), the
+// access token (in the URL) and the Referer to a host that is not
+// WeChat's, and store its answer as WeChat's. The 3xx itself is returned,
+// and the transport makes it an error of its own kind.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// locationHost names where a redirect pointed, by host only: the rest of
+// the Location may echo the request's credentials.
+func locationHost(resp *http.Response) string {
+	loc, err := resp.Location()
+	switch {
+	case err != nil:
+		return "no valid Location"
+	case loc.Host == "":
+		return "a path on the same host"
+	}
+	return "host " + loc.Host
 }
 
 func (t *transport) newRequest(ctx context.Context, rq request) (*http.Request, error) {
