@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -32,17 +30,9 @@ func tokenSource(a config.Account, logger log.Logger, saveFailures prometheus.Co
 		return wechat.NewFileToken(a.TokenFile), nil
 	case config.SourceComponent:
 		c := a.Component
-		b, err := os.ReadFile(c.RefreshTokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("component.refresh_token_file: %w", err)
-		}
-		refresh := strings.TrimSpace(string(b))
-		if refresh == "" {
-			return nil, fmt.Errorf("component.refresh_token_file %s is empty", c.RefreshTokenFile)
-		}
 		return wechat.NewComponentToken(wechat.ComponentConfig{
 			ComponentAppID: c.AppID, ComponentSecret: c.AppSecret, VerifyTicketFile: c.VerifyTicketFile,
-			AuthorizerAppID: a.AppID, RefreshToken: refresh,
+			AuthorizerAppID: a.AppID, RefreshToken: c.RefreshToken,
 			SaveRefreshToken: func(tok string) {
 				if err := writeFileAtomic(c.RefreshTokenFile, tok+"\n"); err != nil {
 					saveFailures.Inc()

@@ -21,6 +21,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/safefile"
+
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -59,6 +61,9 @@ type Component struct {
 	AppSecret        string `json:"-"`
 	VerifyTicketFile string
 	RefreshTokenFile string
+	// RefreshToken is the authorizer refresh token the file held at load;
+	// the exporter writes a rotated one back to the file.
+	RefreshToken string `json:"-"`
 }
 
 type rawConfig struct {
@@ -108,7 +113,7 @@ func (e *Error) Error() string {
 // Load reads and validates the file at path. Secret files and relative
 // paths are resolved against the file's directory.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, safefile.MaxConfig)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read configuration: " + pathError(err) + permissionHint(err)}
 	}
@@ -303,6 +308,7 @@ func (v *validator) account(i int, ra rawAccount) Account {
 			v.fail(i, "token_file", "missing: token_source file reads the token from this file")
 		}
 		a.TokenFile = v.path(ra.TokenFile)
+		v.checkFile(i, "token_file", a.TokenFile)
 	case SourceComponent:
 		a.Component = v.component(i, ra.Component)
 	default:
@@ -347,10 +353,15 @@ func (v *validator) component(i int, rc *rawComponent) *Component {
 		v.fail(i, "component.app_id", "missing")
 	}
 	c.AppSecret = v.secret(i, "component.app_secret", rc.AppSecret, rc.AppSecretFile)
-	for field, p := range map[string]string{"component.verify_ticket_file": rc.VerifyTicketFile, "component.refresh_token_file": rc.RefreshTokenFile} {
-		if p == "" {
-			v.fail(i, field, "missing")
-		}
+	if rc.VerifyTicketFile == "" {
+		v.fail(i, "component.verify_ticket_file", "missing")
+	} else {
+		v.checkFile(i, "component.verify_ticket_file", c.VerifyTicketFile)
+	}
+	if rc.RefreshTokenFile == "" {
+		v.fail(i, "component.refresh_token_file", "missing")
+	} else {
+		c.RefreshToken = v.secretFile(i, "component.refresh_token_file", c.RefreshTokenFile)
 	}
 	return c
 }
@@ -410,7 +421,7 @@ func (v *validator) secret(i int, field, inline, file string) string {
 }
 
 func (v *validator) secretFile(i int, field, path string) string {
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, safefile.MaxSecret)
 	if err != nil {
 		v.fail(i, field, "cannot read secret file: %s%s", pathError(err), permissionHint(err))
 		return ""
@@ -425,6 +436,18 @@ func (v *validator) secretFile(i int, field, path string) string {
 			v.file, v.line(i, field), i, field, path, fi.Mode().Perm()))
 	}
 	return s
+}
+
+// checkFile checks a file another system keeps current (a token, a verify
+// ticket): it need not exist yet, but if it does it must be a regular file
+// of secret size, or reading it later would block or never end.
+func (v *validator) checkFile(i int, field, path string) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if _, err := safefile.Read(path, safefile.MaxSecret); err != nil {
+		v.fail(i, field, "cannot read %s%s", pathError(err), permissionHint(err))
+	}
 }
 
 // permissionHint says who must be able to read a file the process may

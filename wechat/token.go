@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/safefile"
 )
 
 // Token is an access token and when it stops being valid.
@@ -142,7 +144,7 @@ func NewFileToken(path string) TokenSource { return &fileToken{path: path} }
 func (s *fileToken) Kind() string { return "file" }
 
 func (s *fileToken) fetch(_ context.Context, t *transport, _ bool) (Token, error) {
-	b, err := os.ReadFile(s.path)
+	b, err := safefile.Read(s.path, safefile.MaxSecret)
 	if err != nil {
 		return Token{}, fmt.Errorf("token file: %w", err)
 	}
@@ -234,7 +236,7 @@ func (s *componentToken) componentAccessToken(ctx context.Context, t *transport)
 	if s.component.Value != "" && s.now().Before(s.component.Expiry.Add(-refreshMargin)) {
 		return s.component.Value, nil
 	}
-	b, err := os.ReadFile(s.cfg.VerifyTicketFile)
+	b, err := safefile.Read(s.cfg.VerifyTicketFile, safefile.MaxSecret)
 	if err != nil {
 		return "", fmt.Errorf("component verify ticket: %w", err)
 	}
