@@ -21,7 +21,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, f := range []string{"secrets/news", "secrets/legacy", "secrets/component"} {
+	for _, f := range []string{"secrets/news", "secrets/legacy", "secrets/component", "component/client-a.refresh_token"} {
 		p := filepath.Join(dir, f)
 		_ = os.MkdirAll(filepath.Dir(p), 0o700)
 		if err := os.WriteFile(p, []byte("example-secret-value"), 0o600); err != nil {
