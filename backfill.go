@@ -43,7 +43,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(f.storagePath)
+	st, err := openStore(f.storagePath, logger)
 	if err != nil {
 		return err
 	}

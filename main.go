@@ -196,7 +196,7 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
 	}
 	level.Info(logger).Log("msg", "starting wechat-exporter", "version", version.Info(), "accounts", len(cfg.Accounts))
 
-	st, err := store.Open(f.storagePath)
+	st, err := openStore(f.storagePath, logger)
 	if err != nil {
 		return err
 	}
@@ -277,6 +277,7 @@ func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, 
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := collector.NewAPIMetrics(reg)
 	refreshSaveFailures := newSaveFailures(reg)
+	newStoreMetrics(reg, st)
 
 	names := map[string]string{}
 	var accounts []fetcher.Account

@@ -205,3 +205,15 @@ func TestRestartServesRenderCache(t *testing.T) {
 		t.Errorf("the restart did not serve the render cache:\n%s", logs)
 	}
 }
+
+// find returns the first line containing s, or "".
+func (l *lockedLog) find(s string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
+}

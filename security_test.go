@@ -260,3 +260,45 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedStoreAtStart starts the exporter on store files cut short or
+// emptied: it serves, says at error where it moved the damaged file,
+// counts it, and fetches the demo's data again into a new store.
+func TestDamagedStoreAtStart(t *testing.T) {
+	dir := t.TempDir()
+	cmd, addr, _ := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=warn")
+	waitFor(t, addr, func(b string) bool { return strings.Contains(b, "wechat_user_followers{") })
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	path := filepath.Join(dir, store.FileName)
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]int{"cut to 8 KiB": 8 << 10, "empty": 0} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, addr, logs := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=warn")
+			body := waitFor(t, addr, func(b string) bool {
+				return strings.Contains(b, "wechat_store_files_moved_aside_total 1") && strings.Contains(b, "wechat_user_followers{")
+			})
+			_ = body
+			line := logs.find("the store file was damaged")
+			if !strings.Contains(line, "level=error") || !strings.Contains(line, "moved_to="+path+".damaged-") {
+				t.Errorf("log line %q, want an error naming where the file went", line)
+			}
+			moved, _ := filepath.Glob(path + ".damaged-*")
+			kept := false
+			for _, m := range moved {
+				if b, err := os.ReadFile(m); err == nil && len(b) == size {
+					kept = true
+				}
+			}
+			if !kept {
+				t.Errorf("no moved file of %d bytes among %v", size, moved)
+			}
+		})
+	}
+}

@@ -52,7 +52,7 @@ func digest(tx *bolt.Tx, account string, served []Served) uint64 {
 func (s *Store) CachedRender(account string, served []Served) (uint64, []byte, error) {
 	var d uint64
 	var entry []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		d = digest(tx, account, served)
 		if b := tx.Bucket(renderBucket); b != nil {
 			if v := b.Get([]byte(account)); v != nil {
@@ -66,7 +66,7 @@ func (s *Store) CachedRender(account string, served []Served) (uint64, []byte, e
 
 // PutRenders stores render entries, by account, in one transaction.
 func (s *Store) PutRenders(entries map[string][]byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(renderBucket)
 		if err != nil {
 			return err

@@ -32,33 +32,89 @@ var (
 
 // Store is the embedded database. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db        *bolt.DB
+	path      string
+	recovered *Recovery
 }
 
-// Open opens (creating if needed) the store in directory dir.
+// Open opens (creating if needed) the store in directory dir. A store file
+// found damaged is moved aside (see Recovered) and an empty store started
+// in its place: the exporter then fetches its lookback again, which beats
+// not serving at all, and the damaged file is kept for a person to look
+// at or restore.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("storage path %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("store %s is locked: is another wechat-exporter using the same --storage.path?", path)
-	}
+	reason, err := checkFile(path)
 	if err != nil {
+		return nil, fmt.Errorf("checking store %s: %w", path, err)
+	}
+	if reason == "" {
+		s, err := open(path)
+		if !errors.Is(err, errCorrupt) {
+			return s, err
+		}
+		reason = err.Error()
+	}
+	moved, err := moveAside(path, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("store %s is damaged (%s) and could not be moved aside: %w; move or delete it, then start again", path, reason, err)
+	}
+	s, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	s.recovered = &Recovery{MovedTo: moved, Reason: reason}
+	return s, nil
+}
+
+// errCorrupt marks what bbolt says of a file it cannot use.
+var errCorrupt = errors.New("corrupt store file")
+
+// open opens the file at path with bbolt. A file bbolt finds invalid, or
+// panics on, is errCorrupt.
+func open(path string) (*Store, error) {
+	var db *bolt.DB
+	err := guard(func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		return err
+	})
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return nil, fmt.Errorf("store %s is locked: is another wechat-exporter using the same --storage.path?", path)
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, ErrDamaged):
+		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	case err != nil:
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
 	if err := s.init(); err != nil {
 		_ = db.Close()
+		if errors.Is(err, ErrDamaged) {
+			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		}
 		return nil, err
 	}
 	return s, nil
 }
 
+// Recovered returns what Open did with a damaged store file, or nil if the
+// file was whole (or new).
+func (s *Store) Recovered() *Recovery { return s.recovered }
+
+// view and update run a bbolt transaction under guard.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return guard(func() error { return s.db.View(fn) })
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return guard(func() error { return s.db.Update(fn) })
+}
+
 func (s *Store) init() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
@@ -106,7 +162,7 @@ type record struct {
 // Put writes the days of one fetch of an account's endpoint in a single
 // transaction: all are stored, or none.
 func (s *Store) Put(account, endpoint string, days []Day) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b, err := endpointBucket(tx, account, endpoint, true)
 		if err != nil {
 			return err
@@ -177,7 +233,7 @@ func (s *Store) Range(account, endpoint string, from, to wechat.Date) ([]Day, er
 // scan calls fn for each stored day within [from, to], in order, until fn
 // fails. The value is only valid during the call.
 func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(wechat.Date, []byte) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		b, _ := endpointBucket(tx, account, endpoint, false)
 		if b == nil {
 			return nil
@@ -211,7 +267,7 @@ func parseKey(k []byte, account, endpoint string) (wechat.Date, error) {
 // first.
 func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 	var out []Day
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b, _ := endpointBucket(tx, account, endpoint, false)
 		if b == nil {
 			return nil

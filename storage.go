@@ -1,0 +1,36 @@
+package main
+
+import (
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/store"
+)
+
+// openStore opens the store at --storage.path. A damaged store file has
+// been moved aside by store.Open: say so at error, with where it is now.
+func openStore(path string, logger log.Logger) (*store.Store, error) {
+	st, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if r := st.Recovered(); r != nil {
+		level.Error(logger).Log("msg", "the store file was damaged: moved it aside and started an empty store; "+
+			"the lookback is fetched again, older days are only in the moved file",
+			"reason", r.Reason, "moved_to", r.MovedTo, "storage_path", path)
+	}
+	return st, nil
+}
+
+// newStoreMetrics registers the store's own metrics.
+func newStoreMetrics(reg prometheus.Registerer, st *store.Store) {
+	moved := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "wechat_store_files_moved_aside_total",
+		Help: "Damaged store files moved aside at start (the exporter then started with an empty store and fetches the lookback again; the log says where the file is).",
+	})
+	if st.Recovered() != nil {
+		moved.Inc()
+	}
+	reg.MustRegister(moved)
+}
