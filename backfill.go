@@ -69,7 +69,9 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
 	bar.finish()
 
-	samples, err := writeHistory(f.output, st, accounts, from, to, settings.maxPosts)
+	samples, err := writeHistory(f.output, st, accounts, from, to, settings.maxPosts, func(account, endpoint string, d wechat.Date, err error) {
+		level.Error(logger).Log("msg", "damaged stored day left out of the history", "account", account, "endpoint", endpoint, "day", d, "err", err)
+	})
 	if err != nil {
 		return err
 	}
@@ -125,14 +127,15 @@ func selectAccounts(cfg *config.Config, names []string) (map[string]bool, error)
 	return out, nil
 }
 
-func writeHistory(output string, st *store.Store, accounts map[string]bool, from, to wechat.Date, maxPosts int) (int, error) {
+func writeHistory(output string, st *store.Store, accounts map[string]bool, from, to wechat.Date, maxPosts int,
+	damaged func(account, endpoint string, d wechat.Date, err error)) (int, error) {
 	var names []string
 	for n := range accounts {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	opts := collector.HistoryOptions{Accounts: names, Endpoints: wechat.Endpoints(),
-		From: from, To: to, MaxPosts: maxPosts, ServedDays: fetcher.ServedDays, TempDir: os.TempDir()}
+		From: from, To: to, MaxPosts: maxPosts, ServedDays: fetcher.ServedDays, TempDir: os.TempDir(), Damaged: damaged}
 	if output == "-" {
 		return collector.WriteHistory(os.Stdout, st, opts)
 	}

@@ -31,6 +31,9 @@ type HistoryOptions struct {
 	ServedDays func(endpoint string) int
 	// TempDir holds one file per metric family while writing.
 	TempDir string
+	// Damaged is told of each stored day that cannot be read back, which
+	// is left out.
+	Damaged func(account, endpoint string, day wechat.Date, err error)
 }
 
 // WriteHistory writes the data metrics of every stored day in [From, To]
@@ -103,14 +106,19 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		}
 		rowsByDay := map[wechat.Date][]wechat.Row{}
 		for _, d := range days {
-			rows, err := wechat.DecodeRows(ep.Name, d.Rows)
-			if err != nil {
-				return nil, fmt.Errorf("account %s, %s: %w", account, d.Date, err)
+			err := d.Err
+			if err == nil {
+				rowsByDay[d.Date], err = wechat.DecodeRows(ep.Name, d.Rows)
 			}
-			rowsByDay[d.Date] = rows
+			if err != nil {
+				delete(rowsByDay, d.Date)
+				if o.Damaged != nil {
+					o.Damaged(account, ep.Name, d.Date, err)
+				}
+			}
 		}
 		for _, d := range days {
-			if d.Date < o.From {
+			if _, ok := rowsByDay[d.Date]; d.Date < o.From || !ok {
 				continue
 			}
 			var rows []wechat.Row

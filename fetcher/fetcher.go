@@ -117,6 +117,7 @@ type Fetcher struct {
 	logger log.Logger
 
 	storeFailures prometheus.Counter
+	readFailures  *prometheus.CounterVec
 	cycles        prometheus.Counter
 
 	mu        sync.Mutex
@@ -133,6 +134,9 @@ type task struct {
 	failDay  wechat.Date // the day a permanent failure was last logged
 	failCode string
 	pending  []store.Day // fetched, not yet stored: written before anything is fetched again
+	// damaged are stored days that cannot be read back: counted and logged
+	// once, fetched again like missing days, forgotten once overwritten.
+	damaged map[wechat.Date]bool
 }
 
 // New returns a fetcher. Its metrics are registered with reg.
@@ -155,12 +159,16 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 			Name: "wechat_store_write_failures_total",
 			Help: "Failed writes to the embedded store; the days fetched stay served from memory and are written once the store accepts writes, without fetching them again.",
 		}),
+		readFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wechat_store_read_failures_total",
+			Help: "Stored days found damaged (their record or rows cannot be decoded): each is counted once, not served, and fetched again if WeChat still serves it.",
+		}, []string{"account", "endpoint"}),
 		cycles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_fetch_cycles_total",
 			Help: "Passes of the fetcher over the due account endpoints.",
 		}),
 	}
-	reg.MustRegister(f.storeFailures, f.cycles)
+	reg.MustRegister(f.storeFailures, f.readFailures, f.cycles)
 	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
 	for i := range accounts {
 		for _, ep := range accounts[i].Endpoints {
@@ -250,25 +258,64 @@ func (f *Fetcher) publish(t *task) error {
 
 // servedRows reads and decodes what is served of a task: its newest day's
 // rows, and those of the days before that it serves too. ok is false when
-// nothing is stored.
+// nothing readable is stored. A damaged day is left out (see noteDamaged).
 func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok bool, err error) {
 	n := ServedDays(t.ep.Name)
-	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n)
-	if err != nil || len(days) == 0 {
+	// A few more records than served, so that damaged newest days leave
+	// the newest good one served.
+	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n+damagedReach)
+	if err != nil {
 		return 0, nil, false, err
 	}
-	newest = days[0].Date
 	for _, d := range days {
-		if d.Date <= newest.AddDays(-n) {
+		if ok && d.Date <= newest.AddDays(-n) {
+			continue
+		}
+		if d.Err != nil {
+			f.noteDamaged(t, d.Date, d.Err)
 			continue
 		}
 		r, err := wechat.DecodeRows(t.ep.Name, d.Rows)
 		if err != nil {
-			return 0, nil, false, fmt.Errorf("account %s, %s: %w", t.acc.Name, d.Date, err)
+			f.noteDamaged(t, d.Date, err)
+			continue
+		}
+		if !ok {
+			newest, ok = d.Date, true
 		}
 		rows = append(rows, r...)
 	}
-	return newest, rows, true, nil
+	return newest, rows, ok, nil
+}
+
+// damagedReach is how many damaged newest days servedRows looks past.
+const damagedReach = 7
+
+// noteDamaged records a stored day that cannot be read back: it is counted
+// and logged once, and fetched again like a missing day.
+func (f *Fetcher) noteDamaged(t *task, d wechat.Date, err error) {
+	t.mu.Lock()
+	seen := t.damaged[d]
+	if t.damaged == nil {
+		t.damaged = map[wechat.Date]bool{}
+	}
+	t.damaged[d] = true
+	t.mu.Unlock()
+	if seen {
+		return
+	}
+	f.readFailures.WithLabelValues(t.acc.Name, t.ep.Name).Inc()
+	level.Error(f.logger).Log("msg", "damaged stored day: not served; fetched again if WeChat still serves it",
+		"account", t.acc.Name, "endpoint", t.ep.Name, "day", d, "err", err)
+}
+
+// forgetDamaged forgets damaged days that were just overwritten.
+func (t *task) forgetDamaged(days []store.Day) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, d := range days {
+		delete(t.damaged, d.Date)
+	}
 }
 
 // Run fetches until ctx ends. A write in progress is always finished.
@@ -363,8 +410,17 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	}
 	held := map[wechat.Date]store.Day{}
 	for _, d := range days {
+		if d.Err != nil {
+			f.noteDamaged(t, d.Date, d.Err)
+			continue // as good as missing
+		}
 		held[d.Date] = d
 	}
+	t.mu.Lock()
+	for d := range t.damaged {
+		delete(held, d) // its rows do not decode
+	}
+	t.mu.Unlock()
 	today, settle := wechat.Today(now), settleDays[t.ep.Name]
 	var out []wechat.Date
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
@@ -384,6 +440,7 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 	dates, err := f.toFetch(t, now)
 	if err != nil {
 		level.Error(f.logger).Log("msg", "reading store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
 		f.retryLater(t, now, f.cfg.RetryInterval)
 		return
 	}
@@ -485,6 +542,7 @@ func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
 		f.retryLater(t, now, f.cfg.RetryInterval)
 		return false
 	}
+	t.forgetDamaged(days)
 	if err := f.publish(t); err != nil {
 		level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
 	} else {
@@ -633,7 +691,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 		}
 		have := map[wechat.Date]bool{}
 		for _, d := range held {
-			have[d.Date] = true
+			have[d.Date] = d.Err == nil // a damaged day is fetched again
 		}
 		var missing []wechat.Date
 		for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), min(to, t.ep.LatestComplete(to.AddDays(1)))) {

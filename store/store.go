@@ -150,6 +150,10 @@ type Day struct {
 	// are served, and fetched again until final.
 	Delayed bool
 	Rows    json.RawMessage // a JSON array of the endpoint's rows
+	// Err is set, and the rest empty, when the day's record cannot be
+	// decoded (a damaged disk): the day is as good as missing, and one
+	// damaged day does not hide the others.
+	Err error
 }
 
 // record is a day's stored value.
@@ -183,12 +187,16 @@ func (s *Store) Put(account, endpoint string, days []Day) error {
 	})
 }
 
-func decodeDay(d wechat.Date, v []byte, account, endpoint string) (Day, error) {
+// decodeDay decodes a stored record; a damaged one is a Day with Err.
+func decodeDay(d wechat.Date, v []byte, account, endpoint string) Day {
 	var r record
 	if err := json.Unmarshal(v, &r); err != nil {
-		return Day{}, fmt.Errorf("store: corrupt value for %s/%s/%s: %w", account, endpoint, d, err)
+		return Day{Date: d, Err: fmt.Errorf("store: damaged record of %s/%s/%s: %w", account, endpoint, d, err)}
 	}
-	return Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}, nil
+	if !json.Valid(r.Rows) {
+		return Day{Date: d, Err: fmt.Errorf("store: damaged rows of %s/%s/%s", account, endpoint, d)}
+	}
+	return Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}
 }
 
 func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.Bucket, error) {
@@ -219,13 +227,12 @@ func (s *Store) Dates(account, endpoint string, from, to wechat.Date) ([]wechat.
 }
 
 // Range returns the days of an account's endpoint within [from, to], in
-// order.
+// order. A day whose record is damaged is returned with Err set.
 func (s *Store) Range(account, endpoint string, from, to wechat.Date) ([]Day, error) {
 	var out []Day
 	err := s.scan(account, endpoint, from, to, func(d wechat.Date, v []byte) error {
-		day, err := decodeDay(d, v, account, endpoint)
-		out = append(out, day)
-		return err
+		out = append(out, decodeDay(d, v, account, endpoint))
+		return nil
 	})
 	return out, err
 }
@@ -264,7 +271,7 @@ func parseKey(k []byte, account, endpoint string) (wechat.Date, error) {
 }
 
 // Latest returns up to n newest days of an account's endpoint, newest
-// first.
+// first. A day whose record is damaged is returned with Err set.
 func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 	var out []Day
 	err := s.view(func(tx *bolt.Tx) error {
@@ -278,11 +285,7 @@ func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 			if err != nil {
 				return err
 			}
-			day, err := decodeDay(d, v, account, endpoint)
-			if err != nil {
-				return err
-			}
-			out = append(out, day)
+			out = append(out, decodeDay(d, v, account, endpoint))
 		}
 		return nil
 	})

@@ -21,9 +21,9 @@ func TestPutAndRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	days := []Day{
-		{day("2026-11-19"), day("2026-11-22"), false, json.RawMessage(`[{"ref_date":"2026-11-19","cumulate_user":1}]`)},
-		{day("2026-11-20"), day("2026-11-22"), false, json.RawMessage(`[]`)},
-		{day("2026-11-21"), day("2026-11-22"), false, json.RawMessage(`[{"ref_date":"2026-11-21","cumulate_user":3}]`)},
+		{Date: day("2026-11-19"), FetchedOn: day("2026-11-22"), Delayed: false, Rows: json.RawMessage(`[{"ref_date":"2026-11-19","cumulate_user":1}]`)},
+		{Date: day("2026-11-20"), FetchedOn: day("2026-11-22"), Delayed: false, Rows: json.RawMessage(`[]`)},
+		{Date: day("2026-11-21"), FetchedOn: day("2026-11-22"), Delayed: false, Rows: json.RawMessage(`[{"ref_date":"2026-11-21","cumulate_user":3}]`)},
 	}
 	if err := s.Put("news", "getusercumulate", days); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestPutIsAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	err = s.Put("news", "getusersummary", []Day{{day("2026-11-20"), 0, false, json.RawMessage(`[]`)}, {day("2026-11-21"), 0, false, json.RawMessage(`[{`)}})
+	err = s.Put("news", "getusersummary", []Day{{Date: day("2026-11-20"), Rows: json.RawMessage(`[]`)}, {Date: day("2026-11-21"), Rows: json.RawMessage(`[{`)}})
 	if err == nil || !strings.Contains(err.Error(), "news/getusersummary/2026-11-21") {
 		t.Fatalf("err = %v, want one naming the bad day", err)
 	}
