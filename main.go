@@ -263,7 +263,7 @@ func newSettings(f *flags) (settings, error) {
 // snapshot -> collector -> HTTP.
 type exporter struct {
 	fetcher *fetcher.Fetcher
-	reg     *prometheus.Registry // the live metrics: API counters, runtime, build info
+	reg     prometheus.Gatherer // the live metrics: API counters, runtime, build info
 	state   *collector.State
 	data    *collector.Collector // the data metrics of state
 	ready   atomic.Bool
@@ -272,7 +272,14 @@ type exporter struct {
 	loadRest func()
 }
 
-func newExporter(cfg *config.Config, st *store.Store, reg *prometheus.Registry, s settings, logger log.Logger) (*exporter, error) {
+// registry is where the exporter's live metrics are registered and
+// gathered from (a *prometheus.Registry).
+type registry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+func newExporter(cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger) (*exporter, error) {
 	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := collector.NewAPIMetrics(reg)

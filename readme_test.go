@@ -7,11 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // readme returns the README's text.
@@ -117,21 +121,74 @@ func TestReadmeFlags(t *testing.T) {
 	}
 }
 
-// readmeDocuments checks that the README's metrics tables name every
-// metric the collector can build and every wechat_ metric served (scrape
-// is a /metrics of the demo), and that every wechat_ metric the README
-// names is one of those.
-func readmeDocuments(t *testing.T, scrape string) {
+// describing records the name of every metric registered with it.
+type describing struct {
+	*prometheus.Registry
+	names map[string]bool
+}
+
+func (d describing) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() { c.Describe(ch); close(ch) }()
+	for desc := range ch {
+		d.names[descName(desc)] = true
+	}
+	return d.Registry.Register(c)
+}
+
+func (d describing) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := d.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func descName(d *prometheus.Desc) string {
+	s := d.String()
+	i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
+	return s[i : i+strings.IndexByte(s[i:], '"')]
+}
+
+// exporterMetricNames returns the name of every metric the exporter
+// registers (its live metrics, with or without series) and every data
+// metric the collector can build.
+func exporterMetricNames(t *testing.T) map[string]bool {
 	t.Helper()
-	text := readme(t)
-	names := map[string]bool{}
+	reg := describing{prometheus.NewRegistry(), map[string]bool{}}
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := &config.Config{Accounts: []config.Account{{Name: "a", AppID: "wx1", TokenSource: config.SourceStable, AppSecret: "secret-0123", Endpoints: wechat.Endpoints()}}}
+	s, err := newSettings(&flags{readyTime: "08:30", lookback: "7d", retryInterval: time.Minute, maxConcurrency: 1, apiURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newExporter(cfg, st, reg, s, nopLogger()); err != nil {
+		t.Fatal(err)
+	}
 	ch := make(chan *prometheus.Desc, 512)
 	collector.New(collector.NewState(nil)).Describe(ch)
 	close(ch)
 	for d := range ch {
-		s := d.String()
-		i := strings.Index(s, `fqName: "`) + len(`fqName: "`)
-		names[s[i:i+strings.IndexByte(s[i:], '"')]] = true
+		reg.names[descName(d)] = true
+	}
+	return reg.names
+}
+
+// readmeDocuments checks that the README's metrics tables name every
+// wechat_ metric the exporter has (scrape is a /metrics of the demo), and
+// that every wechat_ metric the README names is one the exporter has.
+func readmeDocuments(t *testing.T, scrape string) {
+	t.Helper()
+	text := readme(t)
+	names := map[string]bool{}
+	for n := range exporterMetricNames(t) {
+		if strings.HasPrefix(n, "wechat_") {
+			names[n] = true
+		}
 	}
 	for _, line := range strings.Split(scrape, "\n") {
 		if f := strings.Fields(line); len(f) > 2 && f[0] == "#" && f[1] == "TYPE" && strings.HasPrefix(f[2], "wechat_") {
