@@ -176,38 +176,93 @@ func run(args []string) int {
 	return 1
 }
 
-// serve runs the exporter until ctx ends.
+// serve runs the exporter until ctx ends. The start-up (configuration,
+// store, loading what it holds) runs aside, so that a signal ends the
+// process within a second whatever step it is in: even a very large
+// configuration or store is given up on.
 func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
+	type started struct {
+		ex    *exporter
+		close func()
+		err   error
+	}
+	done := make(chan started, 1)
+	go func() {
+		ex, closeAll, err := start(ctx, f, logger)
+		done <- started{ex, closeAll, err}
+	}()
+	var s started
+	select {
+	case s = <-done:
+	case <-ctx.Done():
+		// start checks ctx between its steps and returns soon; nothing it
+		// did needs saving, and the process exit releases the store.
+		select {
+		case s = <-done:
+			if s.close != nil {
+				s.close()
+			}
+		case <-time.After(startGiveUp):
+		}
+		level.Info(logger).Log("msg", "stopped while starting")
+		return nil
+	}
+	if s.err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
+		return s.err
+	}
+	defer s.close()
+	if s.ex == nil {
+		return nil // --config.check
+	}
+	return s.ex.run(ctx, f, logger, bare)
+}
+
+// startGiveUp is how long a stop during start-up waits for it.
+const startGiveUp = 500 * time.Millisecond
+
+// start loads the configuration, opens the store and builds the exporter
+// serving what it holds; close releases them. With --config.check it only
+// checks the configuration, and returns no exporter.
+func start(ctx context.Context, f *flags, logger log.Logger) (ex *exporter, close func(), err error) {
 	cfg, cleanup, err := loadConfig(f, logger)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer cleanup()
 	settings, err := newSettings(f)
 	if err != nil {
-		return err
+		cleanup()
+		return nil, nil, err
 	}
 	for _, w := range cfg.Warnings {
 		level.Warn(logger).Log("msg", w)
 	}
 	if f.configCheck {
 		fmt.Printf("%s: OK, %d accounts\n", f.configFile, len(cfg.Accounts))
-		return nil
+		return nil, cleanup, nil
 	}
 	level.Info(logger).Log("msg", "starting wechat-exporter", "version", version.Info(), "accounts", len(cfg.Accounts))
-
+	if err := ctx.Err(); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	st, err := openStore(f.storagePath, logger)
 	if err != nil {
-		return err
+		cleanup()
+		return nil, nil, err
 	}
-	defer st.Close()
-
-	reg := prometheus.NewRegistry()
-	ex, err := newExporter(cfg, st, reg, settings, logger)
+	closeAll := func() {
+		st.Close()
+		cleanup()
+	}
+	ex, err = newExporter(ctx, cfg, st, prometheus.NewRegistry(), settings, logger)
 	if err != nil {
-		return err
+		closeAll()
+		return nil, nil, err
 	}
-	return ex.run(ctx, f, logger, bare)
+	return ex, closeAll, nil
 }
 
 // loadConfig loads the configuration file, or starts the demo's fake and
@@ -269,7 +324,7 @@ type exporter struct {
 	ready   atomic.Bool
 	// loadRest decodes the rows of the accounts served from the render
 	// cache; the fetcher needs them before it runs.
-	loadRest func()
+	loadRest func(context.Context)
 }
 
 // registry is where the exporter's live metrics are registered and
@@ -279,7 +334,7 @@ type registry interface {
 	prometheus.Gatherer
 }
 
-func newExporter(cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger) (*exporter, error) {
+func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger) (*exporter, error) {
 	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := collector.NewAPIMetrics(reg)
@@ -288,7 +343,10 @@ func newExporter(cfg *config.Config, st *store.Store, reg registry, s settings, 
 
 	names := map[string]string{}
 	var accounts []fetcher.Account
-	for _, a := range cfg.Accounts {
+	for i, a := range cfg.Accounts {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		client, err := newClient(a, s.apiURL, api.For(a.Name), logger, refreshSaveFailures)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.Name, err)
@@ -305,13 +363,16 @@ func newExporter(cfg *config.Config, st *store.Store, reg registry, s settings, 
 	// rendered are served from the store's render cache at once; the
 	// others are decoded now, so that the first scrape is complete.
 	start := time.Now()
-	cached, rest, err := fe.LoadCold()
+	cached, rest, err := fe.LoadCold(ctx)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 	}
 	level.Info(logger).Log("msg", "stored data served", "accounts", len(cfg.Accounts), "from_render_cache", cached, "took", time.Since(start))
-	loadRest := func() {
-		if err := rest(); err != nil {
+	loadRest := func(ctx context.Context) {
+		if err := rest(ctx); err != nil && ctx.Err() == nil {
 			level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 		}
 	}
@@ -348,7 +409,7 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		e.loadRest()
+		e.loadRest(ctx)
 		e.fetcher.Run(ctx)
 	}()
 	defer wg.Wait() // a store write in progress finishes before the store closes

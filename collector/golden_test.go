@@ -55,7 +55,7 @@ func TestGoldenMetrics(t *testing.T) {
 	st := fixedStore(t)
 	state := collector.NewState(map[string]string{"golden": "wxgolden"})
 	f := fetcher.New(fetcher.Config{}, st, state, []fetcher.Account{{Name: "golden", Endpoints: wechat.Endpoints()}}, prometheus.NewRegistry())
-	if err := f.LoadStored(); err != nil {
+	if err := f.LoadStored(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +13,8 @@ import (
 // a new one and swap it in atomically, so a scrape never waits for a fetch
 // and never sees half of one.
 type Snapshot struct {
-	accounts  []*Account // sorted by name
-	cacheOnly int        // accounts served from a render cache, rows not decoded yet
+	accounts  *accountVec // in name order
+	cacheOnly int         // accounts served from a render cache, rows not decoded yet
 }
 
 // Complete reports whether every account's rows are loaded: false only
@@ -23,23 +22,15 @@ type Snapshot struct {
 func (s *Snapshot) Complete() bool { return s.cacheOnly == 0 }
 
 // Accounts returns the served accounts, sorted by name.
-func (s *Snapshot) Accounts() []*Account { return s.accounts }
+func (s *Snapshot) Accounts() []*Account { return s.accounts.all() }
 
 // Account returns the served account of that name, or nil.
 func (s *Snapshot) Account(name string) *Account {
-	i := s.index(name)
+	i := s.accounts.position(name)
 	if i < 0 {
 		return nil
 	}
-	return s.accounts[i]
-}
-
-func (s *Snapshot) index(name string) int {
-	i := sort.Search(len(s.accounts), func(i int) bool { return s.accounts[i].Name >= name })
-	if i == len(s.accounts) || s.accounts[i].Name != name {
-		return -1
-	}
-	return i
+	return s.accounts.at(i)
 }
 
 // Account is one configured account's served data.
@@ -91,12 +82,12 @@ type State struct {
 // with no data yet.
 func NewState(accounts map[string]string) *State {
 	s := &State{swapped: make(chan struct{})}
-	snap := &Snapshot{}
+	list := make([]*Account, 0, len(accounts))
 	for name, appID := range accounts {
-		snap.accounts = append(snap.accounts, &Account{Name: name, AppID: appID, Endpoints: map[string]*Endpoint{}})
+		list = append(list, &Account{Name: name, AppID: appID, Endpoints: map[string]*Endpoint{}})
 	}
-	sort.Slice(snap.accounts, func(i, j int) bool { return snap.accounts[i].Name < snap.accounts[j].Name })
-	s.cur.Store(snap)
+	sortAccounts(list)
+	s.cur.Store(&Snapshot{accounts: newAccountVec(list)})
 	return s
 }
 
@@ -105,12 +96,6 @@ func (s *State) Load() *Snapshot { return s.cur.Load() }
 
 // swap makes next current; s.mu must be held.
 func (s *State) swap(next *Snapshot) {
-	next.cacheOnly = 0
-	for _, a := range next.accounts {
-		if a.cacheOnly {
-			next.cacheOnly++
-		}
-	}
 	s.cur.Store(next)
 	close(s.swapped)
 	s.swapped = make(chan struct{})
@@ -140,14 +125,20 @@ func (s *State) replaceAccount(account string, change func(*Account)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cur.Load()
-	i := old.index(account)
+	i := old.accounts.position(account)
 	if i < 0 {
 		return
 	}
-	acc := *old.accounts[i]
+	prev := old.accounts.at(i)
+	acc := *prev
 	change(&acc)
-	next := &Snapshot{accounts: append([]*Account(nil), old.accounts...)}
-	next.accounts[i] = &acc
+	next := &Snapshot{accounts: old.accounts.with(i, &acc), cacheOnly: old.cacheOnly}
+	switch {
+	case acc.cacheOnly && !prev.cacheOnly:
+		next.cacheOnly++
+	case prev.cacheOnly && !acc.cacheOnly:
+		next.cacheOnly--
+	}
 	s.swap(next)
 }
 

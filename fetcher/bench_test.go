@@ -2,6 +2,7 @@ package fetcher_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -142,13 +143,13 @@ func coldStart(b *testing.B, dir string, names map[string]string, cache bool, ne
 	}
 	f := fetcher.New(cfg, st, state, accounts, prometheus.NewRegistry())
 	if cache {
-		if _, _, err := f.LoadCold(); err != nil {
+		if _, _, err := f.LoadCold(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		if state.Load().Complete() {
 			b.Fatal("nothing served from the render cache")
 		}
-	} else if err := f.LoadStored(); err != nil {
+	} else if err := f.LoadStored(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	w := &sink{header: http.Header{}, marker: []byte(`wechat_user_followers{account="account0000"}`)}
@@ -198,9 +199,9 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.DatacubeEndpoints()})
 	}
 	f := fetcher.New(fetcher.Config{RenderCache: collector.New(state)}, st, state, accounts, prometheus.NewRegistry())
-	_, rest, err := f.LoadCold()
+	_, rest, err := f.LoadCold(context.Background())
 	if err == nil {
-		err = rest()
+		err = rest(context.Background())
 	}
 	if err != nil {
 		b.Fatal(err)

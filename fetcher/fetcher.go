@@ -182,9 +182,9 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 
 // LoadStored publishes what the store holds, so a restart serves at once.
 // Decoding the stored rows is the cost of a cold start: it runs on every
-// core, each account published whole.
-func (f *Fetcher) LoadStored() error {
-	return f.loadAccounts(f.accountNames(func(string) bool { return true }))
+// core, each account published whole. It stops early when ctx ends.
+func (f *Fetcher) LoadStored(ctx context.Context) error {
+	return f.loadAccounts(ctx, f.accountNames(func(string) bool { return true }))
 }
 
 // LoadCold starts serving a restart as fast as the store allows: the
@@ -192,13 +192,13 @@ func (f *Fetcher) LoadStored() error {
 // (fromCache of them) are served from it at once; the others are decoded
 // before it returns, so the first scrape is complete. rest decodes the
 // cached accounts' rows, which the fetcher and the registry paths need:
-// call it before Run.
-func (f *Fetcher) LoadCold() (fromCache int, rest func() error, err error) {
-	cached := f.loadCached()
+// call it before Run. Both stop early when their context ends.
+func (f *Fetcher) LoadCold(ctx context.Context) (fromCache int, rest func(context.Context) error, err error) {
+	cached := f.loadCached(ctx)
 	uncached := f.accountNames(func(name string) bool { return !cached[name] })
-	err = f.loadAccounts(uncached)
-	return len(cached), func() error {
-		err := f.loadAccounts(f.accountNames(func(name string) bool { return cached[name] }))
+	err = f.loadAccounts(ctx, uncached)
+	return len(cached), func(ctx context.Context) error {
+		err := f.loadAccounts(ctx, f.accountNames(func(name string) bool { return cached[name] }))
 		for _, name := range uncached { // the next restart serves them from the cache too
 			f.noteWritten(name)
 		}
@@ -218,17 +218,22 @@ func (f *Fetcher) accountNames(keep func(string) bool) []string {
 }
 
 // eachAccount runs fn for every name on every core and joins the errors.
-func eachAccount(names []string, fn func(string) error) error {
+// Once ctx ends it runs fn no more and returns ctx's error.
+func eachAccount(ctx context.Context, names []string, fn func(string) error) error {
 	errs := make([]error, len(names))
-	parallel.For(len(names), func(i int) { errs[i] = fn(names[i]) })
-	return errors.Join(errs...)
+	parallel.For(len(names), func(i int) {
+		if ctx.Err() == nil {
+			errs[i] = fn(names[i])
+		}
+	})
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
 // loadAccounts decodes the served days of the accounts and publishes each
 // account whole. An account served from its render cache keeps it: its
 // rows are what the entry was rendered from.
-func (f *Fetcher) loadAccounts(names []string) error {
-	return eachAccount(names, func(name string) error {
+func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
+	return eachAccount(ctx, names, func(name string) error {
 		data := map[string]collector.EndpointData{}
 		var errs []error
 		for _, t := range f.byAcc[name] {

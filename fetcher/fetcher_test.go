@@ -65,7 +65,7 @@ type harness struct {
 	// renderCache opens with the render cache and LoadCold; rest is
 	// what LoadCold left to decode.
 	renderCache bool
-	rest        func() error
+	rest        func(context.Context) error
 }
 
 const appID = "wxharness00000001"
@@ -158,14 +158,14 @@ func (h *harness) open() {
 	}
 	h.fetcher = fetcher.New(cfg, fs, h.state, accounts, h.reg)
 	if h.renderCache {
-		_, rest, err := h.fetcher.LoadCold()
+		_, rest, err := h.fetcher.LoadCold(context.Background())
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		h.rest = rest
 		return
 	}
-	if err := h.fetcher.LoadStored(); err != nil {
+	if err := h.fetcher.LoadStored(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"context"
 	"time"
 
 	"github.com/go-kit/log/level"
@@ -50,14 +51,14 @@ func (f *Fetcher) renderKey(account string, digest uint64) (uint64, bool) {
 
 // loadCached serves every account whose entry matches its records, and
 // returns their names.
-func (f *Fetcher) loadCached() map[string]bool {
+func (f *Fetcher) loadCached(ctx context.Context) map[string]bool {
 	cached := map[string]bool{}
 	if f.cfg.RenderCache == nil {
 		return cached
 	}
 	names := f.accountNames(func(string) bool { return true })
 	hit := make([]bool, len(names))
-	parallel.For(len(names), func(i int) { hit[i] = f.loadCachedAccount(names[i]) })
+	parallel.For(len(names), func(i int) { hit[i] = ctx.Err() == nil && f.loadCachedAccount(names[i]) })
 	for i, name := range names {
 		if hit[i] {
 			cached[name] = true

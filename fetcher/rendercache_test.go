@@ -41,7 +41,7 @@ func decodedText(t *testing.T, h *harness) string {
 		accounts = append(accounts, fetcher.Account{Name: a, Endpoints: h.eps})
 	}
 	state := collector.NewState(names)
-	if err := fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry()).LoadStored(); err != nil {
+	if err := fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry()).LoadStored(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return metricsText(t, state)
@@ -54,7 +54,7 @@ func decodedText(t *testing.T, h *harness) string {
 func TestRenderCacheColdStart(t *testing.T) {
 	h := newHarnessWith(t, beijing("2026-11-22 13:00"), fetcher.Config{}, []string{"acc", "b"},
 		func(h *harness) { h.renderCache = true }, wechat.DatacubeEndpoints()...)
-	if err := h.rest(); err != nil {
+	if err := h.rest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h.runAt(beijing("2026-11-22 13:00")) // fetches
@@ -63,7 +63,7 @@ func TestRenderCacheColdStart(t *testing.T) {
 	if !h.state.Load().Complete() {
 		t.Fatal("renders saved before the save interval")
 	}
-	if err := h.rest(); err != nil {
+	if err := h.rest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h.runAt(beijing("2026-11-22 14:01")) // an hour later: saves the renders
@@ -88,7 +88,7 @@ func TestRenderCacheColdStart(t *testing.T) {
 	if err := h.state.WaitComplete(ctx); err == nil {
 		t.Error("WaitComplete returned before the rows were decoded")
 	}
-	if err := h.rest(); err != nil {
+	if err := h.rest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.state.WaitComplete(context.Background()); err != nil || !h.state.Load().Complete() {

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// manyConfig is a configuration of n accounts with every datacube
+// endpoint.
+func manyConfig(n int) *config.Config {
+	cfg := &config.Config{Accounts: make([]config.Account, n)}
+	for i := range cfg.Accounts {
+		cfg.Accounts[i] = config.Account{Name: fmt.Sprintf("a%06d", i), AppID: fmt.Sprintf("wxstart%010d", i),
+			TokenSource: config.SourceStable, AppSecret: "startup-secret-0123456789", Endpoints: wechat.DatacubeEndpoints()}
+	}
+	return cfg
+}
+
+// BenchmarkStartup measures start-up from a loaded configuration to an
+// exporter ready to serve (clients, snapshot, fetcher, the store read), on
+// an empty store, at 1,000, 10,000 and 100,000 accounts. The cost per
+// account (ns/account) must stay flat: start-up is linear in accounts.
+//
+//	go test -run '^$' -bench '^BenchmarkStartup$' -benchtime 1x .
+func BenchmarkStartup(b *testing.B) {
+	for _, n := range startupSizes {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			cfg := manyConfig(n)
+			s, err := newSettings(&flags{readyTime: "08:30", lookback: "7d", retryInterval: time.Minute, maxConcurrency: 4, apiURL: "http://127.0.0.1:1"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				st, err := store.Open(b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := newExporter(b.Context(), cfg, st, prometheus.NewRegistry(), s, nopLogger()); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				st.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/account")
+		})
+	}
+}
+
+var startupSizes = []int{1000, 10000, 100000}
+
+// TestSIGTERMDuringStartup stops the exporter at several moments of the
+// start-up of 20,000 accounts (reading the configuration, building the
+// clients, loading the store): it must exit 0 within a second each time.
+func TestSIGTERMDuringStartup(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("accounts:\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "  - name: a%06d\n    app_id: wxstart%010d\n    app_secret: startup-secret-0123456789\n", i, i)
+	}
+	cfg := filepath.Join(dir, "wechat-exporter.yml")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []time.Duration{10 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
+		cmd := exec.Command(os.Args[0], "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
+			"--web.listen-address="+freeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=error")
+		cmd.Env = childEnv(t)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		sent := time.Now()
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- cmd.Wait() }()
+		select {
+		case err := <-errc:
+			if took := time.Since(sent); took > time.Second {
+				t.Errorf("SIGTERM %v into start-up: exited after %v, want within a second", after, took)
+			}
+			if err != nil {
+				t.Errorf("SIGTERM %v into start-up: %v, want exit 0", after, err)
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("SIGTERM %v into start-up: still running after 10 s", after)
+		}
+	}
+}
