@@ -50,7 +50,7 @@ func TestLoadValid(t *testing.T) {
       app_secret_file: component.secret
       verify_ticket_file: ticket
       refresh_token_file: refresh
-`, map[string]string{"news.secret": "news-secret\n", "component.secret": "comp-secret"})
+`, map[string]string{"news.secret": "news-secret\n", "component.secret": "comp-secret", "refresh": "refresh-token-value\n"})
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -304,3 +304,30 @@ func TestTenAccountsOneWrongSecret(t *testing.T) {
 		t.Errorf("datacube called without a token: %d", n)
 	}
 }
+
+// TestImpossibleAnswerNotStored: an answer with a negative count is a
+// decode error: counted, nothing stored, the last good day stays served,
+// and the day is asked for again at the retry interval.
+func TestImpossibleAnswerNotStored(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-21 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate)
+	h.runAt(beijing("2026-11-21 09:00"))
+	release := h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserCumulate.Name,
+		Body: `{"list":[{"ref_date":"2026-11-21","cumulate_user":-40}]}`})
+	h.runAt(beijing("2026-11-22 09:00"))
+	if got := h.stored(wechat.GetUserCumulate); strings.Join(got, ",") != "2026-11-20" {
+		t.Errorf("stored %v: the impossible day was kept", got)
+	}
+	if s := h.served(wechat.GetUserCumulate); s == nil || s.Date.String() != "2026-11-20" || s.Status.OK {
+		t.Errorf("served %+v, want the last good day, failing", s)
+	}
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "getusercumulate", "errcode": "decode"}); got == 0 {
+		t.Error("the impossible answer is not counted")
+	}
+	release()
+	if calls := h.runAt(beijing("2026-11-22 09:10")); calls != 1 {
+		t.Errorf("%d calls at the retry interval, want 1", calls)
+	}
+	if got := h.stored(wechat.GetUserCumulate); strings.Join(got, ",") != "2026-11-20,2026-11-21" {
+		t.Errorf("stored %v after the retry", got)
+	}
+}

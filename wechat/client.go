@@ -151,8 +151,29 @@ func checkRange(ep Endpoint, r Range) error {
 }
 
 type listAnswer struct {
+	ep      Endpoint
 	List    json.RawMessage `json:"list"`
 	IsDelay bool            `json:"is_delay"`
+	rows    []Row
+}
+
+// check decodes the list into rows, checking its figures first (see
+// validate.go): called by the transport, so that an impossible answer
+// counts as a failed request and is retried like a broken body.
+func (a *listAnswer) check() error {
+	if len(a.List) == 0 || string(a.List) == "null" {
+		return nil // tolerant: an answer without "list" means no data
+	}
+	dec, ok := rowDecoders[a.ep.Name]
+	if !ok {
+		return ErrUnknownEndpoint(a.ep.Name)
+	}
+	if err := checkList("list", a.List, dec.typ); err != nil {
+		return err
+	}
+	rows, err := DecodeRows(a.ep.Name, a.List)
+	a.rows = rows
+	return err
 }
 
 // Fetch gets every row of ep for the request range r (which must fit the
@@ -197,18 +218,11 @@ func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) ([]Row, bo
 		rows, err := c.fetchPublisher(ctx, ep, r)
 		return rows, false, err
 	}
-	var ans listAnswer
+	ans := listAnswer{ep: ep}
 	if err := c.post(ctx, ep, r, &ans); err != nil {
 		return nil, false, err
 	}
-	if len(ans.List) == 0 || string(ans.List) == "null" {
-		return nil, ans.IsDelay, nil // tolerant: an answer without "list" means no data
-	}
-	rows, err := DecodeRows(ep.Name, ans.List)
-	if err != nil {
-		return nil, false, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: err.Error()}
-	}
-	return rows, ans.IsDelay, nil
+	return ans.rows, ans.IsDelay, nil
 }
 
 // Plan splits the wanted dates of ep into the fewest requests, using the

@@ -34,17 +34,17 @@ type Engagement struct {
 	ReadUser       int64        `json:"read_user"`
 	ReadUserSource []SceneUsers `json:"read_user_source"`
 	ShareUser      int64        `json:"share_user"`
-	ZaikanUser     int64        `json:"zaikan_user"`
-	LikeUser       int64        `json:"like_user"`
-	CommentCount   int64        `json:"comment_count"`
-	CollectionUser int64        `json:"collection_user"`
+	ZaikanUser     int64        `json:"zaikan_user" wx:"optional"`
+	LikeUser       int64        `json:"like_user" wx:"optional"`
+	CommentCount   int64        `json:"comment_count" wx:"optional"`
+	CollectionUser int64        `json:"collection_user" wx:"optional"`
 }
 
 // BizSummaryDetail are the figures of a getbizsummary row.
 type BizSummaryDetail struct {
 	Engagement
-	RedirectOriPageUser int64 `json:"redirect_ori_page_user"`
-	SendPageCount       int64 `json:"send_page_count"`
+	RedirectOriPageUser int64 `json:"redirect_ori_page_user" wx:"optional"`
+	SendPageCount       int64 `json:"send_page_count" wx:"optional"`
 }
 
 // ArticleRead is a getarticleread row: one article's readers that day.
@@ -72,7 +72,7 @@ type ArticleShare struct {
 type PublishedArticle struct {
 	Ref
 	MsgID       string                   `json:"msgid"`
-	PublishType int64                    `json:"publish_type"` // 0 followers notified, 1 not
+	PublishType int64                    `json:"publish_type" wx:"optional"` // 0 followers notified, 1 not
 	Title       string                   `json:"title"`
 	ContentURL  string                   `json:"content_url"`
 	DetailList  []PublishedArticleDetail `json:"detail_list"`
@@ -89,11 +89,11 @@ func (a PublishedArticle) LatestOn(day Date) (PublishedArticleDetail, bool) {
 type PublishedArticleDetail struct {
 	StatDate Date `json:"stat_date"`
 	Engagement
-	PraiseMoney       int64         `json:"praise_money"`
-	ReadSubscribeUser int64         `json:"read_subscribe_user"`
-	ReadDeliveryRate  float64       `json:"read_delivery_rate"`
-	ReadFinishRate    float64       `json:"read_finish_rate"`
-	ReadAvgActivetime float64       `json:"read_avg_activetime"`
+	PraiseMoney       int64         `json:"praise_money" wx:"optional"`
+	ReadSubscribeUser int64         `json:"read_subscribe_user" wx:"optional"`
+	ReadDeliveryRate  float64       `json:"read_delivery_rate" wx:"optional"`
+	ReadFinishRate    float64       `json:"read_finish_rate" wx:"optional"`
+	ReadAvgActivetime float64       `json:"read_avg_activetime" wx:"optional"`
 	ReadJumpPosition  JumpPositions `json:"read_jump_position"`
 }
 
@@ -153,10 +153,10 @@ func (j *JumpPositions) UnmarshalJSON(b []byte) error {
 }
 
 func init() {
-	rowDecoders[GetBizSummary.Name] = decodeRows[BizSummary]
-	rowDecoders[GetArticleRead.Name] = decodeRows[ArticleRead]
-	rowDecoders[GetArticleShare.Name] = decodeRows[ArticleShare]
-	rowDecoders[GetArticleTotalDetail.Name] = decodeRows[PublishedArticle]
+	rowDecoders[GetBizSummary.Name] = codec[BizSummary]()
+	rowDecoders[GetArticleRead.Name] = codec[ArticleRead]()
+	rowDecoders[GetArticleShare.Name] = codec[ArticleShare]()
+	rowDecoders[GetArticleTotalDetail.Name] = codec[PublishedArticle]()
 }
 
 // GetBizSummary returns the account's published-content figures by day

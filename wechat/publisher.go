@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 )
 
@@ -16,9 +17,9 @@ import (
 // each row's RefDate from it.
 
 func init() {
-	rowDecoders[PublisherAdPosGeneral.Name] = decodeRows[AdPosition]
-	rowDecoders[PublisherCPSGeneral.Name] = decodeRows[CPSGeneral]
-	rowDecoders[PublisherSettlement.Name] = decodeRows[Settlement]
+	rowDecoders[PublisherAdPosGeneral.Name] = codec[AdPosition]()
+	rowDecoders[PublisherCPSGeneral.Name] = codec[CPSGeneral]()
+	rowDecoders[PublisherSettlement.Name] = codec[Settlement]()
 }
 
 // Publisher error codes (base_resp.ret).
@@ -144,9 +145,9 @@ func (p SettlementPeriod) Start() (Date, bool) {
 // SlotRevenue is one ad slot's share of a settlement period.
 type SlotRevenue struct {
 	SlotID             string `json:"slot_id"`
-	SlotSettledRevenue int64  `json:"slot_settled_revenue"`
+	SlotSettledRevenue int64  `json:"slot_settled_revenue" wx:"optional"`
 	// SlotRevenueAlt is the same amount under the name one SDK uses.
-	SlotRevenueAlt int64 `json:"slot_revenue,omitempty"`
+	SlotRevenueAlt int64 `json:"slot_revenue,omitempty" wx:"optional"`
 }
 
 // Amount returns the slot's settled revenue in fen, under whichever name
@@ -161,13 +162,45 @@ func (s SlotRevenue) Amount() int64 {
 // publisherAnswer is every field of a /publisher/stat answer the client
 // reads; each action fills its own.
 type publisherAnswer struct {
+	ep             Endpoint
+	page           int
 	List           json.RawMessage `json:"list"`
 	TotalNum       int64           `json:"total_num"`
 	Body           string          `json:"body"`
-	RevenueAll     int64           `json:"revenue_all"`
-	PenaltyAll     int64           `json:"penalty_all"`
-	SettledRevenue int64           `json:"settled_revenue_all"`
+	RevenueAll     *int64          `json:"revenue_all"`
+	PenaltyAll     *int64          `json:"penalty_all"`
+	SettledRevenue *int64          `json:"settled_revenue_all"`
 	SettlementList json.RawMessage `json:"settlement_list"`
+}
+
+// check checks the page's figures (see validate.go): called by the
+// transport, so that an impossible answer counts as a failed request.
+func (a *publisherAnswer) check() error {
+	if err := a.checkFigures(); err != nil {
+		return fmt.Errorf("page %d: %w", a.page, err)
+	}
+	return nil
+}
+
+func (a *publisherAnswer) checkFigures() error {
+	switch a.ep {
+	case PublisherSettlement:
+		for _, f := range []struct {
+			name string
+			v    *int64
+		}{{"revenue_all", a.RevenueAll}, {"penalty_all", a.PenaltyAll}, {"settled_revenue_all", a.SettledRevenue}} {
+			switch {
+			case f.v == nil:
+				return fmt.Errorf("%s: missing", f.name)
+			case *f.v < 0:
+				return fmt.Errorf("%s: negative (%d): WeChat sends no negative figure", f.name, *f.v)
+			}
+		}
+		return checkList("settlement_list", a.SettlementList, reflect.TypeOf(SettlementPeriod{}))
+	case PublisherAdPosGeneral, PublisherCPSGeneral:
+		return checkList("list", a.List, rowDecoders[a.ep.Name].typ, "ref_date")
+	}
+	return nil
 }
 
 // publisherQuery is the date range a request asks WeChat for: the range
@@ -192,7 +225,7 @@ func (c *Client) fetchPublisher(ctx context.Context, ep Endpoint, r Range) ([]Ro
 			return nil, &TransportError{Endpoint: ep.Name, Kind: KindDecode,
 				Detail: fmt.Sprintf("more than %d pages of %d for %s", maxPublisherPages, PublisherPageSize, r)}
 		}
-		var ans publisherAnswer
+		ans := publisherAnswer{ep: ep, page: page}
 		rq := request{endpoint: ep.Name, method: http.MethodGet, path: ep.Path(), query: url.Values{
 			"action": {ep.Name}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(PublisherPageSize)},
 			"start_date": {q.Begin.String()}, "end_date": {q.End.String()}}}
@@ -248,8 +281,8 @@ func publisherRows(ep Endpoint, r Range, first publisherAnswer, list []json.RawM
 	}
 	switch ep {
 	case PublisherSettlement:
-		s := Settlement{Ref: Ref{r.End}, Body: first.Body, RevenueAll: first.RevenueAll,
-			PenaltyAll: first.PenaltyAll, SettledRevenueAll: first.SettledRevenue}
+		s := Settlement{Ref: Ref{r.End}, Body: first.Body, RevenueAll: deref(first.RevenueAll),
+			PenaltyAll: deref(first.PenaltyAll), SettledRevenueAll: deref(first.SettledRevenue)}
 		if err := json.Unmarshal(joined, &s.Periods); err != nil {
 			return nil, fmt.Errorf("settlement_list: %v", describeJSONError(err))
 		}
@@ -260,6 +293,13 @@ func publisherRows(ep Endpoint, r Range, first publisherAnswer, list []json.RawM
 		return datedRows(joined, r, func(c *CPSGeneral) (*Ref, string) { return &c.Ref, c.Date })
 	}
 	return nil, ErrUnknownEndpoint(ep.Name)
+}
+
+func deref(v *int64) int64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 // datedRows decodes rows that carry their day as "date" and sets their

@@ -209,10 +209,15 @@ func TestPublisherErrors(t *testing.T) {
 // that name the problem, never a loop or a panic.
 func TestPublisherMalformed(t *testing.T) {
 	r3 := wechat.Range{Begin: day("2020-04-11"), End: day("2020-04-13")}
+	// row is an ad slot's day with every figure, income as given.
+	row := func(date, income string) string {
+		return `{"date":"` + date + `","ad_slot":"SLOT_ID_BIZ_BOTTOM","req_succ_count":3,"exposure_count":2,"exposure_rate":0.6,` +
+			`"click_count":1,"click_rate":0.5,"income":` + income + `,"ecpm":1.5}`
+	}
 	fullPage := func(url.Values) string {
 		rows := make([]string, wechat.PublisherPageSize)
 		for i := range rows {
-			rows[i] = `{"date":"2020-04-12","ad_slot":"SLOT_ID_BIZ_BOTTOM","income":1}`
+			rows[i] = row("2020-04-12", "1")
 		}
 		return `{"base_resp":{"ret":0},"total_num":100000,"list":[` + strings.Join(rows, ",") + `]}`
 	}
@@ -223,10 +228,10 @@ func TestPublisherMalformed(t *testing.T) {
 	}{
 		{"endless pages", fullPage, "more than 50 pages of 90"},
 		{"placeholder date in a range", func(url.Values) string {
-			return `{"base_resp":{"ret":0},"total_num":1,"list":[{"date":"20XX-XX-XX","income":1}]}`
+			return `{"base_resp":{"ret":0},"total_num":1,"list":[` + row("20XX-XX-XX", "1") + `]}`
 		}, `list[0].date: "20XX-XX-XX" is not a date (YYYY-MM-DD) in a 3-day answer`},
 		{"income as text", func(url.Values) string {
-			return `{"base_resp":{"ret":0},"total_num":1,"list":[{"date":"2020-04-12","income":"12.5"}]}`
+			return `{"base_resp":{"ret":0},"total_num":1,"list":[` + row("2020-04-12", `"12.5"`) + `]}`
 		}, "field income"},
 		{"list not an array", func(url.Values) string { return `{"base_resp":{"ret":0},"list":{"a":1}}` }, "page 1: list:"},
 	}

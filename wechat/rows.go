@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 )
 
 // Row is one element of a datacube answer's "list". Every row belongs to the
@@ -120,10 +121,10 @@ type ArticleTotalDetail struct {
 	IntPageFromFriendsReadCount  int64 `json:"int_page_from_friends_read_count"`
 	IntPageFromOtherReadUser     int64 `json:"int_page_from_other_read_user"`
 	IntPageFromOtherReadCount    int64 `json:"int_page_from_other_read_count"`
-	IntPageFromKanyikanReadUser  int64 `json:"int_page_from_kanyikan_read_user"`
-	IntPageFromKanyikanReadCount int64 `json:"int_page_from_kanyikan_read_count"`
-	IntPageFromSouyisouReadUser  int64 `json:"int_page_from_souyisou_read_user"`
-	IntPageFromSouyisouReadCount int64 `json:"int_page_from_souyisou_read_count"`
+	IntPageFromKanyikanReadUser  int64 `json:"int_page_from_kanyikan_read_user" wx:"optional"`
+	IntPageFromKanyikanReadCount int64 `json:"int_page_from_kanyikan_read_count" wx:"optional"`
+	IntPageFromSouyisouReadUser  int64 `json:"int_page_from_souyisou_read_user" wx:"optional"`
+	IntPageFromSouyisouReadCount int64 `json:"int_page_from_souyisou_read_count" wx:"optional"`
 	FeedShareFromSessionUser     int64 `json:"feed_share_from_session_user"`
 	FeedShareFromSessionCnt      int64 `json:"feed_share_from_session_cnt"`
 	FeedShareFromFeedUser        int64 `json:"feed_share_from_feed_user"`
@@ -223,25 +224,36 @@ type InterfaceSummaryHour struct {
 	MaxTimeCost   int64 `json:"max_time_cost"`
 }
 
-// rowDecoders maps each endpoint to a decoder of its "list".
-var rowDecoders = map[string]func([]byte) ([]Row, error){
-	GetUserSummary.Name:          decodeRows[UserSummary],
-	GetUserCumulate.Name:         decodeRows[UserCumulate],
-	GetArticleSummary.Name:       decodeRows[ArticleSummary],
-	GetArticleTotal.Name:         decodeRows[ArticleTotal],
-	GetUserRead.Name:             decodeRows[UserRead],
-	GetUserReadHour.Name:         decodeRows[UserReadHour],
-	GetUserShare.Name:            decodeRows[UserShare],
-	GetUserShareHour.Name:        decodeRows[UserShareHour],
-	GetUpstreamMsg.Name:          decodeRows[UpstreamMsg],
-	GetUpstreamMsgHour.Name:      decodeRows[UpstreamMsgHour],
-	GetUpstreamMsgWeek.Name:      decodeRows[UpstreamMsg],
-	GetUpstreamMsgMonth.Name:     decodeRows[UpstreamMsg],
-	GetUpstreamMsgDist.Name:      decodeRows[UpstreamMsgDist],
-	GetUpstreamMsgDistWeek.Name:  decodeRows[UpstreamMsgDist],
-	GetUpstreamMsgDistMonth.Name: decodeRows[UpstreamMsgDist],
-	GetInterfaceSummary.Name:     decodeRows[InterfaceSummary],
-	GetInterfaceSummaryHour.Name: decodeRows[InterfaceSummaryHour],
+// rowCodec decodes an endpoint's "list" into its row type, and knows that
+// type for the checks of an answer (see validate.go).
+type rowCodec struct {
+	decode func([]byte) ([]Row, error)
+	typ    reflect.Type
+}
+
+func codec[T Row]() rowCodec {
+	return rowCodec{decode: decodeRows[T], typ: reflect.TypeOf((*T)(nil)).Elem()}
+}
+
+// rowDecoders maps each endpoint to the codec of its "list".
+var rowDecoders = map[string]rowCodec{
+	GetUserSummary.Name:          codec[UserSummary](),
+	GetUserCumulate.Name:         codec[UserCumulate](),
+	GetArticleSummary.Name:       codec[ArticleSummary](),
+	GetArticleTotal.Name:         codec[ArticleTotal](),
+	GetUserRead.Name:             codec[UserRead](),
+	GetUserReadHour.Name:         codec[UserReadHour](),
+	GetUserShare.Name:            codec[UserShare](),
+	GetUserShareHour.Name:        codec[UserShareHour](),
+	GetUpstreamMsg.Name:          codec[UpstreamMsg](),
+	GetUpstreamMsgHour.Name:      codec[UpstreamMsgHour](),
+	GetUpstreamMsgWeek.Name:      codec[UpstreamMsg](),
+	GetUpstreamMsgMonth.Name:     codec[UpstreamMsg](),
+	GetUpstreamMsgDist.Name:      codec[UpstreamMsgDist](),
+	GetUpstreamMsgDistWeek.Name:  codec[UpstreamMsgDist](),
+	GetUpstreamMsgDistMonth.Name: codec[UpstreamMsgDist](),
+	GetInterfaceSummary.Name:     codec[InterfaceSummary](),
+	GetInterfaceSummaryHour.Name: codec[InterfaceSummaryHour](),
 }
 
 func decodeRows[T Row](b []byte) ([]Row, error) {
@@ -263,7 +275,7 @@ func DecodeRows(endpoint string, list []byte) ([]Row, error) {
 	if !ok {
 		return nil, ErrUnknownEndpoint(endpoint)
 	}
-	rows, err := dec(list)
+	rows, err := dec.decode(list)
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s rows: %w", endpoint, describeJSONError(err))
 	}

@@ -252,6 +252,11 @@ func (t *transport) decode(endpoint string, body []byte, out any) error {
 	if err := json.Unmarshal(b, out); err != nil {
 		return &TransportError{Endpoint: endpoint, Kind: KindDecode, Detail: describeJSONError(err).Error()}
 	}
+	if c, ok := out.(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return &TransportError{Endpoint: endpoint, Kind: KindDecode, Detail: t.redact.redact(err.Error())}
+		}
+	}
 	return nil
 }
 
