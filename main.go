@@ -355,7 +355,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
 	}
 	state := collector.NewState(names)
-	data := collector.New(state, collector.WithMaxPosts(s.maxPosts))
+	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger))
 	s.fetch.Logger = logger
 	s.fetch.RenderCache = data
 	fe := fetcher.New(s.fetch, st, state, accounts, reg)

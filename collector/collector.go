@@ -8,11 +8,15 @@
 package collector
 
 import (
+	"fmt"
 	"hash/maphash"
 	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -83,7 +87,10 @@ var (
 	fetchSuccessTimeDesc = newExporterDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
 		"When the endpoint's data was last fetched or found complete, as a Unix time.",
 		"account", "endpoint")
-	accountInfoDesc = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
+	accountInfoDesc   = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
+	seriesDroppedDesc = newExporterDesc("wechat_datacube_series_dropped",
+		"Series of the endpoint's served data beyond the bound of series per account and endpoint, left out.",
+		"account", "endpoint")
 	unavailableDesc = newExporterDesc("wechat_datacube_endpoint_unavailable",
 		"1 while WeChat will not serve the endpoint for the account: offline (errcode 47009), or an ad endpoint of an account that is not a publisher (ret 2009); tried again weekly.",
 		"account", "endpoint")
@@ -91,6 +98,7 @@ var (
 
 type options struct {
 	maxPosts int
+	logger   log.Logger
 }
 
 // Option configures a Collector.
@@ -98,6 +106,10 @@ type Option func(*options)
 
 // WithMaxPosts caps the per-post series per account (highest reads first).
 func WithMaxPosts(n int) Option { return func(o *options) { o.maxPosts = n } }
+
+// WithLogger sets where the collector says, once per account and
+// endpoint, that it cut series beyond MaxSeriesPerEndpoint.
+func WithLogger(l log.Logger) Option { return func(o *options) { o.logger = l } }
 
 // DefaultMaxPosts is the default cap of per-post series per account.
 const DefaultMaxPosts = 50
@@ -110,11 +122,12 @@ type Collector struct {
 	// renderText: accounts are immutable, so an account a new snapshot
 	// still holds is not rendered again, and RenderCold reuses them.
 	rendered atomic.Pointer[map[*Account][][]byte]
+	cut      sync.Map // "account/endpoint" whose series were cut, logged once
 }
 
 // New returns a collector serving state's snapshots.
 func New(state *State, opts ...Option) *Collector {
-	c := &Collector{state: state, opts: options{maxPosts: DefaultMaxPosts}}
+	c := &Collector{state: state, opts: options{maxPosts: DefaultMaxPosts, logger: log.NewNopLogger()}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -130,7 +143,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc, unavailableDesc} {
+	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc, unavailableDesc, seriesDroppedDesc} {
 		send(d)
 	}
 	for _, name := range Families() {
@@ -167,11 +180,32 @@ func (c *Collector) accountSamples(acc *Account) *metrics {
 		ep := acc.Endpoints[name]
 		addStatus(m, acc.Name, name, ep)
 		if f := families[name]; f != nil && len(ep.Rows) > 0 {
-			f.collect(m, a, ep)
+			if dropped := f.collectBounded(m, a, ep); dropped > 0 {
+				m.addFloat(seriesDroppedDesc, float64(dropped), acc.Name, name)
+				if _, logged := c.cut.LoadOrStore(acc.Name+"/"+name, true); !logged {
+					level.Warn(c.opts.logger).Log("msg", fmt.Sprintf("series beyond %d of one endpoint were left out (logged once)", MaxSeriesPerEndpoint),
+						"account", acc.Name, "endpoint", name, "dropped", dropped)
+				}
+			}
 		}
 	}
 	return m
 }
+
+// collectBounded collects the family's series of the endpoint's served
+// data, at most MaxSeriesPerEndpoint of them, and returns how many more
+// there were.
+func (f *family) collectBounded(m *metrics, a *scope, ep *Endpoint) int {
+	start := len(m.samples)
+	f.collect(m, a, ep)
+	return m.truncate(start + MaxSeriesPerEndpoint)
+}
+
+// MaxSeriesPerEndpoint bounds the series one account's endpoint adds to a
+// scrape. The largest legitimate endpoints (hourly reads by channel, the
+// per-post series of the settling articles under the per-post cap) stay
+// well below it; far beyond it an answer would only blow up every scrape.
+const MaxSeriesPerEndpoint = 2000
 
 func addStatus(m *metrics, account, endpoint string, ep *Endpoint) {
 	if ep.Date != 0 {
@@ -290,6 +324,22 @@ func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
 		return
 	}
 	m.insert(k, sample{desc: d, labels: labels, value: v})
+}
+
+// truncate drops the samples from position n on and returns how many.
+func (m *metrics) truncate(n int) int {
+	if len(m.samples) <= n {
+		return 0
+	}
+	dropped := m.samples[n:]
+	for i := range dropped {
+		k := m.key(dropped[i].desc, dropped[i].labels)
+		if j, ok := m.index[k]; ok && j >= n {
+			delete(m.index, k)
+		}
+	}
+	m.samples = m.samples[:n]
+	return len(dropped)
 }
 
 // info sets an info series to 1.

@@ -377,3 +377,29 @@ func TestArticleTotalAsOfServedDay(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesPerEndpointBounded: rows that would make more than
+// collector.MaxSeriesPerEndpoint series of one account's endpoint are cut
+// there, and the cut is shown.
+func TestSeriesPerEndpointBounded(t *testing.T) {
+	d := wechat.MustParseDate("2026-11-21")
+	var rows []wechat.Row
+	for i := 0; i < 3000; i++ { // two series a row: follows and unfollows
+		rows = append(rows, wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: int64(1000 + i), NewUser: 1})
+	}
+	state := collector.NewState(map[string]string{"fx": "wx"})
+	state.SetData("fx", "getusersummary", d, rows)
+	got := gather(t, collector.New(state))
+	n := 0
+	for k := range got {
+		if strings.HasPrefix(k, "wechat_user_follows{") || strings.HasPrefix(k, "wechat_user_unfollows{") {
+			n++
+		}
+	}
+	if n != collector.MaxSeriesPerEndpoint {
+		t.Errorf("%d series of getusersummary, want %d", n, collector.MaxSeriesPerEndpoint)
+	}
+	if v := got[`wechat_datacube_series_dropped{account="fx",endpoint="getusersummary"}`]; v != 6000-float64(collector.MaxSeriesPerEndpoint) {
+		t.Errorf("wechat_datacube_series_dropped = %v, want %d", v, 6000-collector.MaxSeriesPerEndpoint)
+	}
+}

@@ -128,7 +128,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 			e := &Endpoint{Date: d.Date, Rows: rows}
 			acc := &Account{Name: account, Endpoints: map[string]*Endpoint{ep.Name: e}}
 			m := newMetrics()
-			f.collect(m, &scope{account: account, posts: selectPosts(acc, o.MaxPosts)}, e)
+			f.collectBounded(m, &scope{account: account, posts: selectPosts(acc, o.MaxPosts)}, e)
 			ts := d.Date.Start().Unix()
 			for _, s := range m.samples {
 				info := descInfos[s.desc]

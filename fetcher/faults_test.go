@@ -2,6 +2,7 @@ package fetcher_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -329,5 +330,37 @@ func TestImpossibleAnswerNotStored(t *testing.T) {
 	}
 	if got := h.stored(wechat.GetUserCumulate); strings.Join(got, ",") != "2026-11-20,2026-11-21" {
 		t.Errorf("stored %v after the retry", got)
+	}
+}
+
+// TestRowsPerDayBounded: an answer of far more rows than any account has
+// is cut to fetcher.MaxRowsPerDay for the day, counted and logged once.
+func TestRowsPerDayBounded(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserSummary)
+	var b strings.Builder
+	b.WriteString(`{"list":[`)
+	for i := 0; i < fetcher.MaxRowsPerDay+2345; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"ref_date":"2026-11-21","user_source":%d,"new_user":1,"cancel_user":0}`, 1000+i)
+	}
+	b.WriteString(`]}`)
+	h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserSummary.Name, Body: b.String()})
+	h.runAt(beijing("2026-11-22 09:00"))
+	days, err := h.store.Range("acc", wechat.GetUserSummary.Name, wechat.MustParseDate("2026-11-21"), wechat.MustParseDate("2026-11-21"))
+	if err != nil || len(days) != 1 {
+		t.Fatalf("%d days, %v", len(days), err)
+	}
+	rows, err := wechat.DecodeRows(wechat.GetUserSummary.Name, days[0].Rows)
+	if err != nil || len(rows) != fetcher.MaxRowsPerDay {
+		t.Errorf("%d rows stored (%v), want %d", len(rows), err, fetcher.MaxRowsPerDay)
+	}
+	if got := h.metric("wechat_fetch_rows_dropped_total", map[string]string{"account": "acc", "endpoint": "getusersummary"}); got != 2345 {
+		t.Errorf("wechat_fetch_rows_dropped_total = %v, want 2345", got)
+	}
+	h.runAt(beijing("2026-11-22 09:30")) // nothing due: no second line
+	if n := strings.Count(h.logs.String(), "rows beyond"); n != 1 {
+		t.Errorf("%d log lines about the cut, want 1", n)
 	}
 }

@@ -118,6 +118,7 @@ type Fetcher struct {
 
 	storeFailures prometheus.Counter
 	readFailures  *prometheus.CounterVec
+	rowsDropped   *prometheus.CounterVec
 	cycles        prometheus.Counter
 
 	mu        sync.Mutex
@@ -137,6 +138,7 @@ type task struct {
 	// damaged are stored days that cannot be read back: counted and logged
 	// once, fetched again like missing days, forgotten once overwritten.
 	damaged map[wechat.Date]bool
+	rowsCut bool // an answer was cut to MaxRowsPerDay (logged once)
 }
 
 // New returns a fetcher. Its metrics are registered with reg.
@@ -163,12 +165,16 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 			Name: "wechat_store_read_failures_total",
 			Help: "Stored days found damaged (their record or rows cannot be decoded): each is counted once, not served, and fetched again if WeChat still serves it.",
 		}, []string{"account", "endpoint"}),
+		rowsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wechat_fetch_rows_dropped_total",
+			Help: "Rows of an answer beyond the bound of rows kept for one endpoint's day (fetcher.MaxRowsPerDay), dropped.",
+		}, []string{"account", "endpoint"}),
 		cycles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_fetch_cycles_total",
 			Help: "Passes of the fetcher over the due account endpoints.",
 		}),
 	}
-	reg.MustRegister(f.storeFailures, f.readFailures, f.cycles)
+	reg.MustRegister(f.storeFailures, f.readFailures, f.rowsDropped, f.cycles)
 	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
 	for i := range accounts {
 		for _, ep := range accounts[i].Endpoints {
@@ -502,10 +508,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		}
 		return false, false
 	}
-	byDate := map[wechat.Date][]wechat.Row{}
-	for _, row := range rows {
-		byDate[row.RowDate()] = append(byDate[row.RowDate()], row)
-	}
+	byDate := f.byDate(t, rows)
 	avail := f.available(t.ep, now)
 	var days []store.Day
 	suspicious := false
@@ -529,6 +532,40 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		return false, false
 	}
 	return true, delayed
+}
+
+// MaxRowsPerDay bounds the rows kept of one endpoint's day. The largest
+// legitimate days are the per-article lists of big accounts (every article
+// read that day); far beyond them an answer would only fill the store and
+// every scrape.
+const MaxRowsPerDay = 5000
+
+// byDate groups an answer's rows by their day, each day cut to
+// MaxRowsPerDay rows; a cut is counted, and logged once per task.
+func (f *Fetcher) byDate(t *task, rows []wechat.Row) map[wechat.Date][]wechat.Row {
+	out := map[wechat.Date][]wechat.Row{}
+	dropped := 0
+	for _, row := range rows {
+		d := row.RowDate()
+		if len(out[d]) >= MaxRowsPerDay {
+			dropped++
+			continue
+		}
+		out[d] = append(out[d], row)
+	}
+	if dropped == 0 {
+		return out
+	}
+	f.rowsDropped.WithLabelValues(t.acc.Name, t.ep.Name).Add(float64(dropped))
+	t.mu.Lock()
+	first := !t.rowsCut
+	t.rowsCut = true
+	t.mu.Unlock()
+	if first {
+		level.Warn(f.logger).Log("msg", fmt.Sprintf("an answer had rows beyond %d for a day: the rest were dropped (logged once)", MaxRowsPerDay),
+			"account", t.acc.Name, "endpoint", t.ep.Name, "dropped", dropped)
+	}
+	return out
 }
 
 // write stores the days of one fetch and publishes them. If the store
@@ -763,10 +800,7 @@ func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) er
 	if err != nil {
 		return err
 	}
-	byDate := map[wechat.Date][]wechat.Row{}
-	for _, row := range rows {
-		byDate[row.RowDate()] = append(byDate[row.RowDate()], row)
-	}
+	byDate := f.byDate(t, rows)
 	today := wechat.Today(f.cfg.Now())
 	var days []store.Day
 	for _, d := range t.ep.Labels(r.Begin, r.End) {
