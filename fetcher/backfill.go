@@ -1,0 +1,127 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Backfill: every missing day of a past range, with the fewest calls.
+
+// BackfillProgress is told how many requests are done of how many.
+type BackfillProgress func(done, total int)
+
+// Backfill fills the store with every missing day (or period) in
+// [from, to] of the accounts (nil: all), with the fewest calls the spans
+// allow; stored days cost nothing. It goes on after a failure and returns
+// every failure, joined. to must be a day WeChat can serve.
+func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts map[string]bool, progress BackfillProgress) error {
+	type job struct {
+		t      *task
+		ranges []wechat.Range
+	}
+	var jobs []job
+	total := 0
+	var errs []error
+	for _, t := range f.tasks {
+		if accounts != nil && !accounts[t.acc.Name] {
+			continue
+		}
+		if t.ep.Period == wechat.Snapshot {
+			continue // a past day's state cannot be asked for
+		}
+		held, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		have := map[wechat.Date]bool{}
+		for _, d := range held {
+			have[d.Date] = d.Err == nil // a damaged day is fetched again
+		}
+		var missing []wechat.Date
+		for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), min(to, t.ep.LatestComplete(to.AddDays(1)))) {
+			if !have[d] {
+				missing = append(missing, d)
+			}
+		}
+		ranges := t.acc.Client.Plan(t.ep, missing)
+		total += len(ranges)
+		jobs = append(jobs, job{t, ranges})
+	}
+	var mu sync.Mutex
+	done := 0
+	step := func() {
+		mu.Lock()
+		done++
+		d := done
+		mu.Unlock()
+		if progress != nil {
+			progress(d, total)
+		}
+	}
+	if progress != nil {
+		progress(0, total)
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		if len(j.ranges) == 0 {
+			continue
+		}
+		select {
+		case f.sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return errors.Join(append(errs, ctx.Err())...)
+		}
+		wg.Add(1)
+		go func(j job) {
+			defer wg.Done()
+			defer func() { <-f.sem }()
+			for i, r := range j.ranges {
+				err := f.backfillRange(ctx, j.t, r)
+				step()
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("account %s, %s %s: %w", j.t.acc.Name, j.t.ep.Name, r, err))
+					mu.Unlock()
+					for range j.ranges[i+1:] {
+						step() // the endpoint's later ranges are skipped
+					}
+					return
+				}
+			}
+		}(j)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// backfillRange fetches and stores one range of past days, empty days
+// included: in the past an empty answer is final.
+func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) error {
+	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
+	if err != nil {
+		return err
+	}
+	byDate := f.byDate(t, rows)
+	today := wechat.Today(f.cfg.Now())
+	var days []store.Day
+	for _, d := range t.ep.Labels(r.Begin, r.End) {
+		b, err := json.Marshal(nonNil(byDate[d]))
+		if err != nil {
+			return err
+		}
+		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: delayed, Rows: b})
+	}
+	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
+		f.storeFailures.Inc()
+		return err
+	}
+	return nil
+}

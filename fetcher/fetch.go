@@ -1,0 +1,168 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// One fetch: asking WeChat for a range, grouping the answer by day,
+// storing it (or keeping it in memory while the store fails) and serving it.
+
+// fetchRange fetches and stores one request's range, and reports whether
+// the task may go on with its next range, and whether WeChat said the
+// figures are provisional.
+func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) (ok, delayed bool) {
+	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
+	if err != nil {
+		if ctx.Err() == nil {
+			f.failed(t, r, err, now)
+		}
+		return false, false
+	}
+	byDate := f.byDate(t, rows)
+	avail := f.available(t.ep, now)
+	var days []store.Day
+	suspicious := false
+	for _, d := range t.ep.Labels(r.Begin, r.End) {
+		if len(byDate[d]) == 0 && d == avail && f.rowsDue(t, now) {
+			suspicious = true // keep the other days; ask for this one again
+			continue
+		}
+		b, err := json.Marshal(nonNil(byDate[d]))
+		if err != nil {
+			f.failed(t, r, err, now)
+			return false, false
+		}
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Delayed: delayed, Rows: b})
+	}
+	if len(days) > 0 && !f.write(t, days, now) {
+		return false, false
+	}
+	if suspicious {
+		f.failed(t, r, errNotReady, now)
+		return false, false
+	}
+	return true, delayed
+}
+
+// MaxRowsPerDay bounds the rows kept of one endpoint's day. The largest
+// legitimate days are the per-article lists of big accounts (every article
+// read that day); far beyond them an answer would only fill the store and
+// every scrape.
+const MaxRowsPerDay = 5000
+
+// byDate groups an answer's rows by their day, each day cut to
+// MaxRowsPerDay rows; a cut is counted, and logged once per task.
+func (f *Fetcher) byDate(t *task, rows []wechat.Row) map[wechat.Date][]wechat.Row {
+	out := map[wechat.Date][]wechat.Row{}
+	dropped := 0
+	for _, row := range rows {
+		d := row.RowDate()
+		if len(out[d]) >= MaxRowsPerDay {
+			dropped++
+			continue
+		}
+		out[d] = append(out[d], row)
+	}
+	if dropped == 0 {
+		return out
+	}
+	f.rowsDropped.WithLabelValues(t.acc.Name, t.ep.Name).Add(float64(dropped))
+	t.mu.Lock()
+	first := !t.rowsCut
+	t.rowsCut = true
+	t.mu.Unlock()
+	if first {
+		level.Warn(f.logger).Log("msg", fmt.Sprintf("an answer had rows beyond %d for a day: the rest were dropped (logged once)", MaxRowsPerDay),
+			"account", t.acc.Name, "endpoint", t.ep.Name, "dropped", dropped)
+	}
+	return out
+}
+
+// write stores the days of one fetch and publishes them. If the store
+// fails (full disk, read-only path), the days are served from memory and
+// kept to be written before anything else is fetched: no API call is spent
+// twice on the same data.
+func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
+	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
+		f.storeFailures.Inc()
+		level.Error(f.logger).Log("msg", "store write failed; serving from memory and writing again later", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		f.serveUnstored(t, days)
+		t.mu.Lock()
+		t.pending = append(t.pending, days...)
+		t.mu.Unlock()
+		f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return false
+	}
+	t.forgetDamaged(days)
+	if err := f.publish(t); err != nil {
+		level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+	} else {
+		f.noteWritten(t.acc.Name)
+	}
+	return true
+}
+
+// flushPending writes days kept from a failed store write, and reports
+// whether the task may go on.
+func (f *Fetcher) flushPending(t *task, now time.Time) bool {
+	t.mu.Lock()
+	days := t.pending
+	t.pending = nil
+	t.mu.Unlock()
+	if len(days) == 0 {
+		return true
+	}
+	return f.write(t, days, now)
+}
+
+// serveUnstored publishes fetched days that could not be stored, when
+// they are newer than what is served.
+func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
+	newest := days[len(days)-1]
+	if ep := f.served(t); ep != nil && ep.Date >= newest.Date {
+		return
+	}
+	rows, err := wechat.DecodeRows(t.ep.Name, newest.Rows)
+	if err == nil {
+		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows)
+	}
+}
+
+func nonNil(rows []wechat.Row) []wechat.Row {
+	if rows == nil {
+		return []wechat.Row{}
+	}
+	return rows
+}
+
+// rowsDue reports whether an empty answer for the newest day means "not
+// ready" rather than "no data": for endpoints that always have rows, or
+// that had rows the day before, until EmptyGrace after the ready time.
+func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
+	if !now.Before(f.readyAt(wechat.Today(now)).Add(f.cfg.EmptyGrace)) {
+		return false
+	}
+	if alwaysHasRows[t.ep.Name] {
+		return true
+	}
+	ep := f.served(t)
+	return ep != nil && len(ep.Rows) > 0
+}
+
+// served returns what the snapshot serves for the task, or nil.
+func (f *Fetcher) served(t *task) *collector.Endpoint {
+	if acc := f.state.Load().Account(t.acc.Name); acc != nil {
+		return acc.Endpoints[t.ep.Name]
+	}
+	return nil
+}

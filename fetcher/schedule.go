@@ -1,0 +1,180 @@
+package fetcher
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Scheduling: when each account's endpoint is due, and what it must fetch
+// then (the missing days of the lookback, the settling ones).
+
+// Run fetches until ctx ends. A write in progress is always finished.
+func (f *Fetcher) Run(ctx context.Context) {
+	for {
+		f.RunOnce(ctx)
+		wait := time.Until(f.nextWake())
+		wait = min(max(wait, time.Second), time.Minute) // re-check each minute: clocks jump
+		select {
+		case <-ctx.Done():
+			f.SaveRenderCache() // what a restart will find
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (f *Fetcher) nextWake() time.Time {
+	var next time.Time
+	for _, t := range f.tasks {
+		t.mu.Lock()
+		if next.IsZero() || t.next.Before(next) {
+			next = t.next
+		}
+		t.mu.Unlock()
+	}
+	return next
+}
+
+// RunOnce does all the work that is due now, with bounded concurrency,
+// and returns when it is done.
+func (f *Fetcher) RunOnce(ctx context.Context) {
+	now := f.cfg.Now()
+	f.cycles.Inc()
+	var wg sync.WaitGroup
+	for _, t := range f.tasks {
+		t.mu.Lock()
+		due := !now.Before(t.next)
+		t.mu.Unlock()
+		if !due {
+			continue
+		}
+		select {
+		case f.sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func(t *task) {
+			defer wg.Done()
+			defer func() { <-f.sem }()
+			f.runTask(ctx, t, now)
+		}(t)
+	}
+	wg.Wait()
+	f.saveWritten(now, false) // no fetch is writing now
+}
+
+// readyAt is when day's "yesterday" data is due: day 00:00 Beijing plus
+// the ready time.
+func (f *Fetcher) readyAt(day wechat.Date) time.Time { return day.Start().Add(f.cfg.ReadyTime) }
+
+// available returns the newest label of ep that WeChat can serve at now.
+func (f *Fetcher) available(ep wechat.Endpoint, now time.Time) wechat.Date {
+	today := wechat.Today(now)
+	if now.Before(f.readyAt(today)) {
+		return ep.LatestComplete(today.AddDays(-1))
+	}
+	return ep.LatestComplete(today)
+}
+
+// wanted returns the labels that must be in the store: the lookback
+// window of daily endpoints, the latest period of weekly and monthly ones.
+func (f *Fetcher) wanted(ep wechat.Endpoint, avail wechat.Date) (from, to wechat.Date) {
+	if ep.Period != wechat.Daily {
+		return avail, avail
+	}
+	return max(avail.AddDays(1-f.cfg.Lookback), ep.FirstDate()), avail
+}
+
+// toFetch lists the labels to fetch: those missing from the store, and the
+// settling ones not yet fetched today.
+func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
+	from, to := f.wanted(t.ep, f.available(t.ep, now))
+	if settle := settleDays[t.ep.Name]; settle > 0 {
+		from = min(from, to.AddDays(1-settle))
+	}
+	days, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
+	if err != nil {
+		return nil, err
+	}
+	held := map[wechat.Date]store.Day{}
+	for _, d := range days {
+		if d.Err != nil {
+			f.noteDamaged(t, d.Date, d.Err)
+			continue // as good as missing
+		}
+		held[d.Date] = d
+	}
+	t.mu.Lock()
+	for d := range t.damaged {
+		delete(held, d) // its rows do not decode
+	}
+	t.mu.Unlock()
+	today, settle := wechat.Today(now), settleDays[t.ep.Name]
+	var out []wechat.Date
+	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
+		h, ok := held[d]
+		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today
+		if !ok || settling || h.Delayed {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
+	if !f.flushPending(t, now) {
+		return
+	}
+	dates, err := f.toFetch(t, now)
+	if err != nil {
+		level.Error(f.logger).Log("msg", "reading store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return
+	}
+	provisional := false
+	for _, r := range t.acc.Client.Plan(t.ep, dates) {
+		if ctx.Err() != nil {
+			return
+		}
+		ok, delayed := f.fetchRange(ctx, t, r, now)
+		if !ok {
+			return
+		}
+		provisional = provisional || delayed
+	}
+	f.state.SetStatus(t.acc.Name, t.ep.Name, true, now)
+	f.state.SetUnavailable(t.acc.Name, t.ep.Name, false)
+	t.mu.Lock()
+	t.failDay, t.failCode = 0, ""
+	t.mu.Unlock()
+	if provisional { // served now, fetched again until WeChat says final
+		f.retryLater(t, now, f.cfg.RetryInterval)
+		return
+	}
+	f.retryLater(t, now, f.untilNextReady(now))
+}
+
+// untilNextReady is the wait until the next day's data is due.
+func (f *Fetcher) untilNextReady(now time.Time) time.Duration {
+	today := wechat.Today(now)
+	next := f.readyAt(today)
+	if !now.Before(next) {
+		next = f.readyAt(today.AddDays(1))
+	}
+	return next.Sub(now)
+}
+
+func (f *Fetcher) retryLater(t *task, now time.Time, d time.Duration) {
+	t.mu.Lock()
+	t.next = now.Add(d)
+	t.mu.Unlock()
+}
