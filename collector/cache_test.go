@@ -90,7 +90,7 @@ func TestRenderColdReusesScrape(t *testing.T) {
 	s, c := cacheState()
 	s.SetStatus("a", wechat.GetUserCumulate.Name, false, time.Unix(1, 0))
 	s.SetStatus("a", wechat.GetUserSummary.Name, true, time.Unix(2, 0))
-	s.SetUnavailable("a", wechat.GetArticleTotal.Name, true)
+	s.SetUnavailable("a", wechat.GetArticleTotal.Name, wechat.ReasonOffline)
 	scraped := joined(c.renderText(s.Load()))
 	if !strings.Contains(scraped, "wechat_datacube_last_fetch_success{") || !strings.Contains(scraped, "wechat_datacube_endpoint_unavailable{") {
 		t.Fatalf("no status rendered:\n%s", scraped)

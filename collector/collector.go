@@ -92,8 +92,8 @@ var (
 		"Series of the endpoint's served data beyond the bound of series per account and endpoint, left out.",
 		"account", "endpoint")
 	unavailableDesc = newExporterDesc("wechat_datacube_endpoint_unavailable",
-		"1 while WeChat will not serve the endpoint for the account: offline (errcode 47009), or an ad endpoint of an account that is not a publisher (ret 2009); tried again weekly.",
-		"account", "endpoint")
+		"1 while WeChat will not serve the endpoint for the account, and why: offline (errcode 47009), unauthorized (48001: account not verified, or permission set not granted), not_publisher (ad ret 2009); asked again weekly.",
+		"account", "endpoint", "reason")
 )
 
 type options struct {
@@ -211,8 +211,8 @@ func addStatus(m *metrics, account, endpoint string, ep *Endpoint) {
 	if ep.Date != 0 {
 		m.addFloat(dataDateDesc, float64(ep.Date.Start().Unix()), account, endpoint)
 	}
-	if ep.Status.Unavailable {
-		m.addFloat(unavailableDesc, 1, account, endpoint)
+	if ep.Status.Unavailable != "" {
+		m.addFloat(unavailableDesc, 1, account, endpoint, ep.Status.Unavailable)
 	}
 	if !ep.Status.Known {
 		return

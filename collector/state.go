@@ -65,7 +65,7 @@ type Endpoint struct {
 // Status is the outcome of an endpoint's fetching.
 type Status struct {
 	Known       bool      // an attempt or a check was made since start
-	Unavailable bool      // WeChat answered that the endpoint is offline (47009)
+	Unavailable string    // why WeChat will not serve the endpoint (wechat.ReasonOffline, ...), or ""
 	OK          bool      // the last attempt succeeded or found the data complete
 	LastSuccess time.Time // when the data was last fetched or found complete
 }
@@ -214,18 +214,19 @@ func (s *State) SetStatus(account, endpoint string, ok bool, at time.Time) {
 	})
 }
 
-// SetUnavailable records whether WeChat took the account's endpoint
-// offline (47009). It makes a new snapshot only on a change.
-func (s *State) SetUnavailable(account, endpoint string, unavailable bool) {
+// SetUnavailable records why WeChat will not serve the account's endpoint
+// (wechat.ReasonOffline, ...), or "" once it does. It makes a new snapshot
+// only on a change.
+func (s *State) SetUnavailable(account, endpoint, reason string) {
 	acc := s.Load().Account(account)
 	if acc == nil {
 		return
 	}
-	current := false
+	current := ""
 	if ep := acc.Endpoints[endpoint]; ep != nil {
 		current = ep.Status.Unavailable
 	}
-	if current != unavailable {
-		s.update(account, endpoint, func(e *Endpoint) { e.Status.Unavailable = unavailable })
+	if current != reason {
+		s.update(account, endpoint, func(e *Endpoint) { e.Status.Unavailable = reason })
 	}
 }

@@ -2,11 +2,13 @@ package fetcher
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
+	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -16,54 +18,121 @@ import (
 // errNotReady stands for an empty answer where rows are due.
 var errNotReady = errors.New("empty answer where rows are due: data not ready")
 
-// failed decides, from the error's class, when the task tries again.
+// failed decides, from what the error means (wechat.Classify), when the
+// task asks again, and says so.
 func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
 	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
-	switch {
-	case wechat.HasCode(err, wechat.CodeAPIOffline):
-		// WeChat took the endpoint offline (reported for getarticletotal):
-		// say so once, show it, and look again in a week.
-		f.unavailable(t, logger, err, now, "endpoint offline for this account; will try again in a week")
-	case t.ep.Publisher && wechat.HasCode(err, wechat.CodeNotPublisher):
-		f.unavailable(t, logger, err, now, "account is not a publisher (流量主), so WeChat has no ad data for it; "+
-			"remove publisher: true from its configuration (will try again in a week)")
-	case errors.Is(err, errNotReady) || wechat.IsNotReady(err):
+	outcome, reason := wechat.Classify(err)
+	if errors.Is(err, errNotReady) {
+		outcome = wechat.OutcomeNotReady
+	}
+	switch outcome {
+	case wechat.OutcomeNotReady:
 		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
 		f.retryLater(t, now, f.cfg.RetryInterval)
-	case wechat.ErrorClass(err) == wechat.Quota:
+	case wechat.OutcomeTransient:
+		wait := f.backoff(t)
+		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", wait)
+		f.retryLater(t, now, wait)
+	case wechat.OutcomeQuota:
 		midnight := wechat.Today(now).AddDays(1).Start()
 		level.Warn(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
 		f.retryLater(t, now, midnight.Sub(now))
-	case wechat.ErrorClass(err) == wechat.Permanent:
+	case wechat.OutcomeUnavailable:
+		f.unavailable(t, logger, reason, err, now)
+	default:
 		f.logPermanent(t, logger, err, now, "fetch failing; needs attention (will try again tomorrow)")
 		f.retryLater(t, now, f.readyAt(wechat.Today(now).AddDays(1)).Sub(now))
-	default:
-		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", f.cfg.RetryInterval)
-		f.retryLater(t, now, f.cfg.RetryInterval)
 	}
+}
+
+// firstBackoff is the first wait after a transient failure (the client
+// has already retried at once); it doubles up to the retry interval. A
+// per-minute limit (45011) and the ad API's "too frequent" want a minute.
+const firstBackoff = time.Minute
+
+// backoff returns the wait after the task's consecutive transient failure.
+func (f *Fetcher) backoff(t *task) time.Duration {
+	t.mu.Lock()
+	t.transient++
+	n := t.transient
+	t.mu.Unlock()
+	wait := firstBackoff
+	for i := 1; i < n && wait < f.cfg.RetryInterval; i++ {
+		wait *= 2
+	}
+	return min(wait, max(f.cfg.RetryInterval, firstBackoff))
 }
 
 // unavailableRetry is how long an endpoint WeChat will not serve for an
 // account is left alone.
 const unavailableRetry = 7 * 24 * time.Hour
 
-// unavailable marks the endpoint unavailable for the account (a metric
-// shows it), logs why once, and looks again in a week.
-func (f *Fetcher) unavailable(t *task, logger log.Logger, err error, now time.Time, msg string) {
-	f.state.SetUnavailable(t.acc.Name, t.ep.Name, true)
-	f.logPermanent(t, logger, err, now, msg)
+// unavailable marks the endpoint unavailable for the account, and why (a
+// metric shows it), says once at warn what would make WeChat serve it, and
+// asks again in a week: also after a restart, as the store keeps it.
+func (f *Fetcher) unavailable(t *task, logger log.Logger, reason string, err error, now time.Time) {
+	until := now.Add(unavailableRetry)
+	f.state.SetUnavailable(t.acc.Name, t.ep.Name, reason)
+	u := store.Unavailability{Reason: reason, Code: wechat.ErrCode(err), Until: until}
+	if serr := f.store.PutUnavailable(t.acc.Name, t.ep.Name, u); serr != nil {
+		level.Warn(logger).Log("msg", "could not keep the endpoint's unavailability in the store; a restart asks again", "store_err", serr)
+	}
+	if f.firstFailure(t, err, now) {
+		level.Warn(logger).Log("msg", remedy(t.ep, reason), "reason", reason, "retry_at", until.Format(time.RFC3339))
+	}
 	f.retryLater(t, now, unavailableRetry)
 }
 
-// logPermanent logs a permanent failure once per day and code.
+// permissionSets names the third-party platform permission sets.
+var permissionSets = map[int]string{1: "message management, 消息管理", 2: "user management, 用户管理",
+	3: "account management", 7: "mass messages and notifications, 群发与通知"}
+
+// remedy says why WeChat will not serve ep, and what would change that.
+func remedy(ep wechat.Endpoint, reason string) string {
+	switch reason {
+	case wechat.ReasonOffline:
+		return "WeChat took the endpoint offline for this account (the 2025 content endpoints give the article figures); asked again in a week"
+	case wechat.ReasonNotPublisher:
+		return "the account is not a publisher (流量主), so WeChat has no ad data for it: remove publisher: true from its configuration; asked again in a week"
+	case wechat.ReasonUnauthorized:
+		if name, ok := permissionSets[ep.PermissionSet]; ok {
+			return fmt.Sprintf("WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account, "+
+				"and an account authorised to a third-party platform must grant it permission set %d (%s); asked again in a week", ep.PermissionSet, name)
+		}
+		return "WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account; asked again in a week"
+	}
+	return "WeChat will not serve the endpoint for this account; asked again in a week"
+}
+
+// available records that the task's endpoint is served again after being
+// unavailable.
+func (f *Fetcher) availableAgain(t *task) {
+	acc := f.state.Load().Account(t.acc.Name)
+	if acc == nil || acc.Endpoints[t.ep.Name] == nil || acc.Endpoints[t.ep.Name].Status.Unavailable == "" {
+		return
+	}
+	f.state.SetUnavailable(t.acc.Name, t.ep.Name, "")
+	if err := f.store.DeleteUnavailable(t.acc.Name, t.ep.Name); err != nil {
+		level.Warn(f.logger).Log("msg", "could not forget the endpoint's unavailability in the store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+	}
+}
+
+// logPermanent logs a failure that needs a person, once per day and code.
 func (f *Fetcher) logPermanent(t *task, logger log.Logger, err error, now time.Time, msg string) {
-	today, code := wechat.Today(now), wechat.ErrCode(err)
-	t.mu.Lock()
-	first := t.failDay != today || t.failCode != code
-	t.failDay, t.failCode = today, code
-	t.mu.Unlock()
-	if first {
+	if f.firstFailure(t, err, now) {
 		level.Error(logger).Log("msg", msg)
 	}
+}
+
+// firstFailure reports whether err is the task's first failure with its
+// code today, and remembers it.
+func (f *Fetcher) firstFailure(t *task, err error, now time.Time) bool {
+	today, code := wechat.Today(now), wechat.ErrCode(err)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	first := t.failDay != today || t.failCode != code
+	t.failDay, t.failCode = today, code
+	return first
 }

@@ -83,11 +83,11 @@ func TestTransientFaultsKeepLastGoodData(t *testing.T) {
 			if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "getusercumulate", "errcode": tt.code}); got != 2 {
 				t.Errorf("failures counted under %s: %v, want 2", tt.code, got)
 			}
-			if calls := h.runAt(beijing("2026-11-22 09:05")); calls != 0 {
-				t.Errorf("retried before the interval: %d calls", calls)
+			if calls := h.runAt(beijing("2026-11-22 09:00").Add(50 * time.Second)); calls != 0 {
+				t.Errorf("retried before the first backoff of a minute: %d calls", calls)
 			}
 			release()
-			h.runAt(beijing("2026-11-22 09:10"))
+			h.runAt(beijing("2026-11-22 09:01"))
 			if ep := h.served(wechat.GetUserCumulate); ep.Date.String() != "2026-11-21" || !ep.Status.OK {
 				t.Errorf("after the fault: served %s (ok %v)", ep.Date, ep.Status.OK)
 			}

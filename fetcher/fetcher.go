@@ -5,15 +5,19 @@
 // Per account and endpoint it keeps the lookback window complete: at start
 // every missing day is fetched with the fewest calls the spans allow, then
 // once a day, after the ready time, yesterday (and the last complete week and
-// month). What WeChat says decides what happens next:
+// month). What WeChat says decides what happens next (wechat.Classify):
 //
-//   - data not ready (61503, or an empty answer where rows are due): try
-//     again every retry interval;
-//   - daily quota spent (45009): no call until the next Beijing midnight;
-//   - transient failures (after the client's own retries): try again every
+//   - not ready (61503, or an empty answer where rows are due): try again
+//     every retry interval;
+//   - transient (network, 5xx, -1, rate limits, broken bodies; after the
+//     client's own retries): try again after a minute, doubling up to the
 //     retry interval;
-//   - permanent failures (48001, a wrong secret, ...): mark the endpoint
-//     failing, log once a day, try again the next day.
+//   - quota spent (45009): no call until the next Beijing midnight;
+//   - unavailable for the account (47009 offline, 48001 unauthorized, ad
+//     2009 not a publisher): shown with the reason, logged once with the
+//     remedy, kept in the store, asked again weekly;
+//   - broken (a wrong secret, a redirect, ...): mark the endpoint failing,
+//     log once a day, try again the next day.
 //
 // It never loops hot: every task has a time before which it does nothing.
 package fetcher
@@ -44,6 +48,9 @@ type Store interface {
 	Latest(account, endpoint string, n int) ([]store.Day, error)
 	CachedRender(account string, served []store.Served) (uint64, []byte, error)
 	PutRenders(entries map[string][]byte) error
+	PutUnavailable(account, endpoint string, u store.Unavailability) error
+	DeleteUnavailable(account, endpoint string) error
+	Unavailable(account string) (map[string]store.Unavailability, error)
 }
 
 // Account is one account to fetch.
@@ -134,6 +141,8 @@ type task struct {
 	// once, fetched again like missing days, forgotten once overwritten.
 	damaged map[wechat.Date]bool
 	rowsCut bool // an answer was cut to MaxRowsPerDay (logged once)
+	// transient counts the consecutive transient failures, for backoff.
+	transient int
 }
 
 // New returns a fetcher. Its metrics are registered with reg.

@@ -317,15 +317,18 @@ func TestQuotaWaitsForBeijingMidnight(t *testing.T) {
 	}
 }
 
+// TestPermanentErrorBacksOffADayAndLogsOnce: an error that needs a person
+// (50002, the account restricted) is logged once a day and asked again
+// the next day.
 func TestPermanentErrorBacksOffADayAndLogsOnce(t *testing.T) {
 	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetInterfaceSummary, wechat.GetUserCumulate)
-	h.fake.Inject(wechattest.Fault{Endpoint: "getinterfacesummary", Errcode: wechat.CodeUnauthorized})
+	h.fake.Inject(wechattest.Fault{Endpoint: "getinterfacesummary", Errcode: 50002})
 	h.runAt(beijing("2026-11-22 09:00"))
 	for _, at := range []string{"2026-11-22 09:10", "2026-11-22 20:00", "2026-11-23 08:29"} {
 		h.runAt(beijing(at))
 	}
 	if got := h.fake.Calls(appID, "getinterfacesummary"); got != 1 {
-		t.Errorf("48001 retried within the day: %d calls", got)
+		t.Errorf("50002 retried within the day: %d calls", got)
 	}
 	if n := strings.Count(h.logs.String(), "fetch failing"); n != 1 {
 		t.Errorf("logged %d times, want once:\n%s", n, h.logs.String())
@@ -335,7 +338,7 @@ func TestPermanentErrorBacksOffADayAndLogsOnce(t *testing.T) {
 		t.Errorf("not tried again the next day: %d calls", got)
 	}
 	if ep := h.served(wechat.GetInterfaceSummary); ep == nil || ep.Status.OK {
-		t.Errorf("48001 endpoint not marked failing: %+v", ep)
+		t.Errorf("50002 endpoint not marked failing: %+v", ep)
 	}
 	if ep := h.served(wechat.GetUserCumulate); ep == nil || !ep.Status.OK {
 		t.Errorf("other endpoint affected: %+v", ep)

@@ -71,8 +71,33 @@ func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
 		acc := f.state.Load().Account(name)
 		fromCache := acc != nil && acc.CacheOnly()
 		f.state.SetAccountData(name, data, fromCache && len(errs) == 0)
+		if err := f.loadUnavailable(name); err != nil {
+			errs = append(errs, err)
+		}
 		return errors.Join(errs...)
 	})
+}
+
+// loadUnavailable restores the account's endpoints that WeChat would not
+// serve, as the store kept them: shown unavailable, not asked before their
+// time.
+func (f *Fetcher) loadUnavailable(account string) error {
+	kept, err := f.store.Unavailable(account)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	now := f.cfg.Now()
+	for _, t := range f.byAcc[account] {
+		u, ok := kept[t.ep.Name]
+		if !ok || !u.Until.After(now) {
+			continue
+		}
+		f.state.SetUnavailable(account, t.ep.Name, u.Reason)
+		t.mu.Lock()
+		t.next = u.Until
+		t.mu.Unlock()
+	}
+	return nil
 }
 
 // publish loads the served days of a task from the store into the

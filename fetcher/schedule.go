@@ -152,9 +152,9 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 		provisional = provisional || delayed
 	}
 	f.state.SetStatus(t.acc.Name, t.ep.Name, true, now)
-	f.state.SetUnavailable(t.acc.Name, t.ep.Name, false)
+	f.availableAgain(t)
 	t.mu.Lock()
-	t.failDay, t.failCode = 0, ""
+	t.failDay, t.failCode, t.transient = 0, "", 0
 	t.mu.Unlock()
 	if provisional { // served now, fetched again until WeChat says final
 		f.retryLater(t, now, f.cfg.RetryInterval)

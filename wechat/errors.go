@@ -22,6 +22,9 @@ const (
 	// Quota means the daily quota (45009) is spent: wait for the next
 	// Beijing day.
 	Quota
+	// RateLimited means too many calls in a short time (45011, or the ad
+	// API's ret 45009): ask again in a minute or more, not at once.
+	RateLimited
 )
 
 func (c Class) String() string {
@@ -32,6 +35,8 @@ func (c Class) String() string {
 		return "token-invalid"
 	case Quota:
 		return "quota"
+	case RateLimited:
+		return "rate-limited"
 	}
 	return "permanent"
 }
@@ -61,6 +66,9 @@ type APIError struct {
 	Endpoint string
 	Code     int64
 	Message  string
+	// Ret says the code came in the ad API's base_resp.ret, whose codes
+	// mean other things than errcodes of the same number (45009).
+	Ret bool
 }
 
 func (e *APIError) Error() string {
@@ -94,13 +102,73 @@ func (e *APIError) Class() Class {
 	case rejectsToken(e.Code):
 		return TokenInvalid
 	}
-	switch e.Code {
-	case CodeSystemBusy, CodeMinuteQuota, CodeNotReady:
+	switch {
+	case e.Code == CodeSystemBusy, e.Code == CodeNotReady:
 		return Retryable
-	case CodeDailyQuota:
+	case e.Code == CodeMinuteQuota, e.Ret && e.Code == CodeAdTooFrequent:
+		return RateLimited
+	case e.Code == CodeDailyQuota:
 		return Quota
 	}
 	return Permanent
+}
+
+// Outcome is what a failed call means for an endpoint of an account: the
+// exporter's one vocabulary of failures, each with its own schedule.
+type Outcome int
+
+const (
+	// OutcomeNotReady: WeChat has not computed the data yet (61503): ask
+	// again in minutes.
+	OutcomeNotReady Outcome = iota
+	// OutcomeTransient: network trouble, 5xx, a broken body, a busy or
+	// rate-limited WeChat: ask again with backoff.
+	OutcomeTransient
+	// OutcomeQuota: the daily quota is spent (45009): ask again after its
+	// reset, the next Beijing day.
+	OutcomeQuota
+	// OutcomeUnavailable: WeChat will not serve the endpoint for this
+	// account (see the Reason constants): ask again weekly.
+	OutcomeUnavailable
+	// OutcomeBroken: anything else; a person must look (wrong secret,
+	// IP not whitelisted, a redirect, a bad request).
+	OutcomeBroken
+)
+
+func (o Outcome) String() string {
+	return [...]string{"not ready", "transient", "quota spent", "unavailable", "broken"}[o]
+}
+
+// Why an endpoint is unavailable for an account.
+const (
+	ReasonOffline      = "offline"       // 47009: WeChat took the endpoint offline
+	ReasonUnauthorized = "unauthorized"  // 48001: account not verified, or permission set not granted
+	ReasonNotPublisher = "not_publisher" // ad ret 2009: the account is not a publisher (流量主)
+)
+
+// Classify says what err means in the exporter's vocabulary, and for an
+// unavailable endpoint why.
+func Classify(err error) (Outcome, string) {
+	var api *APIError
+	if errors.As(err, &api) && !tokenEndpoints[api.Endpoint] {
+		switch {
+		case api.Code == CodeAPIOffline && !api.Ret:
+			return OutcomeUnavailable, ReasonOffline
+		case api.Code == CodeUnauthorized && !api.Ret:
+			return OutcomeUnavailable, ReasonUnauthorized
+		case api.Code == CodeNotPublisher && api.Ret:
+			return OutcomeUnavailable, ReasonNotPublisher
+		}
+	}
+	switch {
+	case IsNotReady(err):
+		return OutcomeNotReady, ""
+	case ErrorClass(err) == Quota:
+		return OutcomeQuota, ""
+	case ErrorClass(err) == Retryable, ErrorClass(err) == RateLimited, ErrorClass(err) == TokenInvalid:
+		return OutcomeTransient, ""
+	}
+	return OutcomeBroken, ""
 }
 
 // Transport failure kinds, as reported by ErrCode.

@@ -21,7 +21,8 @@ func TestErrorClasses(t *testing.T) {
 		code string
 	}{
 		{api("getusersummary", -1), wechat.Retryable, "-1"},
-		{api("getusersummary", 45011), wechat.Retryable, "45011"},
+		{api("getusersummary", 45011), wechat.RateLimited, "45011"},
+		{&wechat.APIError{Endpoint: "publisher_adpos_general", Code: 45009, Ret: true}, wechat.RateLimited, "45009"},
 		{api("getusersummary", 61503), wechat.Retryable, "61503"},
 		{api("getusersummary", 40001), wechat.TokenInvalid, "40001"},
 		{api("getusersummary", 40014), wechat.TokenInvalid, "40014"},
@@ -58,7 +59,6 @@ func TestFaultsRetriedThenServed(t *testing.T) {
 		code  string
 	}{
 		{"system busy", wechattest.Fault{Errcode: -1}, "-1"},
-		{"minute quota", wechattest.Fault{Errcode: 45011}, "45011"},
 		{"bad gateway", wechattest.Fault{Status: http.StatusBadGateway}, "http_502"},
 		{"unavailable", wechattest.Fault{Status: http.StatusServiceUnavailable}, "http_503"},
 		{"reset", wechattest.Fault{Reset: true}, "network"},
@@ -101,8 +101,11 @@ func TestRetriesAreBounded(t *testing.T) {
 	}
 }
 
+// TestNotReadyAndPermanentNotRetried: data not ready, permanent errors,
+// the daily quota and a per-minute rate limit are not asked again at once:
+// the fetcher decides when.
 func TestNotReadyAndPermanentNotRetried(t *testing.T) {
-	for _, code := range []int64{61503, 48001, 45009, 61501} {
+	for _, code := range []int64{61503, 48001, 45009, 61501, 45011} {
 		e := newEnv(t, nil)
 		e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Errcode: code})
 		_, err := e.client.GetUserSummary(ctx(t), yesterdayRange())
@@ -178,6 +181,45 @@ func TestInvalidBaseURL(t *testing.T) {
 	for _, u := range []string{"", "ftp://x", "http://", "::"} {
 		if _, err := wechat.New(wechat.NewStableToken(appID, secret), wechat.WithBaseURL(u)); err == nil {
 			t.Errorf("base URL %q accepted", u)
+		}
+	}
+}
+
+// TestOutcomes: every failure is exactly one outcome of the exporter's
+// vocabulary; unavailable ones say why.
+func TestOutcomes(t *testing.T) {
+	api := func(ep string, code int64) error { return &wechat.APIError{Endpoint: ep, Code: code, Message: "x"} }
+	ret := func(ep string, code int64) error {
+		return &wechat.APIError{Endpoint: ep, Code: code, Message: "x", Ret: true}
+	}
+	tests := []struct {
+		err    error
+		want   wechat.Outcome
+		reason string
+	}{
+		{api("getusersummary", 61503), wechat.OutcomeNotReady, ""},
+		{api("getusersummary", -1), wechat.OutcomeTransient, ""},
+		{api("getusersummary", 45011), wechat.OutcomeTransient, ""},
+		{&wechat.TransportError{Kind: wechat.KindHTTP, StatusCode: 502}, wechat.OutcomeTransient, ""},
+		{&wechat.TransportError{Kind: wechat.KindNetwork}, wechat.OutcomeTransient, ""},
+		{&wechat.TransportError{Kind: wechat.KindDecode}, wechat.OutcomeTransient, ""},
+		{ret("publisher_adpos_general", 45009), wechat.OutcomeTransient, ""}, // ad: too frequent, not the quota
+		{api("getusersummary", 45009), wechat.OutcomeQuota, ""},
+		{api("getarticletotal", 47009), wechat.OutcomeUnavailable, wechat.ReasonOffline},
+		{api("getusersummary", 48001), wechat.OutcomeUnavailable, wechat.ReasonUnauthorized},
+		{ret("publisher_adpos_general", 2009), wechat.OutcomeUnavailable, wechat.ReasonNotPublisher},
+		{api("stable_token", 48001), wechat.OutcomeBroken, ""}, // a token endpoint's refusal is the credentials
+		{api("stable_token", 40125), wechat.OutcomeBroken, ""},
+		{api("getusersummary", 61501), wechat.OutcomeBroken, ""},
+		{ret("publisher_adpos_general", 1701), wechat.OutcomeBroken, ""},
+		{&wechat.TransportError{Kind: wechat.KindRedirect, StatusCode: 302}, wechat.OutcomeBroken, ""},
+		{&wechat.TransportError{Kind: wechat.KindHTTP, StatusCode: 404}, wechat.OutcomeBroken, ""},
+		{errors.New("other"), wechat.OutcomeBroken, ""},
+	}
+	for _, tt := range tests {
+		got, reason := wechat.Classify(tt.err)
+		if got != tt.want || reason != tt.reason {
+			t.Errorf("%v: %v %q, want %v %q", tt.err, got, reason, tt.want, tt.reason)
 		}
 	}
 }

@@ -24,6 +24,7 @@ func init() {
 
 // Publisher error codes (base_resp.ret).
 const (
+	CodeAdTooFrequent = 45009 // too many calls: ask again later (not the daily quota)
 	CodeNotPublisher  = 2009  // the account is not a publisher (流量主)
 	CodeInvalidAction = 45010 // unknown action
 	CodeBadParams     = 1701  // a bad page, page_size or date

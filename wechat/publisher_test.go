@@ -177,12 +177,15 @@ func TestPublisherErrors(t *testing.T) {
 			t.Errorf("message %q", err)
 		}
 	})
-	t.Run("quota in base_resp", func(t *testing.T) {
+	t.Run("too frequent in base_resp", func(t *testing.T) {
 		e := newEnv(t, nil)
-		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherCPSGeneral.Name, Ret: wechat.CodeDailyQuota})
+		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherCPSGeneral.Name, Ret: wechat.CodeAdTooFrequent})
 		_, err := e.client.GetCPSGeneral(ctx(t), wechat.Range{Begin: yesterday(), End: yesterday()})
-		if wechat.ErrorClass(err) != wechat.Quota || wechat.ErrCode(err) != "45009" {
-			t.Errorf("err = %v (class %v), want the daily quota", err, wechat.ErrorClass(err))
+		if wechat.ErrorClass(err) != wechat.RateLimited || wechat.ErrCode(err) != "45009" {
+			t.Errorf("err = %v (class %v), want too frequent: rate limited, not the daily quota", err, wechat.ErrorClass(err))
+		}
+		if n := e.fake.Calls(appID, wechat.PublisherCPSGeneral.Name); n != 1 {
+			t.Errorf("%d calls, want 1: not asked again at once", n)
 		}
 	})
 	t.Run("token rejected at top level", func(t *testing.T) {

@@ -244,7 +244,7 @@ func (t *transport) decode(endpoint string, body []byte, out any) error {
 		return &APIError{Endpoint: endpoint, Code: *env.ErrCode, Message: t.redact.redact(env.ErrMsg)}
 	}
 	if env.BaseResp != nil && env.BaseResp.Ret != 0 {
-		return &APIError{Endpoint: endpoint, Code: env.BaseResp.Ret, Message: t.redact.redact(env.BaseResp.ErrMsg)}
+		return &APIError{Endpoint: endpoint, Code: env.BaseResp.Ret, Message: t.redact.redact(env.BaseResp.ErrMsg), Ret: true}
 	}
 	if out == nil {
 		return nil

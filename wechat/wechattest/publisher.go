@@ -19,7 +19,7 @@ var publisherMsgs = map[int64]string{
 	wechat.CodeNotPublisher:  "not a publisher",
 	wechat.CodeInvalidAction: "invalid action",
 	wechat.CodeBadParams:     "invalid params",
-	wechat.CodeDailyQuota:    "reach max api daily quota limit",
+	wechat.CodeAdTooFrequent: "请求过于频繁, 请稍后尝试",
 }
 
 // writeRet answers with a base_resp error, as the publisher API does.
