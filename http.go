@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -29,12 +30,13 @@ func (l goKitErrorLog) Println(v ...any) {
 
 func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetryPath, collector.NewHandler(e.state, e.data, e.reg, promhttp.HandlerOpts{
-		ErrorLog:            goKitErrorLog{logger},
-		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: 64,
-	}))
-	mux.Handle("/probe", e.data.ProbeHandler(promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError}))
+	// One bound on the scrapes in progress, /metrics and /probe together.
+	limit := limitRequests(f.maxRequests)
+	mux.Handle(f.telemetryPath, limit(collector.NewHandler(e.state, e.data, e.reg, promhttp.HandlerOpts{
+		ErrorLog:      goKitErrorLog{logger},
+		ErrorHandling: promhttp.ContinueOnError,
+	})))
+	mux.Handle("/probe", limit(e.data.ProbeHandler(promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError})))
 	mux.Handle("/targets", e.data.TargetsHandler())
 	// /healthz and /readyz, and /-/healthy and /-/ready as Prometheus
 	// names them: the process is up; the store is open and the
@@ -55,6 +57,28 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 		mux.Handle("/", e.landingPage(f, logger))
 	}
 	return mux
+}
+
+// limitRequests returns a wrapper that serves at most n requests at once
+// through the handlers it wraps, and refuses more at once with 503 rather
+// than queueing them (as node_exporter's --web.max-requests). n <= 0 means
+// no limit.
+func limitRequests(n int) func(http.Handler) http.Handler {
+	if n <= 0 {
+		return func(h http.Handler) http.Handler { return h }
+	}
+	slots := make(chan struct{}, n)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+				h.ServeHTTP(w, r)
+			default:
+				http.Error(w, fmt.Sprintf("too many scrapes at once (--web.max-requests=%d); try again later", n), http.StatusServiceUnavailable)
+			}
+		})
+	}
 }
 
 // landingPage links every page the exporter serves (a test follows each

@@ -42,6 +42,8 @@ type flags struct {
 	configCheck    bool
 	web            *web.FlagConfig
 	telemetryPath  string
+	maxRequests    int
+	writeTimeout   time.Duration
 	logLevel       string
 	logFormat      string
 	storagePath    string
@@ -81,6 +83,8 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.check", "Validate the configuration file and exit.").BoolVar(&f.configCheck)
 	f.web = kingpinflag.AddFlags(app, ":10070")
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("web.max-requests", "Most scrapes (/metrics and /probe) served at once; more are refused with 503 (0: no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.write-timeout", "Longest a response may take to write, so that a client that never reads is dropped.").Default("2m").DurationVar(&f.writeTimeout)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("storage.path", "Directory of the embedded store.").Default("data").IsSetByUser(&f.storageSet).StringVar(&f.storagePath)
@@ -414,7 +418,11 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) e
 	}()
 	defer wg.Wait() // a store write in progress finishes before the store closes
 
-	srv := &http.Server{Handler: e.handler(f, logger), ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts, so that no client holds a connection and a goroutine
+	// forever: one that never sends its request, never reads the answer,
+	// or keeps an idle connection open.
+	srv := &http.Server{Handler: e.handler(f, logger), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: f.writeTimeout, IdleTimeout: 2 * time.Minute}
 	e.ready.Store(true)
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, f.web, slogLogger(bare)) }()

@@ -302,3 +302,49 @@ func TestDamagedStoreAtStart(t *testing.T) {
 		})
 	}
 }
+
+// slowClient sends GET path and never reads the answer.
+func slowClient(t *testing.T, addr, path string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	if _, err := c.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestClientsThatNeverRead: scrapes that never read their answer take at
+// most --web.max-requests slots (a further scrape is refused at once, not
+// queued), and are dropped after --web.write-timeout, freeing their slots
+// and goroutines.
+func TestClientsThatNeverRead(t *testing.T) {
+	addr, _, _ := startServe(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(),
+		"--web.max-requests=2", "--web.write-timeout=2s")
+	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
+	slow := []net.Conn{slowClient(t, addr, "/metrics"), slowClient(t, addr, "/metrics")}
+	time.Sleep(300 * time.Millisecond) // both are in the handler, blocked writing
+	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusServiceUnavailable {
+		t.Errorf("a third concurrent scrape: %d %.100s, want 503", code, body)
+	}
+	// After the write timeout the server has dropped them, though they
+	// are still connected and still not reading: their slots (and the
+	// goroutines writing to them) are free again, so scrapes are served.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, _ := get(t, "http://"+addr+"/metrics"); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("scrapes still refused 10 s after the write timeout: the slow clients were not dropped")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, c := range slow {
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+}
