@@ -329,6 +329,7 @@ type exporter struct {
 	// loadRest decodes the rows of the accounts served from the render
 	// cache; the fetcher needs them before it runs.
 	loadRest func(context.Context)
+	readOnly bool // the store cannot be written: serve, do not fetch
 }
 
 // registry is where the exporter's live metrics are registered and
@@ -380,7 +381,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 			level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 		}
 	}
-	return &exporter{fetcher: fe, reg: reg, state: state, data: data, loadRest: loadRest}, nil
+	return &exporter{fetcher: fe, reg: reg, state: state, data: data, loadRest: loadRest, readOnly: st.ReadOnly()}, nil
 }
 
 // buildInfo is wechat_exporter_build_info: what --version prints, build
@@ -414,6 +415,9 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) e
 	go func() {
 		defer wg.Done()
 		e.loadRest(ctx)
+		if e.readOnly {
+			return // nothing fetched could be kept
+		}
 		e.fetcher.Run(ctx)
 	}()
 	defer wg.Wait() // a store write in progress finishes before the store closes

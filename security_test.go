@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -347,4 +349,66 @@ func TestClientsThatNeverRead(t *testing.T) {
 	for _, c := range slow {
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 	}
+}
+
+// TestReadOnlyStore starts the exporter as an unprivileged user on a store
+// it may not write (as on a read-only mount): it serves what is stored,
+// says at error and in a metric that the store is read-only, and fetches
+// nothing, since nothing fetched could be kept.
+func TestReadOnlyStore(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (as CI runs) to run the exporter as another user")
+	}
+	root := serviceRoot(t)
+	bin := filepath.Join(root, "wechat-exporter")
+	copyFile(t, os.Args[0], bin, 0o755)
+	data := filepath.Join(root, "data")
+	cmd, addr, _ := startProcess(t, "--demo", "--storage.path="+data, "--log.level=warn")
+	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 3 })
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	for _, p := range []string{data, filepath.Join(data, store.FileName)} {
+		if err := os.Chmod(p, map[bool]os.FileMode{true: 0o755, false: 0o644}[p == data]); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	child := asServiceUser(exec.Command(bin, "--demo", "--storage.path="+data, "--web.listen-address="+freeAddr(t), "--log.level=warn"))
+	addr = child.Args[3][len("--web.listen-address="):]
+	child.Env = childEnv(t)
+	logs := &lockedLog{}
+	stderr, _ := child.StderrPipe()
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.add(sc.Text())
+		}
+		close(done)
+	}()
+	t.Cleanup(func() { _ = child.Process.Kill(); <-done })
+	body := waitFor(t, addr, func(b string) bool {
+		return strings.Contains(b, "wechat_store_read_only 1") && strings.Count(b, "wechat_user_followers{") == 3
+	})
+	time.Sleep(time.Second) // a fetcher would have called by now
+	body = waitFor(t, addr, func(string) bool { return true })
+	if strings.Contains(body, "wechat_api_requests_total{") {
+		t.Errorf("the read-only exporter called WeChat:\n%s", grepLines(body, "wechat_api_requests_total{"))
+	}
+	if line := logs.find("read-only"); !strings.Contains(line, "level=error") {
+		t.Errorf("log line %q, want an error saying the store is read-only", line)
+	}
+}
+
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -15,6 +15,11 @@ func openStore(path string, logger log.Logger) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.ReadOnly() {
+		level.Error(logger).Log("msg", "the store is read-only (a read-only mount, or a file this user may not write): "+
+			"serving what it holds and fetching nothing, since nothing fetched could be kept; make it writable and restart",
+			"storage_path", path)
+	}
 	if r := st.Recovered(); r != nil {
 		level.Error(logger).Log("msg", "the store file was damaged: moved it aside and started an empty store; "+
 			"the lookback is fetched again, older days are only in the moved file",
@@ -32,5 +37,12 @@ func newStoreMetrics(reg prometheus.Registerer, st *store.Store) {
 	if st.Recovered() != nil {
 		moved.Inc()
 	}
-	reg.MustRegister(moved)
+	readOnly := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "wechat_store_read_only",
+		Help: "1 when the store could only be opened for reading (a read-only mount, or a file this user may not write): what it holds is served and nothing is fetched.",
+	})
+	if st.ReadOnly() {
+		readOnly.Set(1)
+	}
+	reg.MustRegister(moved, readOnly)
 }

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,6 +37,7 @@ type Store struct {
 	db        *bolt.DB
 	path      string
 	recovered *Recovery
+	readOnly  bool
 }
 
 // Open opens (creating if needed) the store in directory dir. A store file
@@ -81,6 +84,16 @@ func open(path string) (*Store, error) {
 		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 		return err
 	})
+	readOnly := false
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		// A read-only mount, or a file this user may not write: open it to
+		// serve what it holds.
+		readOnly = true
+		err = guard(func() (err error) {
+			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+			return err
+		})
+	}
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("store %s is locked: is another wechat-exporter using the same --storage.path?", path)
@@ -89,7 +102,7 @@ func open(path string) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, readOnly: readOnly}
 	if err := s.init(); err != nil {
 		_ = db.Close()
 		if errors.Is(err, ErrDamaged) {
@@ -99,6 +112,14 @@ func open(path string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// ErrReadOnly is the error of a write to a store opened read-only.
+var ErrReadOnly = errors.New("store is read-only")
+
+// ReadOnly reports whether the store could only be opened for reading (a
+// read-only mount, or a file the process may not write): it serves what
+// it holds, and every write fails with ErrReadOnly.
+func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // Recovered returns what Open did with a damaged store file, or nil if the
 // file was whole (or new).
@@ -110,10 +131,16 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 }
 
 func (s *Store) update(fn func(*bolt.Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("%w: %s", ErrReadOnly, s.path)
+	}
 	return guard(func() error { return s.db.Update(fn) })
 }
 
 func (s *Store) init() error {
+	if s.readOnly {
+		return s.view(func(tx *bolt.Tx) error { return s.checkSchema(tx.Bucket(metaBucket)) })
+	}
 	return s.update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
@@ -122,15 +149,27 @@ func (s *Store) init() error {
 		if _, err := tx.CreateBucketIfNotExists(dataBucket); err != nil {
 			return err
 		}
-		if v := meta.Get(schemaKey); v != nil {
-			var have int
-			if _, err := fmt.Sscan(string(v), &have); err != nil || have > SchemaVersion {
-				return fmt.Errorf("store %s has schema version %q; this exporter reads version %d: use a newer exporter or another --storage.path", s.path, v, SchemaVersion)
-			}
-			return nil
+		if meta.Get(schemaKey) != nil {
+			return s.checkSchema(meta)
 		}
 		return meta.Put(schemaKey, []byte(fmt.Sprint(SchemaVersion)))
 	})
+}
+
+// checkSchema refuses a store written by a newer exporter.
+func (s *Store) checkSchema(meta *bolt.Bucket) error {
+	if meta == nil {
+		return nil // an empty store
+	}
+	v := meta.Get(schemaKey)
+	if v == nil {
+		return nil
+	}
+	var have int
+	if _, err := fmt.Sscan(string(v), &have); err != nil || have > SchemaVersion {
+		return fmt.Errorf("store %s has schema version %q; this exporter reads version %d: use a newer exporter or another --storage.path", s.path, v, SchemaVersion)
+	}
+	return nil
 }
 
 // Path returns the database file.
@@ -202,6 +241,9 @@ func decodeDay(d wechat.Date, v []byte, account, endpoint string) Day {
 func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.Bucket, error) {
 	data := tx.Bucket(dataBucket)
 	if !create {
+		if data == nil {
+			return nil, nil // an empty store opened read-only
+		}
 		a := data.Bucket([]byte(account))
 		if a == nil {
 			return nil, nil
