@@ -64,5 +64,20 @@ func writeFileAtomic(path, content string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// The rename is only durable once the directory is: without this, a
+	// power cut can bring the old file, and the old token, back.
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir flushes a directory's entries to disk.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
