@@ -11,16 +11,16 @@ import (
 // milliseconds; they are exposed in seconds.
 
 var (
-	callbacksDesc        = newDesc("interface_callbacks", "Passive replies to users' messages through the account's server URL (getinterfacesummary callback_count).")
-	callbackFailuresDesc = newDesc("interface_callback_failures", "Passive replies to users' messages through the account's server URL that failed (getinterfacesummary fail_count).")
-	callbackTimeDesc     = newDesc("interface_callback_time_seconds", "Total time the account's server took to answer callbacks (getinterfacesummary total_time_cost, ms converted to seconds).")
-	callbackMaxTimeDesc  = newDesc("interface_callback_max_time_seconds", "Longest single callback answer (getinterfacesummary max_time_cost, ms converted to seconds).")
-	callbackBaselineDesc = newDesc("interface_callback_failures_baseline", "Median daily failed callbacks of the stored days in the week before the served day (getinterfacesummary fail_count); absent with fewer than 3 such days.")
+	callbacksDesc        = newDesc("wechat_interface_callbacks", "Passive replies to users' messages through the account's server URL (getinterfacesummary callback_count).")
+	callbackFailuresDesc = newDesc("wechat_interface_callback_failures", "Passive replies to users' messages through the account's server URL that failed (getinterfacesummary fail_count).")
+	callbackTimeDesc     = newDesc("wechat_interface_callback_time_seconds", "Total time the account's server took to answer callbacks (getinterfacesummary total_time_cost, ms converted to seconds).")
+	callbackMaxTimeDesc  = newDesc("wechat_interface_callback_max_time_seconds", "Longest single callback answer (getinterfacesummary max_time_cost, ms converted to seconds).")
+	callbackBaselineDesc = newDesc("wechat_interface_callback_failures_baseline", "Median daily failed callbacks of the stored days in the week before the served day (getinterfacesummary fail_count); absent with fewer than 3 such days.")
 
-	hourlyCallbacksDesc        = newDesc("interface_hourly_callbacks", "Passive replies to users' messages through the account's server URL in each hour of the day (getinterfacesummaryhour callback_count).", "hour")
-	hourlyCallbackFailuresDesc = newDesc("interface_hourly_callback_failures", "Passive replies through the account's server URL that failed, in each hour of the day (getinterfacesummaryhour fail_count).", "hour")
-	hourlyCallbackTimeDesc     = newDesc("interface_hourly_callback_time_seconds", "Total callback answer time in each hour (getinterfacesummaryhour total_time_cost, ms converted to seconds).", "hour")
-	hourlyCallbackMaxTimeDesc  = newDesc("interface_hourly_callback_max_time_seconds", "Longest callback answer in each hour (getinterfacesummaryhour max_time_cost, ms converted to seconds).", "hour")
+	hourlyCallbacksDesc        = newDesc("wechat_interface_hourly_callbacks", "Passive replies to users' messages through the account's server URL in each hour of the day (getinterfacesummaryhour callback_count).", "hour")
+	hourlyCallbackFailuresDesc = newDesc("wechat_interface_hourly_callback_failures", "Passive replies through the account's server URL that failed, in each hour of the day (getinterfacesummaryhour fail_count).", "hour")
+	hourlyCallbackTimeDesc     = newDesc("wechat_interface_hourly_callback_time_seconds", "Total callback answer time in each hour (getinterfacesummaryhour total_time_cost, ms converted to seconds).", "hour")
+	hourlyCallbackMaxTimeDesc  = newDesc("wechat_interface_hourly_callback_max_time_seconds", "Longest callback answer in each hour (getinterfacesummaryhour max_time_cost, ms converted to seconds).", "hour")
 )
 
 const millisecond = 1e-3

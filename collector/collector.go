@@ -22,8 +22,6 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-const namespace = "wechat"
-
 // cached is appended to every data metric's HELP: the value is WeChat's
 // figure for a past day, not a live reading.
 const cached = " WeChat's daily figure, cached; see wechat_datacube_data_date_timestamp_seconds for the day."
@@ -61,11 +59,12 @@ type descInfo struct {
 var descInfos = map[*prometheus.Desc]descInfo{}
 
 // newDesc builds a data metric's description; every metric has the
-// account label first.
+// account label first. The name is written whole where it is defined, so
+// that a search for a name from the README finds its definition.
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	labels = append([]string{"account"}, labels...)
-	d := prometheus.NewDesc(namespace+"_"+name, help+cached, labels, nil)
-	descInfos[d] = descInfo{namespace + "_" + name, help + cached, labels}
+	d := prometheus.NewDesc(name, help+cached, labels, nil)
+	descInfos[d] = descInfo{name, help + cached, labels}
 	return d
 }
 

@@ -9,17 +9,17 @@ import (
 // Message analysis: messages users sent to the account ("upstream").
 
 var (
-	msgDesc           = newDesc("upstream_messages", "Messages users sent to the account, by type (getupstreammsg msg_count).", "msg_type")
-	msgUsersDesc      = newDesc("upstream_message_users", "Users who sent messages to the account, by type (getupstreammsg msg_user).", "msg_type")
-	msgHourDesc       = newDesc("upstream_hourly_messages", "Messages users sent in each hour of the day, by type (getupstreammsghour msg_count).", "msg_type", "hour")
-	msgHourUsersDesc  = newDesc("upstream_hourly_message_users", "Users who sent messages in each hour of the day, by type (getupstreammsghour msg_user).", "msg_type", "hour")
-	msgWeekDesc       = newDesc("upstream_weekly_messages", "Messages users sent in the week, by type (getupstreammsgweek msg_count).", "msg_type")
-	msgWeekUsersDesc  = newDesc("upstream_weekly_message_users", "Users who sent messages in the week, by type (getupstreammsgweek msg_user).", "msg_type")
-	msgMonthDesc      = newDesc("upstream_monthly_messages", "Messages users sent in the month, by type (getupstreammsgmonth msg_count).", "msg_type")
-	msgMonthUsersDesc = newDesc("upstream_monthly_message_users", "Users who sent messages in the month, by type (getupstreammsgmonth msg_user).", "msg_type")
-	msgDistDesc       = newDesc("upstream_message_distribution_users", "Users by how many messages each sent that day (getupstreammsgdist msg_user).", "count_interval")
-	msgDistWeekDesc   = newDesc("upstream_weekly_message_distribution_users", "Users by how many messages each sent in the week (getupstreammsgdistweek msg_user).", "count_interval")
-	msgDistMonthDesc  = newDesc("upstream_monthly_message_distribution_users", "Users by how many messages each sent in the month (getupstreammsgdistmonth msg_user).", "count_interval")
+	msgDesc           = newDesc("wechat_upstream_messages", "Messages users sent to the account, by type (getupstreammsg msg_count).", "msg_type")
+	msgUsersDesc      = newDesc("wechat_upstream_message_users", "Users who sent messages to the account, by type (getupstreammsg msg_user).", "msg_type")
+	msgHourDesc       = newDesc("wechat_upstream_hourly_messages", "Messages users sent in each hour of the day, by type (getupstreammsghour msg_count).", "msg_type", "hour")
+	msgHourUsersDesc  = newDesc("wechat_upstream_hourly_message_users", "Users who sent messages in each hour of the day, by type (getupstreammsghour msg_user).", "msg_type", "hour")
+	msgWeekDesc       = newDesc("wechat_upstream_weekly_messages", "Messages users sent in the week, by type (getupstreammsgweek msg_count).", "msg_type")
+	msgWeekUsersDesc  = newDesc("wechat_upstream_weekly_message_users", "Users who sent messages in the week, by type (getupstreammsgweek msg_user).", "msg_type")
+	msgMonthDesc      = newDesc("wechat_upstream_monthly_messages", "Messages users sent in the month, by type (getupstreammsgmonth msg_count).", "msg_type")
+	msgMonthUsersDesc = newDesc("wechat_upstream_monthly_message_users", "Users who sent messages in the month, by type (getupstreammsgmonth msg_user).", "msg_type")
+	msgDistDesc       = newDesc("wechat_upstream_message_distribution_users", "Users by how many messages each sent that day (getupstreammsgdist msg_user).", "count_interval")
+	msgDistWeekDesc   = newDesc("wechat_upstream_weekly_message_distribution_users", "Users by how many messages each sent in the week (getupstreammsgdistweek msg_user).", "count_interval")
+	msgDistMonthDesc  = newDesc("wechat_upstream_monthly_message_distribution_users", "Users by how many messages each sent in the month (getupstreammsgdistmonth msg_user).", "count_interval")
 )
 
 func init() {

@@ -5,9 +5,9 @@ import "github.com/wechat-exporter/wechat-exporter/wechat"
 // User analysis: getusersummary and getusercumulate.
 
 var (
-	followsDesc   = newDesc("user_follows", "New followers by follow channel (getusersummary new_user).", "source")
-	unfollowsDesc = newDesc("user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
-	followersDesc = newDesc("user_followers", "Total followers (getusercumulate cumulate_user).")
+	followsDesc   = newDesc("wechat_user_follows", "New followers by follow channel (getusersummary new_user).", "source")
+	unfollowsDesc = newDesc("wechat_user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
+	followersDesc = newDesc("wechat_user_followers", "Total followers (getusercumulate cumulate_user).")
 )
 
 func init() {
