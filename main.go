@@ -149,14 +149,15 @@ func main() {
 }
 
 func run(args []string) int {
+	// Signals first: a stop at any moment of start-up ends it cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	f, err := parseFlags(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wechat-exporter:", err)
 		return 2
 	}
 	logger, bare := newLogger(f.logFormat, f.logLevel)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	if f.command == "backfill" {
 		err = backfill(ctx, f, logger)
 	} else {

@@ -69,10 +69,16 @@ func startServe(t *testing.T, args ...string) (addr string, stop func(), result 
 	return addr, cancel, res
 }
 
-// waitFor polls the metrics until cond holds.
+// waitFor polls the metrics until cond holds, for at most 20 s.
 func waitFor(t testing.TB, addr string, cond func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return waitForWithin(t, addr, 20*time.Second, cond)
+}
+
+// waitForWithin is waitFor with another deadline.
+func waitForWithin(t testing.TB, addr string, within time.Duration, cond func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		_, body := get(t, "http://"+addr+"/metrics")
 		if cond(body) {

@@ -28,8 +28,10 @@ func TestMain(m *testing.M) {
 // childEnv is the environment of an exporter started by a test: it runs
 // main, and its temporary files (a demo's store) go to the test's own
 // temporary directory, which is removed even when the child was killed.
+// Under the race detector, the child would sleep a second at exit to
+// report races late (atexit_sleep_ms); races are still reported.
 func childEnv(t testing.TB) []string {
-	return append(os.Environ(), runMainEnv+"=1", "TMPDIR="+t.TempDir())
+	return append(os.Environ(), runMainEnv+"=1", "TMPDIR="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 }
 
 // startProcess runs the exporter as a child process with args and waits

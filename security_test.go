@@ -327,7 +327,8 @@ func slowClient(t *testing.T, addr, path string) net.Conn {
 func TestClientsThatNeverRead(t *testing.T) {
 	addr, _, _ := startServe(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(),
 		"--web.max-requests=2", "--web.write-timeout=2s")
-	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
+	// A first fetch cycle of 40 accounts: slow under the race detector.
+	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
 	slow := []net.Conn{slowClient(t, addr, "/metrics"), slowClient(t, addr, "/metrics")}
 	time.Sleep(300 * time.Millisecond) // both are in the handler, blocked writing
 	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusServiceUnavailable {

@@ -77,7 +77,7 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, after := range []time.Duration{10 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
+	for _, after := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
 		cmd := exec.Command(os.Args[0], "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
 			"--web.listen-address="+freeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=error")
 		cmd.Env = childEnv(t)
