@@ -135,7 +135,7 @@ func writeHistory(output string, st *store.Store, accounts map[string]bool, from
 	}
 	slices.Sort(names)
 	opts := collector.HistoryOptions{Accounts: names, Endpoints: wechat.Endpoints(),
-		From: from, To: to, MaxPosts: maxPosts, ServedDays: fetcher.ServedDays, TempDir: os.TempDir(), Damaged: damaged}
+		From: from, To: to, MaxPosts: maxPosts, TempDir: os.TempDir(), Damaged: damaged}
 	if output == "-" {
 		return collector.WriteHistory(os.Stdout, st, opts)
 	}

@@ -159,7 +159,7 @@ func TestKill9DuringWrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, d := range days {
-				if _, err := wechat.DecodeRows(ep.Name, d.Rows); err != nil {
+				if _, err := wechat.DecodeDay(ep, d.Date, d.Rows); err != nil {
 					t.Errorf("%s/%s/%s is not whole: %v", acc, ep.Name, d.Date, err)
 				}
 			}

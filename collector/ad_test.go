@@ -29,11 +29,11 @@ func fetchAdFixture(t *testing.T, ep wechat.Endpoint, d wechat.Date) []wechat.Ro
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := c.Fetch(context.Background(), ep, wechat.Range{Begin: d, End: d})
+	ans, err := c.Fetch(context.Background(), ep, wechat.Range{Begin: d, End: d})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return ans.Rows
 }
 
 // TestAdFixturesReachMetrics: every figure of the three ad samples' lists

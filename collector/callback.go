@@ -25,13 +25,13 @@ var (
 
 const millisecond = 1e-3
 
-// The failure baseline is the median over the week before the served day:
-// Prometheus itself has no history right after installation, and a median
-// ignores an earlier spike.
-const (
-	baselineDays    = 7
-	minBaselineDays = 3
-)
+// The failure baseline is the median over the days served before the
+// newest (the week before it: see the endpoint's ServedDays): Prometheus
+// itself has no history right after installation, and a median ignores
+// an earlier spike.
+var baselineDays = wechat.GetInterfaceSummary.Served() - 1
+
+const minBaselineDays = 3
 
 func median(byDay map[wechat.Date]int64) float64 {
 	vals := make([]int64, 0, len(byDay))

@@ -41,7 +41,18 @@ func fixtureRows(t *testing.T, endpoint string) []wechat.Row {
 	if err := json.Unmarshal(b, &ans); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := wechat.DecodeRows(endpoint, ans.List)
+	ep, ok := wechat.EndpointByName(endpoint)
+	if !ok {
+		t.Fatalf("no endpoint %s", endpoint)
+	}
+	var first struct {
+		Date wechat.Date `json:"ref_date"`
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(ans.List, &items); err == nil && len(items) > 0 {
+		_ = json.Unmarshal(items[0], &first)
+	}
+	rows, err := wechat.DecodeDay(ep, first.Date, ans.List)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,6 @@ type HistoryOptions struct {
 	Endpoints []wechat.Endpoint
 	From, To  wechat.Date
 	MaxPosts  int
-	// ServedDays says how many stored days make up an endpoint's served
-	// data (fetcher.ServedDays): the week of articles of getarticletotal,
-	// the baseline week of getinterfacesummary.
-	ServedDays func(endpoint string) int
 	// TempDir holds one file per metric family while writing.
 	TempDir string
 	// Damaged is told of each stored day that cannot be read back, which
@@ -99,7 +95,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		if f == nil {
 			continue
 		}
-		served := o.ServedDays(ep.Name)
+		served := ep.Served()
 		days, err := src.Range(account, ep.Name, o.From.AddDays(1-served), o.To)
 		if err != nil {
 			return nil, err
@@ -108,7 +104,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		for _, d := range days {
 			err := d.Err
 			if err == nil {
-				rowsByDay[d.Date], err = wechat.DecodeRows(ep.Name, d.Rows)
+				rowsByDay[d.Date], err = wechat.DecodeDay(ep, d.Date, d.Rows)
 			}
 			if err != nil {
 				delete(rowsByDay, d.Date)

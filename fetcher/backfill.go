@@ -2,7 +2,6 @@ package fetcher
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -105,19 +104,15 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 // backfillRange fetches and stores one range of past days, empty days
 // included: in the past an empty answer is final.
 func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) error {
-	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
+	ans, err := t.acc.Client.Fetch(ctx, t.ep, r)
 	if err != nil {
 		return err
 	}
-	byDate := f.byDate(t, rows)
+	byDate := f.byDate(t, ans)
 	today := wechat.Today(f.cfg.Now())
 	var days []store.Day
 	for _, d := range t.ep.Labels(r.Begin, r.End) {
-		b, err := json.Marshal(nonNil(byDate[d]))
-		if err != nil {
-			return err
-		}
-		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: delayed, Rows: b})
+		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
 	}
 	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
 		f.storeFailures.Inc()

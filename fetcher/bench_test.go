@@ -102,7 +102,7 @@ func storeOf(b *testing.B, n int) (dir string, names map[string]string) {
 		for _, ep := range wechat.DatacubeEndpoints() {
 			latest := ep.LatestComplete(today)
 			var days []store.Day
-			for d := fetcher.ServedDays(ep.Name) - 1; d >= 0; d-- {
+			for d := ep.Served() - 1; d >= 0; d-- {
 				rows, err := json.Marshal(fake.Rows(appID, ep.Name, latest.AddDays(-d)))
 				if err != nil {
 					b.Fatal(err)

@@ -79,7 +79,7 @@ func TestCorruptStoredDays(t *testing.T) {
 		for _, d := range days {
 			if d.Err != nil {
 				t.Errorf("%s %s still damaged: %v", ep.Name, d.Date, d.Err)
-			} else if _, err := wechat.DecodeRows(ep.Name, d.Rows); err != nil {
+			} else if _, err := wechat.DecodeDay(ep, d.Date, d.Rows); err != nil {
 				t.Errorf("%s %s still does not decode: %v", ep.Name, d.Date, err)
 			}
 		}

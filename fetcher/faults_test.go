@@ -352,7 +352,7 @@ func TestRowsPerDayBounded(t *testing.T) {
 	if err != nil || len(days) != 1 {
 		t.Fatalf("%d days, %v", len(days), err)
 	}
-	rows, err := wechat.DecodeRows(wechat.GetUserSummary.Name, days[0].Rows)
+	rows, err := wechat.DecodeDay(wechat.GetUserSummary, days[0].Date, days[0].Rows)
 	if err != nil || len(rows) != fetcher.MaxRowsPerDay {
 		t.Errorf("%d rows stored (%v), want %d", len(rows), err, fetcher.MaxRowsPerDay)
 	}
@@ -362,5 +362,22 @@ func TestRowsPerDayBounded(t *testing.T) {
 	h.runAt(beijing("2026-11-22 09:30")) // nothing due: no second line
 	if n := strings.Count(h.logs.String(), "rows beyond"); n != 1 {
 		t.Errorf("%d log lines about the cut, want 1", n)
+	}
+}
+
+// TestStoreKeepsRowsAsSent: a field this version does not know is kept in
+// the store with the rest of the row, as WeChat sent it, so that a later
+// version can export it from stored history without fetching again.
+func TestStoreKeepsRowsAsSent(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate)
+	h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserCumulate.Name,
+		Body: `{"list":[{"ref_date":"2026-11-21","cumulate_user":1234,"user_source":0,"new_figure_2027":{"a":[1,2]}}]}`})
+	h.runAt(beijing("2026-11-22 09:00"))
+	days, err := h.store.Range("acc", wechat.GetUserCumulate.Name, wechat.MustParseDate("2026-11-21"), wechat.MustParseDate("2026-11-21"))
+	if err != nil || len(days) != 1 {
+		t.Fatalf("%d days, %v", len(days), err)
+	}
+	if got, want := string(days[0].Rows), `[{"ref_date":"2026-11-21","cumulate_user":1234,"user_source":0,"new_figure_2027":{"a":[1,2]}}]`; got != want {
+		t.Errorf("stored %s\nwant     %s", got, want)
 	}
 }

@@ -20,14 +20,14 @@ import (
 // the task may go on with its next range, and whether WeChat said the
 // figures are provisional.
 func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) (ok, delayed bool) {
-	rows, delayed, err := t.acc.Client.FetchDelayed(ctx, t.ep, r)
+	ans, err := t.acc.Client.Fetch(ctx, t.ep, r)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.failed(t, r, err, now)
 		}
 		return false, false
 	}
-	byDate := f.byDate(t, rows)
+	byDate := f.byDate(t, ans)
 	avail := f.available(t.ep, now)
 	var days []store.Day
 	suspicious := false
@@ -36,12 +36,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 			suspicious = true // keep the other days; ask for this one again
 			continue
 		}
-		b, err := json.Marshal(nonNil(byDate[d]))
-		if err != nil {
-			f.failed(t, r, err, now)
-			return false, false
-		}
-		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Delayed: delayed, Rows: b})
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
 	}
 	if len(days) > 0 && !f.write(t, days, now) {
 		return false, false
@@ -50,7 +45,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		f.failed(t, r, errNotReady, now)
 		return false, false
 	}
-	return true, delayed
+	return true, ans.Delayed
 }
 
 // MaxRowsPerDay bounds the rows kept of one endpoint's day. The largest
@@ -59,18 +54,19 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 // every scrape.
 const MaxRowsPerDay = 5000
 
-// byDate groups an answer's rows by their day, each day cut to
-// MaxRowsPerDay rows; a cut is counted, and logged once per task.
-func (f *Fetcher) byDate(t *task, rows []wechat.Row) map[wechat.Date][]wechat.Row {
-	out := map[wechat.Date][]wechat.Row{}
+// byDate groups an answer's rows, as WeChat sent them, by their day, each
+// day cut to MaxRowsPerDay rows; a cut is counted, and logged once per
+// task.
+func (f *Fetcher) byDate(t *task, ans wechat.Answer) map[wechat.Date][]json.RawMessage {
+	out := map[wechat.Date][]json.RawMessage{}
 	dropped := 0
-	for _, row := range rows {
+	for i, row := range ans.Rows {
 		d := row.RowDate()
 		if len(out[d]) >= MaxRowsPerDay {
 			dropped++
 			continue
 		}
-		out[d] = append(out[d], row)
+		out[d] = append(out[d], ans.Raw[i])
 	}
 	if dropped == 0 {
 		return out
@@ -132,28 +128,43 @@ func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
 	if ep := f.served(t); ep != nil && ep.Date >= newest.Date {
 		return
 	}
-	rows, err := wechat.DecodeRows(t.ep.Name, newest.Rows)
+	rows, err := wechat.DecodeDay(t.ep, newest.Date, newest.Rows)
 	if err == nil {
 		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows)
 	}
 }
 
-func nonNil(rows []wechat.Row) []wechat.Row {
-	if rows == nil {
-		return []wechat.Row{}
+// joinRows makes a day's rows the JSON array the store keeps.
+func joinRows(rows []json.RawMessage) json.RawMessage {
+	n := 2
+	for _, r := range rows {
+		n += len(r) + 1
 	}
-	return rows
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	return append(b, ']')
 }
 
 // rowsDue reports whether an empty answer for the newest day means "not
-// ready" rather than "no data": for endpoints that always have rows, or
-// that had rows the day before, until EmptyGrace after the ready time.
+// ready" rather than "no data", until EmptyGrace after the ready time: for
+// endpoints with a row every day, or that usually have rows and had some
+// the day before; never for per-article lists, where an empty day is a
+// normal answer (see wechat.EmptyDay).
 func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
 	if !now.Before(f.readyAt(wechat.Today(now)).Add(f.cfg.EmptyGrace)) {
 		return false
 	}
-	if alwaysHasRows[t.ep.Name] {
+	switch t.ep.Empty {
+	case wechat.EmptyNotReady:
 		return true
+	case wechat.EmptyNormal:
+		return false
 	}
 	ep := f.served(t)
 	return ep != nil && len(ep.Rows) > 0

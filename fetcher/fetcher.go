@@ -38,7 +38,7 @@ import (
 // Client is what the fetcher needs of a wechat.Client.
 type Client interface {
 	Plan(ep wechat.Endpoint, dates []wechat.Date) []wechat.Range
-	FetchDelayed(ctx context.Context, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, bool, error)
+	Fetch(ctx context.Context, ep wechat.Endpoint, r wechat.Range) (wechat.Answer, error)
 }
 
 // Store is what the fetcher needs of the embedded store (*store.Store).
@@ -92,21 +92,6 @@ const (
 	DefaultMaxConcurrency = 4
 	DefaultEmptyGrace     = 4 * time.Hour
 )
-
-// settleDays says for how many days after its date an endpoint's data
-// keeps changing: getarticletotal's details grow for seven days after the
-// article is sent. Such days are fetched again once a day until final.
-var settleDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetArticleTotalDetail.Name: 7}
-
-// servedDays says how many stored days of an endpoint are published, when
-// more than the newest: getarticletotal serves the articles of its settling
-// week; getinterfacesummary also serves the week before the newest day, from
-// which the collector derives the callback failure baseline.
-var servedDays = map[string]int{wechat.GetArticleTotal.Name: 7, wechat.GetArticleTotalDetail.Name: 7, wechat.GetInterfaceSummary.Name: 8}
-
-// alwaysHasRows lists endpoints whose answer for a past day is never
-// legitimately empty.
-var alwaysHasRows = map[string]bool{wechat.GetUserCumulate.Name: true}
 
 // Fetcher runs the fetching of every account's endpoints.
 type Fetcher struct {

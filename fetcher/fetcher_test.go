@@ -59,6 +59,7 @@ type harness struct {
 	eps      []wechat.Endpoint
 	accounts []string          // account names; the first is "acc" (appID) unless set
 	secrets  map[string]string // account -> secret the client uses (default: the right one)
+	appIDs   map[string]string // account -> AppID, when not the default
 	reg      *prometheus.Registry
 	wrap     func(fetcher.Store) fetcher.Store
 	timeout  time.Duration
@@ -94,6 +95,9 @@ func newHarnessWith(t *testing.T, start time.Time, cfg fetcher.Config, accounts 
 }
 
 func (h *harness) appID(account string) string {
+	if id, ok := h.appIDs[account]; ok {
+		return id
+	}
 	if account == "acc" {
 		return appID
 	}

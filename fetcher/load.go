@@ -114,7 +114,7 @@ func (f *Fetcher) publish(t *task) error {
 // rows, and those of the days before that it serves too. ok is false when
 // nothing readable is stored. A damaged day is left out (see noteDamaged).
 func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok bool, err error) {
-	n := ServedDays(t.ep.Name)
+	n := t.ep.Served()
 	// A few more records than served, so that damaged newest days leave
 	// the newest good one served.
 	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n+damagedReach)
@@ -129,7 +129,7 @@ func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok
 			f.noteDamaged(t, d.Date, d.Err)
 			continue
 		}
-		r, err := wechat.DecodeRows(t.ep.Name, d.Rows)
+		r, err := wechat.DecodeDay(t.ep, d.Date, d.Rows)
 		if err != nil {
 			f.noteDamaged(t, d.Date, err)
 			continue
@@ -171,7 +171,3 @@ func (t *task) forgetDamaged(days []store.Day) {
 		delete(t.damaged, d.Date)
 	}
 }
-
-// ServedDays returns how many stored days of an endpoint make up what is
-// served for its newest day (see servedDays).
-func ServedDays(endpoint string) int { return max(servedDays[endpoint], 1) }

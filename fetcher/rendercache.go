@@ -33,7 +33,7 @@ func (f *Fetcher) servedRecords(account string) []store.Served {
 	ts := f.byAcc[account]
 	out := make([]store.Served, len(ts))
 	for i, t := range ts {
-		out[i] = store.Served{Endpoint: t.ep.Name, Days: ServedDays(t.ep.Name)}
+		out[i] = store.Served{Endpoint: t.ep.Name, Days: t.ep.Served()}
 	}
 	return out
 }

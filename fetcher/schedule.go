@@ -97,7 +97,7 @@ func (f *Fetcher) wanted(ep wechat.Endpoint, avail wechat.Date) (from, to wechat
 // settling ones not yet fetched today.
 func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	from, to := f.wanted(t.ep, f.available(t.ep, now))
-	if settle := settleDays[t.ep.Name]; settle > 0 {
+	if settle := t.ep.SettleDays; settle > 0 {
 		from = min(from, to.AddDays(1-settle))
 	}
 	days, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
@@ -117,7 +117,7 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 		delete(held, d) // its rows do not decode
 	}
 	t.mu.Unlock()
-	today, settle := wechat.Today(now), settleDays[t.ep.Name]
+	today, settle := wechat.Today(now), t.ep.SettleDays
 	var out []wechat.Date
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]

@@ -1,7 +1,9 @@
 // Package store keeps every fetched day of WeChat data in an embedded bbolt
 // database, so that nothing is fetched twice and nothing is lost on
-// restart. Rows are kept as WeChat sent them (JSON), keyed by account,
-// endpoint and date, and each fetch is written in one transaction.
+// restart. Rows are kept as WeChat sent them (JSON, unknown fields
+// included, so that a later version can export a new field from stored
+// history without fetching again), keyed by account, endpoint and date,
+// and each fetch is written in one transaction.
 package store
 
 import (
@@ -20,8 +22,13 @@ import (
 )
 
 // SchemaVersion is the layout of the database. A store written by a newer
-// exporter is refused rather than misread.
-const SchemaVersion = 1
+// exporter is refused rather than misread; an older one is migrated.
+//
+//   - 1: rows re-encoded from the typed rows (known fields only).
+//   - 2: rows as WeChat sent them. Version 1 records read the same (their
+//     fields are WeChat's), so the migration only marks the store: no row
+//     is rewritten and nothing is fetched again.
+const SchemaVersion = 2
 
 // FileName is the database file inside the storage path.
 const FileName = "wechat-exporter.db"
@@ -150,7 +157,9 @@ func (s *Store) init() error {
 			return err
 		}
 		if meta.Get(schemaKey) != nil {
-			return s.checkSchema(meta)
+			if err := s.checkSchema(meta); err != nil {
+				return err
+			}
 		}
 		return meta.Put(schemaKey, []byte(fmt.Sprint(SchemaVersion)))
 	})

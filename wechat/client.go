@@ -150,11 +150,22 @@ func checkRange(ep Endpoint, r Range) error {
 	return nil
 }
 
+// Answer is what WeChat answered for a range: its rows, each also as the
+// JSON WeChat sent (what the store keeps, unknown fields included, so that
+// a later version can read a new field from stored history), and whether
+// the figures are provisional (is_delay, on the content endpoints).
+type Answer struct {
+	Rows    []Row
+	Raw     []json.RawMessage // Raw[i] is Rows[i] as WeChat sent it
+	Delayed bool
+}
+
 type listAnswer struct {
 	ep      Endpoint
 	List    json.RawMessage `json:"list"`
 	IsDelay bool            `json:"is_delay"`
 	rows    []Row
+	raw     []json.RawMessage
 }
 
 // check decodes the list into rows, checking its figures first (see
@@ -164,16 +175,16 @@ func (a *listAnswer) check() error {
 	if len(a.List) == 0 || string(a.List) == "null" {
 		return nil // tolerant: an answer without "list" means no data
 	}
-	dec, ok := rowDecoders[a.ep.Name]
-	if !ok {
-		return ErrUnknownEndpoint(a.ep.Name)
-	}
-	if err := checkList("list", a.List, dec.typ); err != nil {
+	items, err := checkList("list", a.List, a.ep.rows.typ)
+	if err != nil {
 		return err
 	}
-	rows, err := DecodeRows(a.ep.Name, a.List)
-	a.rows = rows
-	return err
+	rows, err := a.ep.rows.decode(a.List)
+	if err != nil {
+		return fmt.Errorf("decoding %s rows: %w", a.ep.Name, describeJSONError(err))
+	}
+	a.rows, a.raw = rows, items
+	return nil
 }
 
 // Fetch gets every row of ep for the request range r (which must fit the
@@ -181,25 +192,17 @@ func (a *listAnswer) check() error {
 // 61501, the range is fetched again one day at a time and the client uses
 // single days for that endpoint from then on: the documentation disagrees
 // on some spans, and this keeps either reading working.
-func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) ([]Row, error) {
-	rows, _, err := c.FetchDelayed(ctx, ep, r)
-	return rows, err
-}
-
-// FetchDelayed is Fetch, also reporting WeChat's is_delay flag (content
-// endpoints): true while the figures are provisional and will change.
-func (c *Client) FetchDelayed(ctx context.Context, ep Endpoint, r Range) ([]Row, bool, error) {
-	rows, delayed, err := c.fetchOnce(ctx, ep, r)
+func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
+	ans, err := c.fetchOnce(ctx, ep, r)
 	if !HasCode(err, CodeDateRange) || r.Days() == 1 {
-		return rows, delayed, err
+		return ans, err
 	}
-	rows, delayed = nil, false
+	var all Answer
 	for d := r.Begin; d <= r.End; d++ {
-		part, partDelayed, err := c.fetchOnce(ctx, ep, Range{d, d})
+		part, err := c.fetchOnce(ctx, ep, Range{d, d})
 		if err != nil {
-			return nil, false, err
+			return Answer{}, err
 		}
-		delayed = delayed || partDelayed
 		if d == r.Begin {
 			// One day works where several did not: the span is narrower
 			// than documented. (A range reaching today fails both ways
@@ -208,21 +211,22 @@ func (c *Client) FetchDelayed(ctx context.Context, ep Endpoint, r Range) ([]Row,
 			c.spans[ep.Name] = 1
 			c.mu.Unlock()
 		}
-		rows = append(rows, part...)
+		all.Rows = append(all.Rows, part.Rows...)
+		all.Raw = append(all.Raw, part.Raw...)
+		all.Delayed = all.Delayed || part.Delayed
 	}
-	return rows, delayed, nil
+	return all, nil
 }
 
-func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) ([]Row, bool, error) {
+func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
 	if ep.Publisher {
-		rows, err := c.fetchPublisher(ctx, ep, r)
-		return rows, false, err
+		return c.fetchPublisher(ctx, ep, r)
 	}
 	ans := listAnswer{ep: ep}
 	if err := c.post(ctx, ep, r, &ans); err != nil {
-		return nil, false, err
+		return Answer{}, err
 	}
-	return ans.rows, ans.IsDelay, nil
+	return Answer{Rows: ans.rows, Raw: ans.raw, Delayed: ans.IsDelay}, nil
 }
 
 // Plan splits the wanted dates of ep into the fewest requests, using the
@@ -234,101 +238,4 @@ func (c *Client) Plan(ep Endpoint, dates []Date) []Range {
 	}
 	c.mu.Unlock()
 	return SplitDates(ep, dates)
-}
-
-func fetchTyped[T Row](ctx context.Context, c *Client, ep Endpoint, r Range) ([]T, error) {
-	rows, err := c.Fetch(ctx, ep, r)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, row.(T))
-	}
-	return out, nil
-}
-
-// GetUserSummary returns follows and unfollows by channel (span 7).
-func (c *Client) GetUserSummary(ctx context.Context, r Range) ([]UserSummary, error) {
-	return fetchTyped[UserSummary](ctx, c, GetUserSummary, r)
-}
-
-// GetUserCumulate returns the total number of followers (span 7).
-func (c *Client) GetUserCumulate(ctx context.Context, r Range) ([]UserCumulate, error) {
-	return fetchTyped[UserCumulate](ctx, c, GetUserCumulate, r)
-}
-
-// GetArticleSummary returns each mass-sent article's figures for one day.
-func (c *Client) GetArticleSummary(ctx context.Context, r Range) ([]ArticleSummary, error) {
-	return fetchTyped[ArticleSummary](ctx, c, GetArticleSummary, r)
-}
-
-// GetArticleTotal returns cumulative figures of the articles sent on a day.
-func (c *Client) GetArticleTotal(ctx context.Context, r Range) ([]ArticleTotal, error) {
-	return fetchTyped[ArticleTotal](ctx, c, GetArticleTotal, r)
-}
-
-// GetUserRead returns daily reads, overall and by channel (span 3).
-func (c *Client) GetUserRead(ctx context.Context, r Range) ([]UserRead, error) {
-	return fetchTyped[UserRead](ctx, c, GetUserRead, r)
-}
-
-// GetUserReadHour returns hourly reads for one day.
-func (c *Client) GetUserReadHour(ctx context.Context, r Range) ([]UserReadHour, error) {
-	return fetchTyped[UserReadHour](ctx, c, GetUserReadHour, r)
-}
-
-// GetUserShare returns shares by scene (span 7).
-func (c *Client) GetUserShare(ctx context.Context, r Range) ([]UserShare, error) {
-	return fetchTyped[UserShare](ctx, c, GetUserShare, r)
-}
-
-// GetUserShareHour returns hourly shares by scene for one day.
-func (c *Client) GetUserShareHour(ctx context.Context, r Range) ([]UserShareHour, error) {
-	return fetchTyped[UserShareHour](ctx, c, GetUserShareHour, r)
-}
-
-// GetUpstreamMsg returns messages sent to the account by type (span 7).
-func (c *Client) GetUpstreamMsg(ctx context.Context, r Range) ([]UpstreamMsg, error) {
-	return fetchTyped[UpstreamMsg](ctx, c, GetUpstreamMsg, r)
-}
-
-// GetUpstreamMsgHour returns hourly messages by type for one day.
-func (c *Client) GetUpstreamMsgHour(ctx context.Context, r Range) ([]UpstreamMsgHour, error) {
-	return fetchTyped[UpstreamMsgHour](ctx, c, GetUpstreamMsgHour, r)
-}
-
-// GetUpstreamMsgWeek returns weekly messages by type; ask with the Monday.
-func (c *Client) GetUpstreamMsgWeek(ctx context.Context, r Range) ([]UpstreamMsg, error) {
-	return fetchTyped[UpstreamMsg](ctx, c, GetUpstreamMsgWeek, r)
-}
-
-// GetUpstreamMsgMonth returns monthly messages by type; ask with the 1st.
-func (c *Client) GetUpstreamMsgMonth(ctx context.Context, r Range) ([]UpstreamMsg, error) {
-	return fetchTyped[UpstreamMsg](ctx, c, GetUpstreamMsgMonth, r)
-}
-
-// GetUpstreamMsgDist returns how many messages each user sent (span 15).
-func (c *Client) GetUpstreamMsgDist(ctx context.Context, r Range) ([]UpstreamMsgDist, error) {
-	return fetchTyped[UpstreamMsgDist](ctx, c, GetUpstreamMsgDist, r)
-}
-
-// GetUpstreamMsgDistWeek is GetUpstreamMsgDist by week; ask with the Monday.
-func (c *Client) GetUpstreamMsgDistWeek(ctx context.Context, r Range) ([]UpstreamMsgDist, error) {
-	return fetchTyped[UpstreamMsgDist](ctx, c, GetUpstreamMsgDistWeek, r)
-}
-
-// GetUpstreamMsgDistMonth is GetUpstreamMsgDist by month; ask with the 1st.
-func (c *Client) GetUpstreamMsgDistMonth(ctx context.Context, r Range) ([]UpstreamMsgDist, error) {
-	return fetchTyped[UpstreamMsgDist](ctx, c, GetUpstreamMsgDistMonth, r)
-}
-
-// GetInterfaceSummary returns the callback server's daily health (span 30).
-func (c *Client) GetInterfaceSummary(ctx context.Context, r Range) ([]InterfaceSummary, error) {
-	return fetchTyped[InterfaceSummary](ctx, c, GetInterfaceSummary, r)
-}
-
-// GetInterfaceSummaryHour returns the callback server's hourly health.
-func (c *Client) GetInterfaceSummaryHour(ctx context.Context, r Range) ([]InterfaceSummaryHour, error) {
-	return fetchTyped[InterfaceSummaryHour](ctx, c, GetInterfaceSummaryHour, r)
 }

@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -150,33 +149,4 @@ func (j *JumpPositions) UnmarshalJSON(b []byte) error {
 	sort.Slice(out, func(a, b int) bool { return out[a].Position < out[b].Position })
 	*j = out
 	return nil
-}
-
-func init() {
-	rowDecoders[GetBizSummary.Name] = codec[BizSummary]()
-	rowDecoders[GetArticleRead.Name] = codec[ArticleRead]()
-	rowDecoders[GetArticleShare.Name] = codec[ArticleShare]()
-	rowDecoders[GetArticleTotalDetail.Name] = codec[PublishedArticle]()
-}
-
-// GetBizSummary returns the account's published-content figures by day
-// (span 30; data from 2025-11-01).
-func (c *Client) GetBizSummary(ctx context.Context, r Range) ([]BizSummary, error) {
-	return fetchTyped[BizSummary](ctx, c, GetBizSummary, r)
-}
-
-// GetArticleRead returns each article's readers of one day, by scene.
-func (c *Client) GetArticleRead(ctx context.Context, r Range) ([]ArticleRead, error) {
-	return fetchTyped[ArticleRead](ctx, c, GetArticleRead, r)
-}
-
-// GetArticleShare returns each article's sharers of one day.
-func (c *Client) GetArticleShare(ctx context.Context, r Range) ([]ArticleShare, error) {
-	return fetchTyped[ArticleShare](ctx, c, GetArticleShare, r)
-}
-
-// GetArticleTotalDetail returns the articles published on one day with
-// their running totals.
-func (c *Client) GetArticleTotalDetail(ctx context.Context, r Range) ([]PublishedArticle, error) {
-	return fetchTyped[PublishedArticle](ctx, c, GetArticleTotalDetail, r)
 }

@@ -43,22 +43,22 @@ func TestJumpPositionsTolerant(t *testing.T) {
 func TestIsDelay(t *testing.T) {
 	e := newEnv(t, nil) // 10:00 Beijing: before the fake's DelayUntil
 	r := wechat.Range{Begin: yesterday(), End: yesterday()}
-	if _, delayed, err := e.client.FetchDelayed(ctx(t), wechat.GetArticleRead, r); err != nil || !delayed {
-		t.Errorf("morning: delayed %v, %v; want provisional", delayed, err)
+	if ans, err := e.client.Fetch(ctx(t), wechat.GetArticleRead, r); err != nil || !ans.Delayed {
+		t.Errorf("morning: delayed %v, %v; want provisional", ans.Delayed, err)
 	}
-	if _, delayed, err := e.client.FetchDelayed(ctx(t), wechat.GetUserSummary, r); err != nil || delayed {
-		t.Errorf("legacy endpoint delayed %v, %v", delayed, err)
+	if ans, err := e.client.Fetch(ctx(t), wechat.GetUserSummary, r); err != nil || ans.Delayed {
+		t.Errorf("legacy endpoint delayed %v, %v", ans.Delayed, err)
 	}
 	e.clock.Advance(wechattest.DelayUntil - 10*time.Hour + time.Minute)
-	if _, delayed, err := e.client.FetchDelayed(ctx(t), wechat.GetArticleRead, r); err != nil || delayed {
-		t.Errorf("afternoon: delayed %v, %v; want final", delayed, err)
+	if ans, err := e.client.Fetch(ctx(t), wechat.GetArticleRead, r); err != nil || ans.Delayed {
+		t.Errorf("afternoon: delayed %v, %v; want final", ans.Delayed, err)
 	}
 }
 
 func TestContentDataStarts20251101(t *testing.T) {
 	e := newEnv(t, nil)
 	d := wechat.MustParseDate("2025-10-31")
-	_, err := e.client.GetBizSummary(ctx(t), wechat.Range{Begin: d, End: d})
+	_, err := fetchRows[wechat.BizSummary](ctx(t), e.client, wechat.GetBizSummary, wechat.Range{Begin: d, End: d})
 	if err == nil || err.Error() != "wechat getbizsummary: range 2025-10-31..2025-10-31: WeChat keeps no data before 2025-11-01" {
 		t.Errorf("err = %v", err)
 	}

@@ -1,12 +1,19 @@
 // Package wechat is a client of the WeChat Official Account data statistics
 // ("datacube") HTTP API: the 17 legacy endpoints of user, article, message
 // and interface analysis, and the four 2025 published-content endpoints
-// (data from 2025-11-01; FetchDelayed reports their is_delay flag), each
-// returning typed rows; and the ad analysis of publisher accounts (流量主),
-// the three actions of GET /publisher/stat, whose errors come in
-// base_resp.ret (mapped to *APIError like errcodes; 2009 means the account
-// is not a publisher), whose lists are paged (the client fetches every
-// page) and whose amounts are in fen.
+// (data from 2025-11-01, with their is_delay flag); and the ad analysis of
+// publisher accounts (流量主), the three actions of GET /publisher/stat,
+// whose errors come in base_resp.ret (mapped to *APIError like errcodes;
+// 2009 means the account is not a publisher), whose lists are paged (the
+// client fetches every page) and whose amounts are in fen.
+//
+// # Endpoints
+//
+// Every fact of an endpoint (path, span, period, permission set, first
+// day, how many days settle and are served, what an empty day means, its
+// row type) is a field of its entry in the table of endpoints.go. Client.Fetch
+// returns an Answer: typed rows, each also as the JSON WeChat sent (what
+// the store keeps), after checking the answer's figures (validate.go).
 //
 // # Token sources
 //
@@ -40,17 +47,22 @@
 // is not a WeChat answer: an HTML proxy page, empty or truncated JSON), or a
 // *RangeError for a request the endpoint cannot take. ErrorClass sorts them:
 //
-//   - Retryable: -1, 45011, 61503, HTTP 5xx and 429, timeouts, resets,
-//     broken bodies. The client retries them with bounded exponential backoff
-//     and jitter, honouring the context, except 61503 (data not ready), which
+//   - Retryable: -1, 61503, HTTP 5xx and 429, timeouts, resets, broken
+//     bodies. The client retries them with bounded exponential backoff and
+//     jitter, honouring the context, except 61503 (data not ready), which
 //     takes hours and is left to the caller.
+//   - RateLimited: 45011, and the ad API's ret 45009 (too frequent): not
+//     retried at once; the caller asks again in a minute or more.
 //   - TokenInvalid: 40001, 40014, 42001: refreshed once, retried once.
-//   - Quota: 45009, the daily quota: wait for the next Beijing day.
+//   - Quota: errcode 45009, the daily quota: wait for the next Beijing day.
 //   - Permanent: everything else (48001 unauthorized, 40164 IP not in the
-//     whitelist, 61501 bad range, ...): a person must act.
+//     whitelist, 61501 bad range, a redirect, ...).
 //
-// ErrCode gives the short label the exporter counts failures by: the errcode,
-// "http_<status>", "network" or "decode".
+// Classify maps a failure to the exporter's vocabulary of outcomes (not
+// ready, transient, quota spent, unavailable for the account with a
+// reason, broken). ErrCode gives the short label the exporter counts
+// failures by: the errcode, "http_<status>", "network", "decode" or
+// "redirect".
 //
 // # Secrets
 //

@@ -34,10 +34,31 @@ func (p Period) String() string {
 	return "daily"
 }
 
-// Endpoint describes one datacube data interface.
+// EmptyDay says what an empty answer for the newest day means.
+type EmptyDay int
+
+const (
+	// EmptyIfQuiet: rows appear only when something happened (follows,
+	// messages, callbacks); an empty newest day after a day with rows is
+	// taken as "not ready yet" for a grace period, then as a quiet day.
+	EmptyIfQuiet EmptyDay = iota
+	// EmptyNotReady: the endpoint has a row for every past day
+	// (getusercumulate); an empty newest day is "not ready yet" for the
+	// grace period.
+	EmptyNotReady
+	// EmptyNormal: a per-article list, where an article is listed only
+	// above a small threshold of readers and shares (the documented rule
+	// of getarticlesummary), so a small account's empty day is a normal,
+	// final answer that costs no retry.
+	EmptyNormal
+)
+
+// Endpoint is one WeChat data interface, with every fact the exporter
+// needs of it: the table below is the one place they are written.
 type Endpoint struct {
-	// Name is the last path element, e.g. "getusersummary". It is the value
-	// of the exporter's `endpoint` label and the key in configuration files.
+	// Name is the last path element, e.g. "getusersummary" (for an ad
+	// action, the action). It is the value of the exporter's `endpoint`
+	// label and the key in configuration files and in the store.
 	Name string
 	// MaxSpan is the most calendar days one request may cover
 	// (end_date - begin_date < MaxSpan).
@@ -45,7 +66,8 @@ type Endpoint struct {
 	// Period says how rows are labelled.
 	Period Period
 	// PermissionSet is the third-party platform permission set that grants
-	// the endpoint (1 messages, 2 users, 3 interface, 7 articles).
+	// the endpoint (1 messages, 2 users, 3 interface, 7 articles and
+	// content); 0 for the ad actions, which have none.
 	PermissionSet int
 	// Since is the first day WeChat has data for; zero means EarliestDate.
 	Since Date
@@ -53,6 +75,19 @@ type Endpoint struct {
 	// (Name is the action), answered only for accounts that are
 	// publishers (流量主).
 	Publisher bool
+	// SettleDays is for how many days after its date a day's data keeps
+	// changing: such days are fetched again once a day until fetched that
+	// late (getarticletotal's totals grow for seven days).
+	SettleDays int
+	// ServedDays is how many stored days make up what is served for the
+	// newest day: the articles of the settling days, or the days before
+	// the newest from which the callback failure baseline is computed.
+	// Zero means one.
+	ServedDays int
+	// Empty says what an empty answer for the newest day means.
+	Empty EmptyDay
+	// rows decodes the endpoint's rows, and knows their type.
+	rows *rowCodec
 }
 
 // FirstDate returns the first day the endpoint has data for.
@@ -63,6 +98,10 @@ func (e Endpoint) FirstDate() Date {
 	return e.Since
 }
 
+// Served returns how many stored days make up what is served for the
+// newest day (at least one).
+func (e Endpoint) Served() int { return max(e.ServedDays, 1) }
+
 // Path returns the URL path of the endpoint.
 func (e Endpoint) Path() string {
 	if e.Publisher {
@@ -71,8 +110,8 @@ func (e Endpoint) Path() string {
 	return "/datacube/" + e.Name
 }
 
-// The 17 legacy datacube endpoints, with the spans of the legacy
-// documentation, which every source agrees on for the daily endpoints.
+// The endpoints. The 17 legacy datacube endpoints have the spans of the
+// legacy documentation, which every source agrees on for the daily ones.
 //
 // Tolerant choices where the reference marks a fact [?]:
 //   - Weekly and monthly endpoints (legacy span 30, new docs "same day",
@@ -83,43 +122,71 @@ func (e Endpoint) Path() string {
 //     keep the legacy spans, and a 61501 answer to a multi-day request
 //     makes the client fall back to one day per request (see Client.Fetch).
 var (
-	GetUserSummary          = Endpoint{"getusersummary", 7, Daily, 2, 0, false}
-	GetUserCumulate         = Endpoint{"getusercumulate", 7, Daily, 2, 0, false}
-	GetArticleSummary       = Endpoint{"getarticlesummary", 1, Daily, 7, 0, false}
-	GetArticleTotal         = Endpoint{"getarticletotal", 1, Daily, 7, 0, false}
-	GetUserRead             = Endpoint{"getuserread", 3, Daily, 7, 0, false}
-	GetUserReadHour         = Endpoint{"getuserreadhour", 1, Daily, 7, 0, false}
-	GetUserShare            = Endpoint{"getusershare", 7, Daily, 7, 0, false}
-	GetUserShareHour        = Endpoint{"getusersharehour", 1, Daily, 7, 0, false}
-	GetUpstreamMsg          = Endpoint{"getupstreammsg", 7, Daily, 1, 0, false}
-	GetUpstreamMsgHour      = Endpoint{"getupstreammsghour", 1, Daily, 1, 0, false}
-	GetUpstreamMsgWeek      = Endpoint{"getupstreammsgweek", 30, Weekly, 1, 0, false}
-	GetUpstreamMsgMonth     = Endpoint{"getupstreammsgmonth", 30, Monthly, 1, 0, false}
-	GetUpstreamMsgDist      = Endpoint{"getupstreammsgdist", 15, Daily, 1, 0, false}
-	GetUpstreamMsgDistWeek  = Endpoint{"getupstreammsgdistweek", 30, Weekly, 1, 0, false}
-	GetUpstreamMsgDistMonth = Endpoint{"getupstreammsgdistmonth", 30, Monthly, 1, 0, false}
-	GetInterfaceSummary     = Endpoint{"getinterfacesummary", 30, Daily, 3, 0, false}
-	GetInterfaceSummaryHour = Endpoint{"getinterfacesummaryhour", 1, Daily, 3, 0, false}
+	GetUserSummary = Endpoint{Name: "getusersummary", MaxSpan: 7, Period: Daily, PermissionSet: 2,
+		rows: codec[UserSummary]()}
+	GetUserCumulate = Endpoint{Name: "getusercumulate", MaxSpan: 7, Period: Daily, PermissionSet: 2,
+		Empty: EmptyNotReady, rows: codec[UserCumulate]()}
+
+	GetArticleSummary = Endpoint{Name: "getarticlesummary", MaxSpan: 1, Period: Daily, PermissionSet: 7,
+		Empty: EmptyNormal, rows: codec[ArticleSummary]()}
+	GetArticleTotal = Endpoint{Name: "getarticletotal", MaxSpan: 1, Period: Daily, PermissionSet: 7,
+		SettleDays: 7, ServedDays: 7, Empty: EmptyNormal, rows: codec[ArticleTotal]()}
+	GetUserRead = Endpoint{Name: "getuserread", MaxSpan: 3, Period: Daily, PermissionSet: 7,
+		rows: codec[UserRead]()}
+	GetUserReadHour = Endpoint{Name: "getuserreadhour", MaxSpan: 1, Period: Daily, PermissionSet: 7,
+		rows: codec[UserReadHour]()}
+	GetUserShare = Endpoint{Name: "getusershare", MaxSpan: 7, Period: Daily, PermissionSet: 7,
+		rows: codec[UserShare]()}
+	GetUserShareHour = Endpoint{Name: "getusersharehour", MaxSpan: 1, Period: Daily, PermissionSet: 7,
+		rows: codec[UserShareHour]()}
+
+	GetUpstreamMsg = Endpoint{Name: "getupstreammsg", MaxSpan: 7, Period: Daily, PermissionSet: 1,
+		rows: codec[UpstreamMsg]()}
+	GetUpstreamMsgHour = Endpoint{Name: "getupstreammsghour", MaxSpan: 1, Period: Daily, PermissionSet: 1,
+		rows: codec[UpstreamMsgHour]()}
+	GetUpstreamMsgWeek = Endpoint{Name: "getupstreammsgweek", MaxSpan: 30, Period: Weekly, PermissionSet: 1,
+		rows: codec[UpstreamMsg]()}
+	GetUpstreamMsgMonth = Endpoint{Name: "getupstreammsgmonth", MaxSpan: 30, Period: Monthly, PermissionSet: 1,
+		rows: codec[UpstreamMsg]()}
+	GetUpstreamMsgDist = Endpoint{Name: "getupstreammsgdist", MaxSpan: 15, Period: Daily, PermissionSet: 1,
+		rows: codec[UpstreamMsgDist]()}
+	GetUpstreamMsgDistWeek = Endpoint{Name: "getupstreammsgdistweek", MaxSpan: 30, Period: Weekly, PermissionSet: 1,
+		rows: codec[UpstreamMsgDist]()}
+	GetUpstreamMsgDistMonth = Endpoint{Name: "getupstreammsgdistmonth", MaxSpan: 30, Period: Monthly, PermissionSet: 1,
+		rows: codec[UpstreamMsgDist]()}
+
+	// getinterfacesummary serves the week before the newest day too: the
+	// callback failure baseline is computed from it.
+	GetInterfaceSummary = Endpoint{Name: "getinterfacesummary", MaxSpan: 30, Period: Daily, PermissionSet: 3,
+		ServedDays: 8, rows: codec[InterfaceSummary]()}
+	GetInterfaceSummaryHour = Endpoint{Name: "getinterfacesummaryhour", MaxSpan: 1, Period: Daily, PermissionSet: 3,
+		rows: codec[InterfaceSummaryHour]()}
 
 	// The 2025 "published content" endpoints, which WeChat's newest
 	// documentation points to instead of the legacy article endpoints.
-	// Data from 2025-11-01. Their permission set is not documented; 7
-	// (articles) is assumed [?].
-	ContentSince          = NewDate(2025, time.November, 1)
-	GetBizSummary         = Endpoint{"getbizsummary", 30, Daily, 7, ContentSince, false}
-	GetArticleRead        = Endpoint{"getarticleread", 1, Daily, 7, ContentSince, false}
-	GetArticleShare       = Endpoint{"getarticleshare", 1, Daily, 7, ContentSince, false}
-	GetArticleTotalDetail = Endpoint{"getarticletotaldetail", 1, Daily, 7, ContentSince, false}
+	// Data from 2025-11-01; permission set 7, as the official pages say.
+	ContentSince  = NewDate(2025, time.November, 1)
+	GetBizSummary = Endpoint{Name: "getbizsummary", MaxSpan: 30, Period: Daily, PermissionSet: 7, Since: ContentSince,
+		rows: codec[BizSummary]()}
+	GetArticleRead = Endpoint{Name: "getarticleread", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
+		Empty: EmptyNormal, rows: codec[ArticleRead]()}
+	GetArticleShare = Endpoint{Name: "getarticleshare", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
+		Empty: EmptyNormal, rows: codec[ArticleShare]()}
+	GetArticleTotalDetail = Endpoint{Name: "getarticletotaldetail", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
+		SettleDays: 7, ServedDays: 7, Empty: EmptyNormal, rows: codec[PublishedArticle]()}
 
 	// Ad analysis (流量主) through GET /publisher/stat, for accounts that
 	// are publishers: opt-in per account. Amounts are in fen. Data from
 	// 2016-01-01. Spans: 90 days for ad slots, 60 for rebate goods; the
 	// settlement has none and is asked for as a snapshot (see
-	// SettlementWindow). Their permission set is not documented (0).
+	// SettlementWindow).
 	PublisherSince        = NewDate(2016, time.January, 1)
-	PublisherAdPosGeneral = Endpoint{"publisher_adpos_general", 90, Daily, 0, PublisherSince, true}
-	PublisherCPSGeneral   = Endpoint{"publisher_cps_general", 60, Daily, 0, PublisherSince, true}
-	PublisherSettlement   = Endpoint{"publisher_settlement", 1, Snapshot, 0, PublisherSince, true}
+	PublisherAdPosGeneral = Endpoint{Name: "publisher_adpos_general", MaxSpan: 90, Period: Daily, Since: PublisherSince, Publisher: true,
+		rows: codec[AdPosition]()}
+	PublisherCPSGeneral = Endpoint{Name: "publisher_cps_general", MaxSpan: 60, Period: Daily, Since: PublisherSince, Publisher: true,
+		rows: codec[CPSGeneral]()}
+	PublisherSettlement = Endpoint{Name: "publisher_settlement", MaxSpan: 1, Period: Snapshot, Since: PublisherSince, Publisher: true,
+		rows: codec[Settlement]()}
 
 	endpointsByName = map[string]Endpoint{}
 	legacyEndpoints = []Endpoint{

@@ -72,7 +72,7 @@ func TestFaultsRetriedThenServed(t *testing.T) {
 			e := newEnv(t, nil)
 			tt.fault.Endpoint, tt.fault.Times = "getusersummary", 1
 			e.fake.Inject(tt.fault)
-			rows, err := e.client.GetUserSummary(ctx(t), yesterdayRange())
+			rows, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange())
 			if err != nil {
 				t.Fatalf("not recovered: %v", err)
 			}
@@ -92,7 +92,7 @@ func TestFaultsRetriedThenServed(t *testing.T) {
 func TestRetriesAreBounded(t *testing.T) {
 	e := newEnv(t, nil)
 	e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Status: 503})
-	_, err := e.client.GetUserSummary(ctx(t), yesterdayRange())
+	_, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange())
 	if wechat.ErrCode(err) != "http_503" {
 		t.Fatalf("err = %v", err)
 	}
@@ -108,7 +108,7 @@ func TestNotReadyAndPermanentNotRetried(t *testing.T) {
 	for _, code := range []int64{61503, 48001, 45009, 61501, 45011} {
 		e := newEnv(t, nil)
 		e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Errcode: code})
-		_, err := e.client.GetUserSummary(ctx(t), yesterdayRange())
+		_, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange())
 		if !wechat.HasCode(err, code) {
 			t.Fatalf("%d: err = %v", code, err)
 		}
@@ -127,7 +127,7 @@ func TestRetryHonoursContext(t *testing.T) {
 	c, cancel := contextWithTimeout(100 * time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := e.client.GetUserSummary(c, yesterdayRange())
+	_, err := fetchRows[wechat.UserSummary](c, e.client, wechat.GetUserSummary, yesterdayRange())
 	if !wechat.HasCode(err, -1) {
 		t.Fatalf("err = %v, want the last real failure", err)
 	}
@@ -143,10 +143,10 @@ func TestUnauthorizedEndpointOnly(t *testing.T) {
 	c, _ := wechat.New(wechat.NewStableToken(appID, secret), wechat.WithBaseURL(fake.URL), wechat.WithRetry(fastRetry))
 	y := wechat.Today(time.Now()).AddDays(-1)
 	r := wechat.Range{Begin: y, End: y}
-	if _, err := c.GetInterfaceSummary(ctx(t), r); !wechat.HasCode(err, 48001) {
+	if _, err := fetchRows[wechat.InterfaceSummary](ctx(t), c, wechat.GetInterfaceSummary, r); !wechat.HasCode(err, 48001) {
 		t.Fatalf("err = %v, want 48001", err)
 	}
-	if _, err := c.GetUserSummary(ctx(t), r); err != nil {
+	if _, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, r); err != nil {
 		t.Fatalf("other endpoint affected: %v", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestSpanFallback(t *testing.T) {
 	e.fake.Inject(wechattest.Fault{Endpoint: "getusershare", Errcode: 61501, Times: 1})
 	from := yesterday().AddDays(-2)
 	r := wechat.Range{Begin: from, End: yesterday()}
-	rows, err := e.client.Fetch(ctx(t), wechat.GetUserShare, r)
+	rows, err := fetchAll(ctx(t), e.client, wechat.GetUserShare, r)
 	if err != nil {
 		t.Fatal(err)
 	}

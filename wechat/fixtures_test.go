@@ -66,7 +66,7 @@ func fetchFixture(t *testing.T, ep wechat.Endpoint) []wechat.Row {
 	if ep.Period == wechat.Monthly {
 		d = day("2014-12-01")
 	}
-	rows, err := c.Fetch(ctx(t), ep, wechat.Range{Begin: d, End: d})
+	rows, err := fetchAll(ctx(t), c, ep, wechat.Range{Begin: d, End: d})
 	if err != nil {
 		t.Fatalf("%s: %v", ep.Name, err)
 	}

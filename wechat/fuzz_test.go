@@ -25,9 +25,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	tr := &transport{redact: &redactor{}}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for name := range rowDecoders {
-			var ans listAnswer
-			err := tr.decode(name, body, &ans)
+		for _, ep := range Endpoints() {
+			ans := listAnswer{ep: ep}
+			err := tr.decode(ep.Name, body, &ans)
 			if err != nil {
 				var api *APIError
 				var te *TransportError
@@ -36,29 +36,36 @@ func FuzzDecode(f *testing.F) {
 				}
 				continue
 			}
-			if ep, _ := EndpointByName(name); ep.Publisher {
+			if ep.Publisher {
 				fuzzPublisher(t, tr, ep, body)
 			}
-			rows, err := DecodeRows(name, ans.List)
+			checkDates(t, ans.rows)
+			// What the store would hand back decodes, or fails naming the
+			// endpoint.
+			rows, err := DecodeDay(ep, MustParseDate("2020-04-13"), ans.List)
 			if err != nil {
-				if !strings.Contains(err.Error(), name) {
+				if !strings.Contains(err.Error(), ep.Name) {
 					t.Fatalf("row error does not name the endpoint: %v", err)
 				}
 				continue
 			}
-			for _, r := range rows {
-				if s := r.RowDate().String(); len(s) != 10 && r.RowDate() != 0 {
-					t.Fatalf("bad date %q", s)
-				}
-			}
+			checkDates(t, rows)
 		}
 	})
+}
+
+func checkDates(t *testing.T, rows []Row) {
+	for _, r := range rows {
+		if s := r.RowDate().String(); len(s) != 10 && r.RowDate() != 0 {
+			t.Fatalf("bad date %q", s)
+		}
+	}
 }
 
 // fuzzPublisher runs a body through the publisher answer's paging and row
 // decoding, which must fail only with an error and give dated rows.
 func fuzzPublisher(t *testing.T, tr *transport, ep Endpoint, body []byte) {
-	var ans publisherAnswer
+	ans := publisherAnswer{ep: ep, page: 1}
 	if tr.decode(ep.Name, body, &ans) != nil {
 		return
 	}
@@ -67,11 +74,14 @@ func fuzzPublisher(t *testing.T, tr *transport, ep Endpoint, body []byte) {
 		return
 	}
 	d := MustParseDate("2020-04-13")
-	rows, err := publisherRows(ep, Range{d, d}, ans, items)
+	got, err := publisherAnswerRows(ep, Range{d, d}, ans, items)
 	if err != nil {
 		return
 	}
-	for _, r := range rows {
+	if len(got.Rows) != len(got.Raw) {
+		t.Fatalf("%d rows, %d raw", len(got.Rows), len(got.Raw))
+	}
+	for _, r := range got.Rows {
 		if s := r.RowDate().String(); len(s) != 10 {
 			t.Fatalf("bad date %q", s)
 		}

@@ -110,3 +110,31 @@ func ctx(t *testing.T) context.Context {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// fetchRows fetches ep for r and returns its rows as T.
+func fetchRows[T wechat.Row](ctx context.Context, c *wechat.Client, ep wechat.Endpoint, r wechat.Range) ([]T, error) {
+	ans, err := c.Fetch(ctx, ep, r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(ans.Rows))
+	for i, row := range ans.Rows {
+		out[i] = row.(T)
+	}
+	return out, nil
+}
+
+// fetchAll fetches ep for r and returns its rows.
+func fetchAll(ctx context.Context, c *wechat.Client, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, error) {
+	ans, err := c.Fetch(ctx, ep, r)
+	return ans.Rows, err
+}
+
+// fetchSettlement fetches the settlement snapshot as of day.
+func fetchSettlement(ctx context.Context, c *wechat.Client, day wechat.Date) (wechat.Settlement, error) {
+	rows, err := fetchRows[wechat.Settlement](ctx, c, wechat.PublisherSettlement, wechat.Range{Begin: day, End: day})
+	if err != nil || len(rows) == 0 {
+		return wechat.Settlement{}, err
+	}
+	return rows[0], nil
+}

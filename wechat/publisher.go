@@ -16,12 +16,6 @@ import (
 // fen. Their list rows carry "date" instead of ref_date; the client sets
 // each row's RefDate from it.
 
-func init() {
-	rowDecoders[PublisherAdPosGeneral.Name] = codec[AdPosition]()
-	rowDecoders[PublisherCPSGeneral.Name] = codec[CPSGeneral]()
-	rowDecoders[PublisherSettlement.Name] = codec[Settlement]()
-}
-
 // Publisher error codes (base_resp.ret).
 const (
 	CodeAdTooFrequent = 45009 // too many calls: ask again later (not the daily quota)
@@ -165,6 +159,7 @@ func (s SlotRevenue) Amount() int64 {
 type publisherAnswer struct {
 	ep             Endpoint
 	page           int
+	body           []byte          // the whole answer, for a snapshot
 	List           json.RawMessage `json:"list"`
 	TotalNum       int64           `json:"total_num"`
 	Body           string          `json:"body"`
@@ -197,11 +192,21 @@ func (a *publisherAnswer) checkFigures() error {
 				return fmt.Errorf("%s: negative (%d): WeChat sends no negative figure", f.name, *f.v)
 			}
 		}
-		return checkList("settlement_list", a.SettlementList, reflect.TypeOf(SettlementPeriod{}))
+		_, err := checkList("settlement_list", a.SettlementList, reflect.TypeOf(SettlementPeriod{}))
+		return err
 	case PublisherAdPosGeneral, PublisherCPSGeneral:
-		return checkList("list", a.List, rowDecoders[a.ep.Name].typ, "ref_date")
+		_, err := checkList("list", a.List, a.ep.rows.typ, "ref_date")
+		return err
 	}
 	return nil
+}
+
+// keep is given the answer's body by the transport: the settlement's
+// figures are its top-level fields, kept as sent.
+func (a *publisherAnswer) keep(body []byte) {
+	if a.ep.Period == Snapshot {
+		a.body = append([]byte(nil), body...)
+	}
 }
 
 // publisherQuery is the date range a request asks WeChat for: the range
@@ -214,16 +219,16 @@ func publisherQuery(ep Endpoint, r Range) Range {
 }
 
 // fetchPublisher gets every page of a /publisher/stat action for r.
-func (c *Client) fetchPublisher(ctx context.Context, ep Endpoint, r Range) ([]Row, error) {
+func (c *Client) fetchPublisher(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
 	if err := checkRange(ep, r); err != nil {
-		return nil, err
+		return Answer{}, err
 	}
 	q := publisherQuery(ep, r)
 	var list []json.RawMessage
 	var first publisherAnswer
 	for page := 1; ; page++ {
 		if page > maxPublisherPages {
-			return nil, &TransportError{Endpoint: ep.Name, Kind: KindDecode,
+			return Answer{}, &TransportError{Endpoint: ep.Name, Kind: KindDecode,
 				Detail: fmt.Sprintf("more than %d pages of %d for %s", maxPublisherPages, PublisherPageSize, r)}
 		}
 		ans := publisherAnswer{ep: ep, page: page}
@@ -231,14 +236,14 @@ func (c *Client) fetchPublisher(ctx context.Context, ep Endpoint, r Range) ([]Ro
 			"action": {ep.Name}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(PublisherPageSize)},
 			"start_date": {q.Begin.String()}, "end_date": {q.End.String()}}}
 		if err := c.send(ctx, rq, &ans); err != nil {
-			return nil, err
+			return Answer{}, err
 		}
 		if page == 1 {
 			first = ans
 		}
 		items, err := pageItems(ep, ans)
 		if err != nil {
-			return nil, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: fmt.Sprintf("page %d: %v", page, err)}
+			return Answer{}, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: fmt.Sprintf("page %d: %v", page, err)}
 		}
 		list = append(list, items...)
 		// A short page is the last, whatever total_num says: the public
@@ -247,11 +252,11 @@ func (c *Client) fetchPublisher(ctx context.Context, ep Endpoint, r Range) ([]Ro
 			break
 		}
 	}
-	rows, err := publisherRows(ep, r, first, list)
+	ans, err := publisherAnswerRows(ep, r, first, list)
 	if err != nil {
-		return nil, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: err.Error()}
+		return Answer{}, &TransportError{Endpoint: ep.Name, Kind: KindDecode, Detail: err.Error()}
 	}
-	return rows, nil
+	return ans, nil
 }
 
 // pageItems returns the elements of the action's list on one page.
@@ -271,36 +276,59 @@ func pageItems(ep Endpoint, ans publisherAnswer) ([]json.RawMessage, error) {
 	return items, nil
 }
 
-// publisherRows decodes the collected list into the action's rows.
-func publisherRows(ep Endpoint, r Range, first publisherAnswer, list []json.RawMessage) ([]Row, error) {
+// publisherAnswerRows makes the collected pages the action's answer. An ad
+// slot's or rebate goods' row is a list element as sent; the settlement's
+// one row is the answer's top-level fields with every page's periods in
+// settlement_list (without base_resp and paging).
+func publisherAnswerRows(ep Endpoint, r Range, first publisherAnswer, list []json.RawMessage) (Answer, error) {
 	joined, err := json.Marshal(list)
 	if err != nil {
-		return nil, err
+		return Answer{}, err
 	}
 	if list == nil {
 		joined = []byte("[]")
 	}
-	switch ep {
-	case PublisherSettlement:
-		s := Settlement{Ref: Ref{r.End}, Body: first.Body, RevenueAll: deref(first.RevenueAll),
-			PenaltyAll: deref(first.PenaltyAll), SettledRevenueAll: deref(first.SettledRevenue)}
-		if err := json.Unmarshal(joined, &s.Periods); err != nil {
-			return nil, fmt.Errorf("settlement_list: %v", describeJSONError(err))
-		}
-		return []Row{s}, nil
-	case PublisherAdPosGeneral:
-		return datedRows(joined, r, func(a *AdPosition) (*Ref, string) { return &a.Ref, a.Date })
-	case PublisherCPSGeneral:
-		return datedRows(joined, r, func(c *CPSGeneral) (*Ref, string) { return &c.Ref, c.Date })
+	if ep.Period != Snapshot {
+		rows, err := dayRows(ep, r, joined)
+		return Answer{Rows: rows, Raw: list}, err
 	}
-	return nil, ErrUnknownEndpoint(ep.Name)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(first.body, &fields); err != nil {
+		return Answer{}, fmt.Errorf("answer: %v", describeJSONError(err))
+	}
+	delete(fields, "base_resp")
+	delete(fields, "total_num")
+	fields["settlement_list"] = joined
+	raw, err := json.Marshal(fields)
+	if err != nil {
+		return Answer{}, err
+	}
+	rows, err := dayRows(ep, r, []byte("["+string(raw)+"]"))
+	return Answer{Rows: rows, Raw: []json.RawMessage{raw}}, err
 }
 
-func deref(v *int64) int64 {
-	if v == nil {
-		return 0
+// dayRows decodes an ad action's rows for the range r: an ad slot's or
+// rebate goods' day comes from its "date", a settlement's is the range's
+// (last) day.
+func dayRows(ep Endpoint, r Range, list []byte) ([]Row, error) {
+	switch ep.Name {
+	case PublisherAdPosGeneral.Name:
+		return datedRows(list, r, func(a *AdPosition) (*Ref, string) { return &a.Ref, a.Date })
+	case PublisherCPSGeneral.Name:
+		return datedRows(list, r, func(c *CPSGeneral) (*Ref, string) { return &c.Ref, c.Date })
+	case PublisherSettlement.Name:
+		var rows []Settlement
+		if err := json.Unmarshal(list, &rows); err != nil {
+			return nil, fmt.Errorf("settlement: %v", describeJSONError(err))
+		}
+		out := make([]Row, len(rows))
+		for i := range rows {
+			rows[i].RefDate = r.End
+			out[i] = rows[i]
+		}
+		return out, nil
 	}
-	return *v
+	return nil, ErrUnknownEndpoint(ep.Name)
 }
 
 // datedRows decodes rows that carry their day as "date" and sets their
@@ -327,24 +355,4 @@ func datedRows[T Row](list []byte, r Range, date func(*T) (*Ref, string)) ([]Row
 		out[i] = rows[i]
 	}
 	return out, nil
-}
-
-// GetAdPosGeneral returns each ad slot's daily figures (span 90).
-func (c *Client) GetAdPosGeneral(ctx context.Context, r Range) ([]AdPosition, error) {
-	return fetchTyped[AdPosition](ctx, c, PublisherAdPosGeneral, r)
-}
-
-// GetCPSGeneral returns the daily rebate goods figures (span 60).
-func (c *Client) GetCPSGeneral(ctx context.Context, r Range) ([]CPSGeneral, error) {
-	return fetchTyped[CPSGeneral](ctx, c, PublisherCPSGeneral, r)
-}
-
-// GetSettlement returns the account's revenue and settlement periods as
-// of day (the last SettlementWindow days of periods).
-func (c *Client) GetSettlement(ctx context.Context, day Date) (Settlement, error) {
-	rows, err := fetchTyped[Settlement](ctx, c, PublisherSettlement, Range{day, day})
-	if err != nil {
-		return Settlement{}, err
-	}
-	return rows[0], nil
 }

@@ -55,7 +55,7 @@ func fixtureBody(t *testing.T, name string) func(url.Values) string {
 func TestPublisherFixtures(t *testing.T) {
 	t.Run("adposGeneral", func(t *testing.T) {
 		c, queries := servePublisher(t, fixtureBody(t, "publisher_adpos_general"))
-		rows, err := c.GetAdPosGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
+		rows, err := fetchRows[wechat.AdPosition](ctx(t), c, wechat.PublisherAdPosGeneral, wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestPublisherFixtures(t *testing.T) {
 		// total_num (7) exceeds its list: the row belongs to the one day
 		// asked for, and the short page ends the paging.
 		c, queries := servePublisher(t, fixtureBody(t, "publisher_cps_general"))
-		rows, err := c.GetCPSGeneral(ctx(t), wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
+		rows, err := fetchRows[wechat.CPSGeneral](ctx(t), c, wechat.PublisherCPSGeneral, wechat.Range{Begin: day("2020-04-13"), End: day("2020-04-13")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestPublisherFixtures(t *testing.T) {
 	})
 	t.Run("settlement", func(t *testing.T) {
 		c, queries := servePublisher(t, fixtureBody(t, "publisher_settlement"))
-		s, err := c.GetSettlement(ctx(t), day("2020-04-13"))
+		s, err := fetchSettlement(ctx(t), c, day("2020-04-13"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestPublisherFixtures(t *testing.T) {
 func TestPublisherPaging(t *testing.T) {
 	e := newEnv(t, nil)
 	r := wechat.Range{Begin: yesterday().AddDays(-89), End: yesterday()}
-	rows, err := e.client.GetAdPosGeneral(ctx(t), r)
+	rows, err := fetchRows[wechat.AdPosition](ctx(t), e.client, wechat.PublisherAdPosGeneral, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestPublisherPaging(t *testing.T) {
 
 func TestPublisherSettlementAgreesWithIncome(t *testing.T) {
 	e := newEnv(t, nil)
-	s, err := e.client.GetSettlement(ctx(t), yesterday())
+	s, err := fetchSettlement(ctx(t), e.client, yesterday())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestPublisherErrors(t *testing.T) {
 	t.Run("not a publisher", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.fake.AddAccount(wechattest.Account{AppID: appID, Secret: secret}) // no longer a publisher
-		_, err := e.client.GetAdPosGeneral(ctx(t), wechat.Range{Begin: yesterday(), End: yesterday()})
+		_, err := fetchRows[wechat.AdPosition](ctx(t), e.client, wechat.PublisherAdPosGeneral, wechat.Range{Begin: yesterday(), End: yesterday()})
 		var api *wechat.APIError
 		if !errors.As(err, &api) || api.Code != wechat.CodeNotPublisher || wechat.ErrorClass(err) != wechat.Permanent {
 			t.Fatalf("err = %v, want base_resp ret 2009, permanent", err)
@@ -180,7 +180,7 @@ func TestPublisherErrors(t *testing.T) {
 	t.Run("too frequent in base_resp", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherCPSGeneral.Name, Ret: wechat.CodeAdTooFrequent})
-		_, err := e.client.GetCPSGeneral(ctx(t), wechat.Range{Begin: yesterday(), End: yesterday()})
+		_, err := fetchRows[wechat.CPSGeneral](ctx(t), e.client, wechat.PublisherCPSGeneral, wechat.Range{Begin: yesterday(), End: yesterday()})
 		if wechat.ErrorClass(err) != wechat.RateLimited || wechat.ErrCode(err) != "45009" {
 			t.Errorf("err = %v (class %v), want too frequent: rate limited, not the daily quota", err, wechat.ErrorClass(err))
 		}
@@ -191,7 +191,7 @@ func TestPublisherErrors(t *testing.T) {
 	t.Run("token rejected at top level", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherSettlement.Name, Errcode: wechat.CodeInvalidToken, Times: 1})
-		if _, err := e.client.GetSettlement(ctx(t), yesterday()); err != nil {
+		if _, err := fetchSettlement(ctx(t), e.client, yesterday()); err != nil {
 			t.Fatalf("not retried with a new token: %v", err)
 		}
 		if n := e.fake.Calls(appID, wechat.PublisherSettlement.Name); n != 2 {
@@ -200,7 +200,7 @@ func TestPublisherErrors(t *testing.T) {
 	})
 	t.Run("before 2016", func(t *testing.T) {
 		e := newEnv(t, nil)
-		_, err := e.client.GetAdPosGeneral(ctx(t), wechat.Range{Begin: day("2015-12-31"), End: day("2015-12-31")})
+		_, err := fetchRows[wechat.AdPosition](ctx(t), e.client, wechat.PublisherAdPosGeneral, wechat.Range{Begin: day("2015-12-31"), End: day("2015-12-31")})
 		var re *wechat.RangeError
 		if !errors.As(err, &re) || e.fake.Calls("", wechat.PublisherAdPosGeneral.Name) != 0 {
 			t.Errorf("err = %v, want a RangeError before any call", err)
@@ -241,7 +241,7 @@ func TestPublisherMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := servePublisher(t, tt.body)
-			_, err := c.GetAdPosGeneral(ctx(t), r3)
+			_, err := fetchRows[wechat.AdPosition](ctx(t), c, wechat.PublisherAdPosGeneral, r3)
 			var te *wechat.TransportError
 			if !errors.As(err, &te) || te.Kind != wechat.KindDecode || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want a decode error containing %q", err, tt.want)
@@ -250,21 +250,29 @@ func TestPublisherMalformed(t *testing.T) {
 	}
 }
 
-// TestPublisherRowsRoundTrip: stored rows decode to what was fetched.
+// TestPublisherRowsRoundTrip: the rows as WeChat sent them (what the store
+// keeps) decode to what was fetched, and so do the rows as earlier versions
+// stored them (re-encoded from the typed rows).
 func TestPublisherRowsRoundTrip(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, ep := range wechat.PublisherEndpoints() {
-		rows, err := e.client.Fetch(ctx(t), ep, wechat.Range{Begin: yesterday(), End: yesterday()})
+		ans, err := e.client.Fetch(ctx(t), ep, wechat.Range{Begin: yesterday(), End: yesterday()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := json.Marshal(rows)
+		raw, err := json.Marshal(ans.Raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := wechat.DecodeRows(ep.Name, b)
-		if err != nil || !reflect.DeepEqual(back, rows) {
-			t.Errorf("%s: round trip %v: %+v != %+v", ep.Name, err, back, rows)
+		typed, err := json.Marshal(ans.Rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, b := range map[string][]byte{"as sent": raw, "re-encoded": typed} {
+			back, err := wechat.DecodeDay(ep, yesterday(), b)
+			if err != nil || !reflect.DeepEqual(back, ans.Rows) {
+				t.Errorf("%s, %s: round trip %v: %+v != %+v", ep.Name, what, err, back, ans.Rows)
+			}
 		}
 	}
 }

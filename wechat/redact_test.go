@@ -36,7 +36,7 @@ func TestTransportErrorRedacted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.GetUserSummary(ctx(t), yesterdayRange())
+		_, err = fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, yesterdayRange())
 		if err == nil {
 			t.Fatal("no error")
 		}
@@ -69,7 +69,7 @@ func TestDatacubeErrorRedacted(t *testing.T) {
 	for _, f := range faults {
 		release := e.fake.Inject(f)
 		c, cancel := contextWithTimeout(200 * time.Millisecond)
-		_, err := e.client.GetUserSummary(c, yesterdayRange())
+		_, err := fetchRows[wechat.UserSummary](c, e.client, wechat.GetUserSummary, yesterdayRange())
 		cancel()
 		release()
 		if err == nil {
@@ -111,7 +111,7 @@ func TestUserAgentAndMethod(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, _ := wechat.New(wechat.NewStableToken(appID, secret), wechat.WithBaseURL(srv.URL))
-	rows, err := c.GetUserSummary(ctx(t), yesterdayRange())
+	rows, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, yesterdayRange())
 	if err != nil || len(rows) != 0 {
 		t.Fatalf("rows %v, err %v", rows, err)
 	}

@@ -231,29 +231,8 @@ type rowCodec struct {
 	typ    reflect.Type
 }
 
-func codec[T Row]() rowCodec {
-	return rowCodec{decode: decodeRows[T], typ: reflect.TypeOf((*T)(nil)).Elem()}
-}
-
-// rowDecoders maps each endpoint to the codec of its "list".
-var rowDecoders = map[string]rowCodec{
-	GetUserSummary.Name:          codec[UserSummary](),
-	GetUserCumulate.Name:         codec[UserCumulate](),
-	GetArticleSummary.Name:       codec[ArticleSummary](),
-	GetArticleTotal.Name:         codec[ArticleTotal](),
-	GetUserRead.Name:             codec[UserRead](),
-	GetUserReadHour.Name:         codec[UserReadHour](),
-	GetUserShare.Name:            codec[UserShare](),
-	GetUserShareHour.Name:        codec[UserShareHour](),
-	GetUpstreamMsg.Name:          codec[UpstreamMsg](),
-	GetUpstreamMsgHour.Name:      codec[UpstreamMsgHour](),
-	GetUpstreamMsgWeek.Name:      codec[UpstreamMsg](),
-	GetUpstreamMsgMonth.Name:     codec[UpstreamMsg](),
-	GetUpstreamMsgDist.Name:      codec[UpstreamMsgDist](),
-	GetUpstreamMsgDistWeek.Name:  codec[UpstreamMsgDist](),
-	GetUpstreamMsgDistMonth.Name: codec[UpstreamMsgDist](),
-	GetInterfaceSummary.Name:     codec[InterfaceSummary](),
-	GetInterfaceSummaryHour.Name: codec[InterfaceSummaryHour](),
+func codec[T Row]() *rowCodec {
+	return &rowCodec{decode: decodeRows[T], typ: reflect.TypeOf((*T)(nil)).Elem()}
 }
 
 func decodeRows[T Row](b []byte) ([]Row, error) {
@@ -268,16 +247,23 @@ func decodeRows[T Row](b []byte) ([]Row, error) {
 	return rows, nil
 }
 
-// DecodeRows decodes a JSON array of the endpoint's rows, as found in the
-// "list" of its answer and as the exporter stores them.
-func DecodeRows(endpoint string, list []byte) ([]Row, error) {
-	dec, ok := rowDecoders[endpoint]
-	if !ok {
-		return nil, ErrUnknownEndpoint(endpoint)
+// DecodeDay decodes a stored day's rows of ep (a JSON array of rows as
+// WeChat sent them, or as earlier versions re-encoded them). The ad rows'
+// day comes from their "date", or is day when that is not a date (the
+// rebate goods sample's "20XX-XX-XX"); the settlement's is day.
+func DecodeDay(ep Endpoint, day Date, list []byte) ([]Row, error) {
+	if ep.rows == nil {
+		return nil, ErrUnknownEndpoint(ep.Name)
 	}
-	rows, err := dec.decode(list)
+	var rows []Row
+	var err error
+	if ep.Publisher {
+		rows, err = dayRows(ep, Range{day, day}, list)
+	} else {
+		rows, err = ep.rows.decode(list)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s rows: %w", endpoint, describeJSONError(err))
+		return nil, fmt.Errorf("decoding %s rows: %w", ep.Name, describeJSONError(err))
 	}
 	return rows, nil
 }

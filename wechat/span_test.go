@@ -149,7 +149,7 @@ func TestFakeAcceptsEveryPlannedRequest(t *testing.T) {
 			}
 			from = max(from, ep.FirstDate())
 			for _, q := range wechat.SplitRange(ep, from, min(to, ep.LatestComplete(wechat.Today(now)))) {
-				if _, err := e.client.Fetch(ctx(t), ep, q); err != nil {
+				if _, err := fetchAll(ctx(t), e.client, ep, q); err != nil {
 					t.Fatalf("%s %s: %v", ep.Name, q, err)
 				}
 			}
@@ -167,31 +167,57 @@ func TestClientMatchesFakeForEveryEndpoint(t *testing.T) {
 	month := wechat.GetUpstreamMsgMonth.LatestComplete(wechat.Today(now))
 	one := func(d wechat.Date) wechat.Range { return wechat.Range{Begin: d, End: d} }
 	calls := map[string]func() (any, error){
-		"getusersummary":          func() (any, error) { return c.GetUserSummary(ctx(t), one(d)) },
-		"getusercumulate":         func() (any, error) { return c.GetUserCumulate(ctx(t), one(d)) },
-		"getarticlesummary":       func() (any, error) { return c.GetArticleSummary(ctx(t), one(d)) },
-		"getarticletotal":         func() (any, error) { return c.GetArticleTotal(ctx(t), one(d)) },
-		"getuserread":             func() (any, error) { return c.GetUserRead(ctx(t), one(d)) },
-		"getuserreadhour":         func() (any, error) { return c.GetUserReadHour(ctx(t), one(d)) },
-		"getusershare":            func() (any, error) { return c.GetUserShare(ctx(t), one(d)) },
-		"getusersharehour":        func() (any, error) { return c.GetUserShareHour(ctx(t), one(d)) },
-		"getupstreammsg":          func() (any, error) { return c.GetUpstreamMsg(ctx(t), one(d)) },
-		"getupstreammsghour":      func() (any, error) { return c.GetUpstreamMsgHour(ctx(t), one(d)) },
-		"getupstreammsgweek":      func() (any, error) { return c.GetUpstreamMsgWeek(ctx(t), one(week)) },
-		"getupstreammsgmonth":     func() (any, error) { return c.GetUpstreamMsgMonth(ctx(t), one(month)) },
-		"getupstreammsgdist":      func() (any, error) { return c.GetUpstreamMsgDist(ctx(t), one(d)) },
-		"getupstreammsgdistweek":  func() (any, error) { return c.GetUpstreamMsgDistWeek(ctx(t), one(week)) },
-		"getupstreammsgdistmonth": func() (any, error) { return c.GetUpstreamMsgDistMonth(ctx(t), one(month)) },
-		"getinterfacesummary":     func() (any, error) { return c.GetInterfaceSummary(ctx(t), one(d)) },
-		"getinterfacesummaryhour": func() (any, error) { return c.GetInterfaceSummaryHour(ctx(t), one(d)) },
-		"getbizsummary":           func() (any, error) { return c.GetBizSummary(ctx(t), one(d)) },
-		"getarticleread":          func() (any, error) { return c.GetArticleRead(ctx(t), one(d)) },
-		"getarticleshare":         func() (any, error) { return c.GetArticleShare(ctx(t), one(d)) },
-		"getarticletotaldetail":   func() (any, error) { return c.GetArticleTotalDetail(ctx(t), one(d)) },
-		"publisher_adpos_general": func() (any, error) { return c.GetAdPosGeneral(ctx(t), one(d)) },
-		"publisher_cps_general":   func() (any, error) { return c.GetCPSGeneral(ctx(t), one(d)) },
+		"getusersummary":  func() (any, error) { return fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, one(d)) },
+		"getusercumulate": func() (any, error) { return fetchRows[wechat.UserCumulate](ctx(t), c, wechat.GetUserCumulate, one(d)) },
+		"getarticlesummary": func() (any, error) {
+			return fetchRows[wechat.ArticleSummary](ctx(t), c, wechat.GetArticleSummary, one(d))
+		},
+		"getarticletotal": func() (any, error) { return fetchRows[wechat.ArticleTotal](ctx(t), c, wechat.GetArticleTotal, one(d)) },
+		"getuserread":     func() (any, error) { return fetchRows[wechat.UserRead](ctx(t), c, wechat.GetUserRead, one(d)) },
+		"getuserreadhour": func() (any, error) { return fetchRows[wechat.UserReadHour](ctx(t), c, wechat.GetUserReadHour, one(d)) },
+		"getusershare":    func() (any, error) { return fetchRows[wechat.UserShare](ctx(t), c, wechat.GetUserShare, one(d)) },
+		"getusersharehour": func() (any, error) {
+			return fetchRows[wechat.UserShareHour](ctx(t), c, wechat.GetUserShareHour, one(d))
+		},
+		"getupstreammsg": func() (any, error) { return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsg, one(d)) },
+		"getupstreammsghour": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsgHour](ctx(t), c, wechat.GetUpstreamMsgHour, one(d))
+		},
+		"getupstreammsgweek": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsgWeek, one(week))
+		},
+		"getupstreammsgmonth": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsgMonth, one(month))
+		},
+		"getupstreammsgdist": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDist, one(d))
+		},
+		"getupstreammsgdistweek": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDistWeek, one(week))
+		},
+		"getupstreammsgdistmonth": func() (any, error) {
+			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDistMonth, one(month))
+		},
+		"getinterfacesummary": func() (any, error) {
+			return fetchRows[wechat.InterfaceSummary](ctx(t), c, wechat.GetInterfaceSummary, one(d))
+		},
+		"getinterfacesummaryhour": func() (any, error) {
+			return fetchRows[wechat.InterfaceSummaryHour](ctx(t), c, wechat.GetInterfaceSummaryHour, one(d))
+		},
+		"getbizsummary":   func() (any, error) { return fetchRows[wechat.BizSummary](ctx(t), c, wechat.GetBizSummary, one(d)) },
+		"getarticleread":  func() (any, error) { return fetchRows[wechat.ArticleRead](ctx(t), c, wechat.GetArticleRead, one(d)) },
+		"getarticleshare": func() (any, error) { return fetchRows[wechat.ArticleShare](ctx(t), c, wechat.GetArticleShare, one(d)) },
+		"getarticletotaldetail": func() (any, error) {
+			return fetchRows[wechat.PublishedArticle](ctx(t), c, wechat.GetArticleTotalDetail, one(d))
+		},
+		"publisher_adpos_general": func() (any, error) {
+			return fetchRows[wechat.AdPosition](ctx(t), c, wechat.PublisherAdPosGeneral, one(d))
+		},
+		"publisher_cps_general": func() (any, error) {
+			return fetchRows[wechat.CPSGeneral](ctx(t), c, wechat.PublisherCPSGeneral, one(d))
+		},
 		"publisher_settlement": func() (any, error) {
-			s, err := c.GetSettlement(ctx(t), d)
+			s, err := fetchSettlement(ctx(t), c, d)
 			return []wechat.Settlement{s}, err
 		},
 	}
@@ -237,7 +263,7 @@ func TestRangeRefusedBeforeAnyCall(t *testing.T) {
 		{Begin: day("2014-11-30"), End: day("2014-11-30")},
 	}
 	for _, r := range tests {
-		_, err := e.client.GetUserSummary(ctx(t), r)
+		_, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, r)
 		var re *wechat.RangeError
 		if !errors.As(err, &re) {
 			t.Errorf("%s: err = %v, want RangeError", r, err)

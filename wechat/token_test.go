@@ -15,13 +15,13 @@ func yesterdayRange() wechat.Range { return wechat.Range{Begin: yesterday(), End
 
 func TestRejectedTokenRefreshedOnceAndRetriedOnce(t *testing.T) {
 	e := newEnv(t, nil)
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	// Another system resets the account's tokens.
 	e.fake.RevokeTokens(appID)
 	e.fake.ResetCalls()
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatalf("after revocation: %v", err)
 	}
 	if got := e.fake.Calls(appID, "getusercumulate"); got != 2 {
@@ -36,7 +36,7 @@ func TestTwoRejectionsEndInErrorNotLoop(t *testing.T) {
 	e := newEnv(t, nil)
 	release := e.fake.Inject(wechattest.Fault{Endpoint: "getusercumulate", Errcode: wechat.CodeInvalidToken})
 	defer release()
-	_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+	_, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange())
 	if wechat.ErrorClass(err) != wechat.TokenInvalid || !wechat.HasCode(err, 40001) {
 		t.Fatalf("err = %v, want the 40001 rejection", err)
 	}
@@ -48,7 +48,7 @@ func TestTwoRejectionsEndInErrorNotLoop(t *testing.T) {
 	before := e.fake.Calls(appID, "stable_token")
 	release()
 	e.clock.Advance(time.Minute)
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.fake.Calls(appID, "stable_token") - before; got != 1 {
@@ -63,7 +63,7 @@ func TestForceRefreshReplacesStableToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Errcode: wechat.CodeInvalidToken})
-	_, _ = e.client.GetUserSummary(ctx(t), yesterdayRange())
+	_, _ = fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange())
 	release()
 	second, err := e.client.Token(ctx(t))
 	if err != nil {
@@ -72,7 +72,7 @@ func TestForceRefreshReplacesStableToken(t *testing.T) {
 	if second == first {
 		t.Fatal("a token rejected twice was not replaced by a forced refresh")
 	}
-	if _, err := e.client.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange()); err != nil {
 		t.Fatalf("with forced token: %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+			_, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange())
 			errs <- err
 		}()
 	}
@@ -109,7 +109,7 @@ func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 func TestTokenCachedUntilNearExpiry(t *testing.T) {
 	e := newEnv(t, nil)
 	for i := 0; i < 3; i++ {
-		if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+		if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(30 * time.Minute)
@@ -118,7 +118,7 @@ func TestTokenCachedUntilNearExpiry(t *testing.T) {
 		t.Errorf("token calls within 90 min = %d, want 1", got)
 	}
 	e.clock.Advance(30 * time.Minute) // 2 h: past expiry
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.fake.Calls(appID, "stable_token"); got != 2 {
@@ -134,7 +134,7 @@ func TestTokenCachedUntilNearExpiry(t *testing.T) {
 // period, and the client recovers by refreshing once.
 func TestClassicTokenInvalidatesOthers(t *testing.T) {
 	e := newEnv(t, wechat.NewClassicToken(appID, secret))
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	other, err := wechat.New(wechat.NewClassicToken(appID, secret), wechat.WithBaseURL(e.fake.URL), wechat.WithClock(e.clock.Now))
@@ -144,12 +144,12 @@ func TestClassicTokenInvalidatesOthers(t *testing.T) {
 	if _, err := other.Token(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatalf("within the grace period: %v", err)
 	}
 	e.clock.Advance(wechattest.ClassicGrace + time.Second)
 	e.fake.ResetCalls()
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatalf("after the grace period: %v", err)
 	}
 	if got := e.fake.Calls(appID, "getusercumulate"); got != 2 {
@@ -162,7 +162,7 @@ func TestClassicTokenInvalidatesOthers(t *testing.T) {
 
 func TestStableTokenUnaffectedByClassic(t *testing.T) {
 	e := newEnv(t, nil)
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := wechat.New(wechat.NewClassicToken(appID, secret), wechat.WithBaseURL(e.fake.URL), wechat.WithClock(e.clock.Now))
@@ -173,7 +173,7 @@ func TestStableTokenUnaffectedByClassic(t *testing.T) {
 	}
 	e.clock.Advance(wechattest.ClassicGrace + time.Minute)
 	e.fake.ResetCalls()
-	if _, err := e.client.GetUserCumulate(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.fake.Calls(appID, ""); got != 1 {
@@ -184,7 +184,7 @@ func TestStableTokenUnaffectedByClassic(t *testing.T) {
 func TestWrongSecretIsPermanent(t *testing.T) {
 	for _, src := range []wechat.TokenSource{wechat.NewStableToken(appID, "wrong-secret-value"), wechat.NewClassicToken(appID, "wrong-secret-value")} {
 		e := newEnv(t, src)
-		_, err := e.client.GetUserCumulate(ctx(t), yesterdayRange())
+		_, err := fetchRows[wechat.UserCumulate](ctx(t), e.client, wechat.GetUserCumulate, yesterdayRange())
 		if err == nil || wechat.ErrorClass(err) != wechat.Permanent {
 			t.Errorf("%s: err = %v (class %v), want a permanent error", src.Kind(), err, wechat.ErrorClass(err))
 		}
@@ -213,7 +213,7 @@ func TestFileTokenRereadOnChangeAndRejection(t *testing.T) {
 	}
 	write("stale-token-written-earlier")
 	c, _ := wechat.New(wechat.NewFileToken(path), wechat.WithBaseURL(fake.URL), wechat.WithRetry(fastRetry))
-	if _, err := c.GetUserCumulate(ctx(t), wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)}); err == nil {
+	if _, err := fetchRows[wechat.UserCumulate](ctx(t), c, wechat.GetUserCumulate, wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)}); err == nil {
 		t.Fatal("a stale token in the file was accepted")
 	}
 	write(tok) // the central server updates the file
@@ -266,7 +266,7 @@ func TestComponentTokenRotatesAndPersistsRefreshToken(t *testing.T) {
 		SaveRefreshToken: func(s string) { saved = append(saved, s) },
 	}), wechat.WithBaseURL(fake.URL), wechat.WithClock(clk.Now), wechat.WithRetry(fastRetry))
 
-	if _, err := c.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, yesterdayRange()); err != nil {
 		t.Fatal(err)
 	}
 	if len(saved) != 1 || saved[0] != fake.RefreshToken(appID) {
@@ -274,7 +274,7 @@ func TestComponentTokenRotatesAndPersistsRefreshToken(t *testing.T) {
 	}
 	// Two hours later: a new authorizer token, using the rotated refresh token.
 	clk.Advance(2 * time.Hour)
-	if _, err := c.GetUserSummary(ctx(t), yesterdayRange()); err != nil {
+	if _, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, yesterdayRange()); err != nil {
 		t.Fatalf("second refresh: %v", err)
 	}
 	if len(saved) != 2 || saved[1] != fake.RefreshToken(appID) {
@@ -299,7 +299,7 @@ func TestComponentStaleTicketIsPermanent(t *testing.T) {
 	c, _ := wechat.New(wechat.NewComponentToken(wechat.ComponentConfig{ComponentAppID: "wxcomponent0001",
 		ComponentSecret: "component-secret-123456", VerifyTicketFile: ticketFile, AuthorizerAppID: appID,
 		RefreshToken: "refreshtoken@@@initial"}), wechat.WithBaseURL(fake.URL), wechat.WithRetry(fastRetry))
-	_, err := c.GetUserSummary(ctx(t), wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)})
+	_, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)})
 	if !wechat.HasCode(err, 61006) || wechat.ErrorClass(err) != wechat.Permanent {
 		t.Fatalf("err = %v, want permanent 61006", err)
 	}

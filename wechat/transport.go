@@ -252,6 +252,9 @@ func (t *transport) decode(endpoint string, body []byte, out any) error {
 	if err := json.Unmarshal(b, out); err != nil {
 		return &TransportError{Endpoint: endpoint, Kind: KindDecode, Detail: describeJSONError(err).Error()}
 	}
+	if k, ok := out.(interface{ keep([]byte) }); ok {
+		k.keep(b)
+	}
 	if c, ok := out.(interface{ check() error }); ok {
 		if err := c.check(); err != nil {
 			return &TransportError{Endpoint: endpoint, Kind: KindDecode, Detail: t.redact.redact(err.Error())}

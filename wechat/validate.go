@@ -27,23 +27,23 @@ var (
 	unmarshalerTo = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 )
 
-// checkList checks every element of a JSON array against the row type t.
-// skip names fields the element does not carry (the ad rows' ref_date,
-// which the client sets from their "date").
-func checkList(path string, list json.RawMessage, t reflect.Type, skip ...string) error {
+// checkList checks every element of a JSON array against the row type t,
+// and returns the elements. skip names fields the element does not carry
+// (the ad rows' ref_date, which the client sets from their "date").
+func checkList(path string, list json.RawMessage, t reflect.Type, skip ...string) ([]json.RawMessage, error) {
 	if len(list) == 0 || string(list) == "null" {
-		return nil
+		return nil, nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(list, &items); err != nil {
-		return fmt.Errorf("%s: %v", path, describeJSONError(err))
+		return nil, fmt.Errorf("%s: %v", path, describeJSONError(err))
 	}
 	for i, item := range items {
 		if err := checkObject(fmt.Sprintf("%s[%d]", path, i), item, t, skip); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return items, nil
 }
 
 // checkObject checks a JSON object against the struct type t.
@@ -96,7 +96,7 @@ func checkFields(path string, obj map[string]json.RawMessage, t reflect.Type, sk
 				return err
 			}
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
-			if err := checkList(at, v, ft.Elem()); err != nil {
+			if _, err := checkList(at, v, ft.Elem()); err != nil {
 				return err
 			}
 		}

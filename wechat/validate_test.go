@@ -61,7 +61,7 @@ func TestImpossibleValuesRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.ep.Name+" "+tt.want, func(t *testing.T) {
 			c, obs := serveBody(t, tt.bad)
-			rows, err := c.Fetch(ctx(t), tt.ep, wechat.Range{Begin: d, End: d})
+			rows, err := fetchAll(ctx(t), c, tt.ep, wechat.Range{Begin: d, End: d})
 			if wechat.ErrCode(err) != "decode" || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("rows %v, err %v: want a decode error naming %q", rows, err, tt.want)
 			}
@@ -72,7 +72,7 @@ func TestImpossibleValuesRejected(t *testing.T) {
 				return
 			}
 			c, _ = serveBody(t, tt.good)
-			if rows, err := c.Fetch(ctx(t), tt.ep, wechat.Range{Begin: d, End: d}); err != nil || len(rows) != 1 {
+			if rows, err := fetchAll(ctx(t), c, tt.ep, wechat.Range{Begin: d, End: d}); err != nil || len(rows) != 1 {
 				t.Errorf("the right answer: %d rows, %v", len(rows), err)
 			}
 		})

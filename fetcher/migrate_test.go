@@ -1,0 +1,119 @@
+package fetcher_test
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/store"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// releaseStore is a store written by release dbba9f0 (schema 1, rows
+// re-encoded from the typed rows): one publisher account "release"
+// (wxrelease0000001, secret release-secret) with every endpoint, fetched
+// from the fake at 10:00 Beijing on 2026-11-22 with a lookback of 7 days.
+const releaseStore = "../store/testdata/release-dbba9f0.db.gz"
+
+func unpackReleaseStore(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Open(releaseStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func schemaOf(t *testing.T, dir string) string {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, store.FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v := ""
+	_ = db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket([]byte("meta")).Get([]byte("schema_version")))
+		return nil
+	})
+	return v
+}
+
+// TestReleaseStoreMigrates opens the store the previous release wrote: it
+// is migrated without a single call, serves byte for byte what a store this
+// version fills from the same answers serves, and its first fetch pass
+// makes exactly the calls a restart of this version on its own store makes
+// (the provisional content days, nothing more).
+func TestReleaseStoreMigrates(t *testing.T) {
+	eps := wechat.Endpoints()
+	setup := func(h *harness) {
+		h.fake.AddAccount(wechattest.Account{AppID: "wxrelease0000001", Secret: "release-secret", Publisher: true})
+	}
+	at := beijing("2026-11-22 10:00")
+	released := newHarnessWith(t, at, fetcher.Config{Lookback: 7}, []string{"release"}, func(h *harness) {
+		setup(h)
+		h.appIDs = map[string]string{"release": "wxrelease0000001"}
+		h.secrets["release"] = "release-secret"
+		unpackReleaseStore(t, h.dir)
+	}, eps...)
+	if got := released.fake.Calls("", ""); got != 0 {
+		t.Errorf("%d calls while opening and loading the release's store", got)
+	}
+	if v := func() string { released.store.Close(); return schemaOf(t, released.dir) }(); v != "2" {
+		t.Errorf("schema %q after the migration, want 2", v)
+	}
+	released.open()
+
+	fresh := newHarnessWith(t, at, fetcher.Config{Lookback: 7}, []string{"release"}, func(h *harness) {
+		setup(h)
+		h.appIDs = map[string]string{"release": "wxrelease0000001"}
+		h.secrets["release"] = "release-secret"
+	}, eps...)
+	fresh.fetcher.RunOnce(t.Context()) // what this version stores of the same answers
+	if a, b := decodedText(t, released), decodedText(t, fresh); a != b {
+		t.Errorf("the migrated store serves other data than this version's own:\n%s", firstDiff(a, b))
+	}
+
+	fresh.store.Close()
+	fresh.open() // a restart of this version on its own store
+	before := fresh.fake.DatacubeCalls("wxrelease0000001")
+	fresh.fetcher.RunOnce(t.Context())
+	want := fresh.fake.DatacubeCalls("wxrelease0000001") - before
+	released.fetcher.RunOnce(t.Context())
+	if got := released.fake.DatacubeCalls("wxrelease0000001"); got != want {
+		t.Errorf("the migrated store's first pass made %d calls, this version's own store %d", got, want)
+	}
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n  %s\n  %s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(la), len(lb))
+}
