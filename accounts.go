@@ -13,12 +13,12 @@ import (
 )
 
 // newClient builds the WeChat client of an account with its token source.
-func newClient(a config.Account, apiURL string, obs wechat.Observer, logger log.Logger, saveFailures prometheus.Counter) (*wechat.Client, error) {
+func newClient(a config.Account, opts []wechat.Option, obs wechat.Observer, logger log.Logger, saveFailures prometheus.Counter) (*wechat.Client, error) {
 	src, err := tokenSource(a, logger, saveFailures)
 	if err != nil {
 		return nil, err
 	}
-	return wechat.New(src, wechat.WithBaseURL(apiURL), wechat.WithObserver(obs))
+	return wechat.New(src, append(append([]wechat.Option(nil), opts...), wechat.WithObserver(obs))...)
 }
 
 func tokenSource(a config.Account, logger log.Logger, saveFailures prometheus.Counter) (wechat.TokenSource, error) {

@@ -55,7 +55,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	var fetchAccounts []fetcher.Account
 	names := map[string]string{}
 	for _, a := range cfg.Accounts {
-		client, err := newClient(a, settings.apiURL, api.For(a.Name), logger, saveFailures)
+		client, err := newClient(a, settings.client, api.For(a.Name), logger, saveFailures)
 		if err != nil {
 			return fmt.Errorf("account %s: %w", a.Name, err)
 		}

@@ -50,6 +50,8 @@ type flags struct {
 	storageSet     bool
 	apiURL         string
 	maxConcurrency int
+	apiTimeout     time.Duration
+	apiAttempts    int
 	readyTime      string
 	readySet       bool
 	retryInterval  time.Duration
@@ -90,6 +92,8 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("storage.path", "Directory of the embedded store.").Default("data").IsSetByUser(&f.storageSet).StringVar(&f.storagePath)
 	app.Flag("wechat.api-url", "Base URL of the WeChat API.").Default(wechat.DefaultBaseURL).StringVar(&f.apiURL)
 	app.Flag("wechat.max-concurrency", "Most WeChat requests in flight, across all accounts.").Default("4").IntVar(&f.maxConcurrency)
+	app.Flag("wechat.timeout", "Longest one WeChat request may take, connection to last byte.").Default("30s").DurationVar(&f.apiTimeout)
+	app.Flag("wechat.attempts", "Tries of a request that failed transiently (busy, 5xx, network, broken body) before the fetcher waits; 1 means no immediate retry.").Default("4").IntVar(&f.apiAttempts)
 	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
@@ -286,11 +290,11 @@ func loadConfig(f *flags, logger log.Logger) (cfg *config.Config, cleanup func()
 	return cfg, cleanup, nil
 }
 
-// settings are the parsed fetcher and collector options.
+// settings are the parsed fetcher, client and collector options.
 type settings struct {
 	fetch    fetcher.Config
 	maxPosts int
-	apiURL   string
+	client   []wechat.Option // every account's client's
 }
 
 func newSettings(f *flags) (settings, error) {
@@ -308,6 +312,14 @@ func newSettings(f *flags) (settings, error) {
 	if f.maxConcurrency < 1 {
 		return settings{}, fmt.Errorf("--wechat.max-concurrency %d: want at least 1", f.maxConcurrency)
 	}
+	if f.apiTimeout < time.Second {
+		return settings{}, fmt.Errorf("--wechat.timeout %s: want at least 1s", f.apiTimeout)
+	}
+	if f.apiAttempts < 1 {
+		return settings{}, fmt.Errorf("--wechat.attempts %d: want at least 1", f.apiAttempts)
+	}
+	retry := wechat.DefaultRetry
+	retry.Attempts = f.apiAttempts
 	if f.demo && !f.readySet {
 		ready = 0 // the fake has yesterday's data at once
 	}
@@ -315,7 +327,8 @@ func newSettings(f *flags) (settings, error) {
 		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
 			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace},
 		maxPosts: f.maxPosts,
-		apiURL:   f.apiURL,
+		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
+			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout})},
 	}, nil
 }
 
@@ -353,7 +366,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 		if i%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		client, err := newClient(a, s.apiURL, api.For(a.Name), logger, refreshSaveFailures)
+		client, err := newClient(a, s.client, api.For(a.Name), logger, refreshSaveFailures)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.Name, err)
 		}

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -162,7 +161,11 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 	}
 	defer st.Close()
 	cfg := &config.Config{Accounts: []config.Account{{Name: "a", AppID: "wx1", TokenSource: config.SourceStable, AppSecret: "secret-0123", Endpoints: wechat.Endpoints()}}}
-	s, err := newSettings(&flags{readyTime: "08:30", lookback: "7d", retryInterval: time.Minute, maxConcurrency: 1, apiURL: "http://127.0.0.1:1"})
+	f, err := parseFlags([]string{"--wechat.api-url=http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSettings(f)
 	if err != nil {
 		t.Fatal(err)
 	}

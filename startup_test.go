@@ -38,7 +38,11 @@ func BenchmarkStartup(b *testing.B) {
 	for _, n := range startupSizes {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			cfg := manyConfig(n)
-			s, err := newSettings(&flags{readyTime: "08:30", lookback: "7d", retryInterval: time.Minute, maxConcurrency: 4, apiURL: "http://127.0.0.1:1"})
+			f, err := parseFlags([]string{"--wechat.api-url=http://127.0.0.1:1"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := newSettings(f)
 			if err != nil {
 				b.Fatal(err)
 			}

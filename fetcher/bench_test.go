@@ -149,7 +149,7 @@ func coldStart(b *testing.B, dir string, names map[string]string, cache bool, ne
 		if state.Load().Complete() {
 			b.Fatal("nothing served from the render cache")
 		}
-	} else if err := f.LoadStored(context.Background()); err != nil {
+	} else if err := loadAll(f); err != nil {
 		b.Fatal(err)
 	}
 	w := &sink{header: http.Header{}, marker: []byte(`wechat_user_followers{account="account0000"}`)}

@@ -22,11 +22,11 @@ var errNotReady = errors.New("empty answer where rows are due: data not ready")
 // task asks again, and says so.
 func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
-	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "err", err)
 	outcome, reason := wechat.Classify(err)
 	if errors.Is(err, errNotReady) {
 		outcome = wechat.OutcomeNotReady
 	}
+	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "outcome", outcome, "err", err)
 	switch outcome {
 	case wechat.OutcomeNotReady:
 		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)

@@ -169,7 +169,7 @@ func (h *harness) open() {
 		h.rest = rest
 		return
 	}
-	if err := h.fetcher.LoadStored(context.Background()); err != nil {
+	if err := loadAll(h.fetcher); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -516,4 +516,14 @@ func TestEndpointOffline(t *testing.T) {
 	if got := h.metric("wechat_datacube_endpoint_unavailable", map[string]string{"endpoint": "getarticletotal"}); got != 0 {
 		t.Errorf("still marked unavailable after it came back: %v", got)
 	}
+}
+
+// loadAll loads everything the store holds, as a start does, and
+// returns what failed.
+func loadAll(f *fetcher.Fetcher) error {
+	_, rest, err := f.LoadCold(context.Background())
+	if err != nil {
+		return err
+	}
+	return rest(context.Background())
 }

@@ -15,13 +15,6 @@ import (
 // Loading and publishing: what the store holds of each account, decoded
 // and served in the collector's snapshot, at start and after each write.
 
-// LoadStored publishes what the store holds, so a restart serves at once.
-// Decoding the stored rows is the cost of a cold start: it runs on every
-// core, each account published whole. It stops early when ctx ends.
-func (f *Fetcher) LoadStored(ctx context.Context) error {
-	return f.loadAccounts(ctx, f.accountNames(func(string) bool { return true }))
-}
-
 // LoadCold starts serving a restart as fast as the store allows: the
 // accounts whose render cache entry matches their stored records
 // (fromCache of them) are served from it at once; the others are decoded

@@ -41,7 +41,7 @@ func decodedText(t *testing.T, h *harness) string {
 		accounts = append(accounts, fetcher.Account{Name: a, Endpoints: h.eps})
 	}
 	state := collector.NewState(names)
-	if err := fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry()).LoadStored(context.Background()); err != nil {
+	if err := loadAll(fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry())); err != nil {
 		t.Fatal(err)
 	}
 	return metricsText(t, state)

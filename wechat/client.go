@@ -45,9 +45,6 @@ func WithBaseURL(u string) Option { return func(o *options) { o.baseURL = u } }
 // WithHTTPClient replaces the default HTTP client (30 s timeout).
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
 
-// WithUserAgent replaces the default User-Agent.
-func WithUserAgent(ua string) Option { return func(o *options) { o.ua = ua } }
-
 // WithObserver sets the observer told about every request.
 func WithObserver(obs Observer) Option { return func(o *options) { o.obs = obs } }
 

@@ -202,9 +202,6 @@ var (
 	allEndpoints       = append(append([]Endpoint(nil), datacubeEndpoints...), publisherEndpoints...)
 )
 
-// LegacyEndpoints returns the 17 endpoints of the legacy documentation.
-func LegacyEndpoints() []Endpoint { return append([]Endpoint(nil), legacyEndpoints...) }
-
 func init() {
 	for _, e := range allEndpoints {
 		endpointsByName[e.Name] = e

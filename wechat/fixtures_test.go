@@ -34,7 +34,7 @@ func TestEveryEndpointHasASample(t *testing.T) {
 		}
 		have[name] = true
 	}
-	for _, ep := range append(wechat.LegacyEndpoints(), wechat.PublisherEndpoints()...) {
+	for _, ep := range append(legacyEndpoints(), wechat.PublisherEndpoints()...) {
 		if !have[ep.Name] {
 			t.Errorf("no sample answer for %s in %s", ep.Name, sampleDir)
 		}
@@ -107,7 +107,7 @@ func numericLeaves(t *testing.T, b []byte) map[string]string {
 // checks that each number of the fixture comes out in the typed rows under
 // the same JSON name: a mistyped or missing field tag fails here.
 func TestFixturesDecodeEveryNumber(t *testing.T) {
-	for _, ep := range wechat.LegacyEndpoints() {
+	for _, ep := range legacyEndpoints() {
 		t.Run(ep.Name, func(t *testing.T) {
 			rows := fetchFixture(t, ep)
 			want := numericLeaves(t, readSample(t, ep.Name))

@@ -138,3 +138,15 @@ func fetchSettlement(ctx context.Context, c *wechat.Client, day wechat.Date) (we
 	}
 	return rows[0], nil
 }
+
+// legacyEndpoints are the 17 endpoints of the legacy documentation: the
+// datacube ones with data since WeChat keeps any.
+func legacyEndpoints() []wechat.Endpoint {
+	var out []wechat.Endpoint
+	for _, ep := range wechat.DatacubeEndpoints() {
+		if ep.Since == 0 {
+			out = append(out, ep)
+		}
+	}
+	return out
+}

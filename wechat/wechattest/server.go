@@ -146,15 +146,6 @@ func (s *Server) SetComponent(c Component) {
 	s.issued = append(s.issued, c.Secret, c.Ticket)
 }
 
-// SetTicket replaces the component_verify_ticket, as WeChat does every
-// ten minutes.
-func (s *Server) SetTicket(ticket string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.component.Ticket = ticket
-	s.issued = append(s.issued, ticket)
-}
-
 // RefreshToken returns the authorizer's current refresh token.
 func (s *Server) RefreshToken(appID string) string {
 	s.mu.Lock()
