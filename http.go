@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/go-kit/log"
@@ -10,16 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-	sloggokit "github.com/tjhop/slog-gokit"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 )
-
-// slogLogger hands exporter-toolkit a *slog.Logger that writes through the
-// same go-kit logger as the rest of the exporter.
-func slogLogger(logger log.Logger) *slog.Logger {
-	return slog.New(sloggokit.NewGoKitHandler(logger, slog.LevelInfo))
-}
 
 // goKitErrorLog adapts promhttp's error logging to go-kit.
 type goKitErrorLog struct{ logger log.Logger }

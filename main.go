@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -133,10 +134,14 @@ func parseLookback(s string) (int, error) {
 // newLogger returns the exporter's logger, and the same without its
 // timestamp and caller for the slog bridge, which adds its own.
 func newLogger(format, lvl string) (logger, bare log.Logger) {
+	return newLoggerTo(os.Stderr, format, lvl)
+}
+
+func newLoggerTo(w io.Writer, format, lvl string) (logger, bare log.Logger) {
 	if format == "json" {
-		bare = log.NewJSONLogger(log.NewSyncWriter(os.Stderr))
+		bare = log.NewJSONLogger(log.NewSyncWriter(w))
 	} else {
-		bare = log.NewLogfmtLogger(log.NewSyncWriter(os.Stderr))
+		bare = log.NewLogfmtLogger(log.NewSyncWriter(w))
 	}
 	bare = level.NewFilter(bare, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
 	return log.With(bare, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller), bare
