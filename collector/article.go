@@ -236,6 +236,12 @@ func selectPosts(acc *Account, max int) map[string]bool {
 			reads[row.MsgID] = maxInt(reads[row.MsgID], row.Detail.ReadUser)
 		}
 	}
+	if ep := acc.Endpoints[wechat.GetArticleShare.Name]; ep != nil {
+		for _, r := range ep.Rows {
+			row := r.(wechat.ArticleShare)
+			reads[row.MsgID] = maxInt(reads[row.MsgID], 0) // known, if only from its shares
+		}
+	}
 	if ep := acc.Endpoints[wechat.GetArticleTotalDetail.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.PublishedArticle)

@@ -1,0 +1,39 @@
+package collector_test
+
+import (
+	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// TestUsersFamily serves each official sample answer of the family and
+// checks every figure comes out under its documented metric, and nothing
+// else.
+func TestUsersFamily(t *testing.T) {
+	a := `account="fx"`
+	checkFamily(t, "samples", []familyCase{
+		{"getusersummary", map[string]float64{
+			`wechat_user_follows{` + a + `,source="other"}`:   0,
+			`wechat_user_unfollows{` + a + `,source="other"}`: 0}},
+		{"getusercumulate", map[string]float64{`wechat_user_followers{` + a + `}`: 1217056}},
+	})
+}
+
+func TestDuplicateRowsSummedNotFailed(t *testing.T) {
+	d := wechat.MustParseDate("2026-11-21")
+	rows := []wechat.Row{
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 5},
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 7},
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 999, NewUser: 1},
+	}
+	state := collector.NewState(map[string]string{"fx": "wx"})
+	state.SetData("fx", "getusersummary", d, rows)
+	got := gather(t, collector.New(state))
+	if got[`wechat_user_follows{account="fx",source="qr_code"}`] != 12 {
+		t.Errorf("duplicates not summed: %v", got)
+	}
+	if got[`wechat_user_follows{account="fx",source="999"}`] != 1 {
+		t.Errorf("unknown source not passed through: %v", got)
+	}
+}
