@@ -56,6 +56,7 @@ type flags struct {
 	readyTime      string
 	readySet       bool
 	retryInterval  time.Duration
+	liveInterval   time.Duration
 	lookback       string
 	maxPosts       int
 	demo           bool
@@ -97,6 +98,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("wechat.attempts", "Tries of a request that failed transiently (busy, 5xx, network, broken body) before the fetcher waits; 1 means no immediate retry.").Default("4").IntVar(&f.apiAttempts)
 	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
+	app.Flag("collector.live-interval", "How often an endpoint that describes the account now (user_get) is asked.").Default("1h").DurationVar(&f.liveInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
@@ -317,6 +319,9 @@ func newSettings(f *flags) (settings, error) {
 	if f.maxConcurrency < 1 {
 		return settings{}, fmt.Errorf("--wechat.max-concurrency %d: want at least 1", f.maxConcurrency)
 	}
+	if f.liveInterval < time.Minute {
+		return settings{}, fmt.Errorf("--collector.live-interval %s: want at least 1m", f.liveInterval)
+	}
 	if f.apiTimeout < time.Second {
 		return settings{}, fmt.Errorf("--wechat.timeout %s: want at least 1s", f.apiTimeout)
 	}
@@ -330,7 +335,7 @@ func newSettings(f *flags) (settings, error) {
 	}
 	return settings{
 		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
-			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace},
+			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace, LiveInterval: f.liveInterval},
 		maxPosts: f.maxPosts,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
 			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout})},

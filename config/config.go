@@ -79,6 +79,7 @@ type rawAccount struct {
 	TokenFile     string        `yaml:"token_file"`
 	Component     *rawComponent `yaml:"component"`
 	Endpoints     []string      `yaml:"endpoints"`
+	Extra         []string      `yaml:"extra_endpoints"`
 	Publisher     bool          `yaml:"publisher"`
 }
 
@@ -320,7 +321,12 @@ func (v *validator) account(i int, ra rawAccount) Account {
 	if a.TokenSource != SourceFile && ra.TokenFile != "" {
 		v.fail(i, "token_file", "only used with token_source: file")
 	}
-	a.Endpoints = v.endpoints(i, ra.Endpoints)
+	a.Endpoints = v.endpoints(i, "endpoints", ra.Endpoints, wechat.DatacubeEndpoints())
+	for _, ep := range v.endpoints(i, "extra_endpoints", ra.Extra, nil) {
+		if !slices.Contains(a.Endpoints, ep) {
+			a.Endpoints = append(a.Endpoints, ep)
+		}
+	}
 	if ra.Publisher { // the ad analysis answers only for publishers: opt-in
 		for _, ep := range wechat.PublisherEndpoints() {
 			if !slices.Contains(a.Endpoints, ep) {
@@ -366,18 +372,20 @@ func (v *validator) component(i int, rc *rawComponent) *Component {
 	return c
 }
 
-func (v *validator) endpoints(i int, names []string) []wechat.Endpoint {
+// endpoints resolves a list of endpoint names (field), or gives def when
+// the list is empty.
+func (v *validator) endpoints(i int, field string, names []string, def []wechat.Endpoint) []wechat.Endpoint {
 	if len(names) == 0 {
-		return wechat.DatacubeEndpoints()
+		return def
 	}
 	var out []wechat.Endpoint
 	for j, n := range names {
 		ep, ok := wechat.EndpointByName(n)
 		switch {
 		case !ok:
-			v.fail(i, fmt.Sprintf("endpoints[%d]", j), "unknown endpoint %q: want one of %s", n, strings.Join(wechat.EndpointNames(), ", "))
+			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "unknown endpoint %q: want one of %s", n, strings.Join(wechat.EndpointNames(), ", "))
 		case slices.Contains(out, ep):
-			v.fail(i, fmt.Sprintf("endpoints[%d]", j), "endpoint %q listed twice", n)
+			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "endpoint %q listed twice", n)
 		default:
 			out = append(out, ep)
 		}

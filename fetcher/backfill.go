@@ -31,7 +31,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 		if accounts != nil && !accounts[t.acc.Name] {
 			continue
 		}
-		if t.ep.Period == wechat.Snapshot {
+		if t.ep.Period == wechat.Snapshot || t.ep.Period == wechat.Live {
 			continue // a past day's state cannot be asked for
 		}
 		held, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)

@@ -74,6 +74,9 @@ type Config struct {
 	// EmptyGrace is how long after the ready time an empty answer where
 	// rows are due counts as "not ready" rather than as no data.
 	EmptyGrace time.Duration
+	// LiveInterval is how often a live endpoint (one that describes the
+	// account now, such as user/get) is asked.
+	LiveInterval time.Duration
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 	// Logger receives the fetcher's log lines.
@@ -91,6 +94,7 @@ const (
 	DefaultLookback       = 7
 	DefaultMaxConcurrency = 4
 	DefaultEmptyGrace     = 4 * time.Hour
+	DefaultLiveInterval   = time.Hour
 )
 
 // Fetcher runs the fetching of every account's endpoints.
@@ -143,6 +147,9 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	}
 	if cfg.Lookback < 1 {
 		cfg.Lookback = 1
+	}
+	if cfg.LiveInterval <= 0 {
+		cfg.LiveInterval = DefaultLiveInterval
 	}
 	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
 		byAcc: map[string][]*task{}, written: map[string]bool{},

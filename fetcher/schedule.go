@@ -78,7 +78,7 @@ func (f *Fetcher) readyAt(day wechat.Date) time.Time { return day.Start().Add(f.
 // available returns the newest label of ep that WeChat can serve at now.
 func (f *Fetcher) available(ep wechat.Endpoint, now time.Time) wechat.Date {
 	today := wechat.Today(now)
-	if now.Before(f.readyAt(today)) {
+	if now.Before(f.readyAt(today)) && ep.Period != wechat.Live {
 		return ep.LatestComplete(today.AddDays(-1))
 	}
 	return ep.LatestComplete(today)
@@ -122,7 +122,9 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]
 		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today
-		if !ok || settling || h.Delayed {
+		// A live endpoint's day is asked again whenever it is due: it
+		// describes the account now.
+		if !ok || settling || h.Delayed || t.ep.Period == wechat.Live {
 			out = append(out, d)
 		}
 	}
@@ -158,6 +160,10 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 	t.mu.Unlock()
 	if provisional { // served now, fetched again until WeChat says final
 		f.retryLater(t, now, f.cfg.RetryInterval)
+		return
+	}
+	if t.ep.Period == wechat.Live {
+		f.retryLater(t, now, f.cfg.LiveInterval)
 		return
 	}
 	f.retryLater(t, now, f.untilNextReady(now))

@@ -216,8 +216,11 @@ func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) (Answer, error
 }
 
 func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
-	if ep.Publisher {
+	switch {
+	case ep.Publisher:
 		return c.fetchPublisher(ctx, ep, r)
+	case ep.Period == Live:
+		return c.fetchLive(ctx, ep, r)
 	}
 	ans := listAnswer{ep: ep}
 	if err := c.post(ctx, ep, r, &ans); err != nil {

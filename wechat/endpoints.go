@@ -20,6 +20,10 @@ const (
 	// ad settlement): labelled with the day fetched for, the newest only,
 	// since a past day's state cannot be asked for.
 	Snapshot
+	// Live rows describe the account now, not a past day (the follower
+	// count of user/get): asked without dates at most once per live
+	// interval, and kept as the row of the day they were asked on.
+	Live
 )
 
 func (p Period) String() string {
@@ -30,6 +34,8 @@ func (p Period) String() string {
 		return "monthly"
 	case Snapshot:
 		return "snapshot"
+	case Live:
+		return "live"
 	}
 	return "daily"
 }
@@ -86,6 +92,15 @@ type Endpoint struct {
 	ServedDays int
 	// Empty says what an empty answer for the newest day means.
 	Empty EmptyDay
+	// Method and URLPath are the request's, when not a datacube POST to
+	// /datacube/Name. A Live endpoint is asked with neither dates nor
+	// body.
+	Method, URLPath string
+	// Keep names, separated by commas, the answer's top-level fields that
+	// make up its one row, for an answer that is not a list of rows (a
+	// Live endpoint). Only these are kept: the rest (say, user/get's list
+	// of OpenIDs) is neither stored nor logged.
+	Keep string
 	// rows decodes the endpoint's rows, and knows their type.
 	rows *rowCodec
 }
@@ -104,7 +119,10 @@ func (e Endpoint) Served() int { return max(e.ServedDays, 1) }
 
 // Path returns the URL path of the endpoint.
 func (e Endpoint) Path() string {
-	if e.Publisher {
+	switch {
+	case e.URLPath != "":
+		return e.URLPath
+	case e.Publisher:
 		return "/publisher/stat"
 	}
 	return "/datacube/" + e.Name
@@ -249,6 +267,8 @@ func (r Range) Days() int { return int(r.End-r.Begin) + 1 }
 // endpoints, the Monday of last week or the 1st of last month otherwise.
 func (e Endpoint) LatestComplete(today Date) Date {
 	switch e.Period {
+	case Live:
+		return today
 	case Weekly:
 		return today.WeekStart().AddDays(-7)
 	case Monthly:

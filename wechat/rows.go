@@ -21,6 +21,10 @@ type Ref struct {
 // RowDate returns the day or period label the row describes.
 func (r Ref) RowDate() Date { return r.RefDate }
 
+// setDate gives a row whose answer carries no date (a Live endpoint's) the
+// day it was asked on. Promoted to every row type that embeds Ref.
+func (r *Ref) setDate(d Date) { r.RefDate = d }
+
 // Hourly holds the hour of hourly rows: WeChat sends it as HHMM without
 // leading zeros (0, 100, ..., 2300).
 type Hourly struct {
@@ -228,11 +232,28 @@ type InterfaceSummaryHour struct {
 // type for the checks of an answer (see validate.go).
 type rowCodec struct {
 	decode func([]byte) ([]Row, error)
-	typ    reflect.Type
+	// decodeOn decodes rows that carry no date, giving them day.
+	decodeOn func([]byte, Date) ([]Row, error)
+	typ      reflect.Type
 }
 
 func codec[T Row]() *rowCodec {
-	return &rowCodec{decode: decodeRows[T], typ: reflect.TypeOf((*T)(nil)).Elem()}
+	return &rowCodec{decode: decodeRows[T], decodeOn: decodeRowsOn[T], typ: reflect.TypeOf((*T)(nil)).Elem()}
+}
+
+func decodeRowsOn[T Row](b []byte, day Date) ([]Row, error) {
+	var list []T
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, err
+	}
+	rows := make([]Row, len(list))
+	for i := range list {
+		if d, ok := any(&list[i]).(interface{ setDate(Date) }); ok {
+			d.setDate(day)
+		}
+		rows[i] = list[i]
+	}
+	return rows, nil
 }
 
 func decodeRows[T Row](b []byte) ([]Row, error) {
@@ -257,9 +278,12 @@ func DecodeDay(ep Endpoint, day Date, list []byte) ([]Row, error) {
 	}
 	var rows []Row
 	var err error
-	if ep.Publisher {
+	switch {
+	case ep.Publisher:
 		rows, err = dayRows(ep, Range{day, day}, list)
-	} else {
+	case ep.Period == Live:
+		rows, err = ep.rows.decodeOn(list, day)
+	default:
 		rows, err = ep.rows.decode(list)
 	}
 	if err != nil {

@@ -1,0 +1,74 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Live endpoints (Period Live) describe the account now: they are asked
+// without dates, and the fields of the answer the endpoint keeps (Keep)
+// make its one row, dated with the day asked on.
+
+// liveAnswer is a Live endpoint's answer: its kept fields as one row.
+type liveAnswer struct {
+	ep  Endpoint
+	day Date
+	row json.RawMessage
+	got []Row
+}
+
+// keep is given the answer's body by the transport; it keeps only the
+// endpoint's fields (the rest, such as a list of OpenIDs, is dropped at
+// once).
+func (a *liveAnswer) keep(body []byte) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return // check reports it
+	}
+	kept := map[string]json.RawMessage{}
+	for _, k := range strings.Split(a.ep.Keep, ",") {
+		if v, ok := fields[k]; ok {
+			kept[k] = v
+		}
+	}
+	a.row, _ = json.Marshal(kept)
+}
+
+// check checks the kept row's figures (see validate.go) and decodes it.
+func (a *liveAnswer) check() error {
+	if a.row == nil {
+		return fmt.Errorf("not a JSON object")
+	}
+	if err := checkObject("answer", a.row, a.ep.rows.typ, []string{"ref_date"}); err != nil {
+		return err
+	}
+	rows, err := a.ep.rows.decodeOn(append(append([]byte("["), a.row...), ']'), a.day)
+	if err != nil {
+		return fmt.Errorf("decoding %s: %w", a.ep.Name, describeJSONError(err))
+	}
+	a.got = rows
+	return nil
+}
+
+// fetchLive asks a Live endpoint for the account now; r's last day is the
+// day the row is kept under.
+func (c *Client) fetchLive(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
+	method := ep.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	ans := liveAnswer{ep: ep, day: r.End}
+	rq := request{endpoint: ep.Name, method: method, path: ep.Path(), query: url.Values{}}
+	if method == http.MethodPost {
+		rq.body = map[string]string{}
+	}
+	if err := c.send(ctx, rq, &ans); err != nil {
+		return Answer{}, err
+	}
+	return Answer{Rows: ans.got, Raw: []json.RawMessage{bytes.Clone(ans.row)}}, nil
+}
