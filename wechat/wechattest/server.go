@@ -293,6 +293,10 @@ func (s *Server) serveReal(w http.ResponseWriter, r *http.Request, endpoint stri
 	case r.URL.Path == "/publisher/stat":
 		s.publisher(w, r, endpoint)
 	default:
+		if ep, ok := liveEndpoint(r.URL.Path); ok {
+			s.live(w, r, ep)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }
@@ -303,6 +307,9 @@ func (s *Server) identify(r *http.Request) (endpoint, appID string) {
 	endpoint = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 	if r.URL.Path == "/publisher/stat" {
 		endpoint = r.URL.Query().Get("action") // the publisher actions share one path
+	}
+	if ep, ok := liveEndpoint(r.URL.Path); ok {
+		endpoint = ep.Name // a path of its own, named in the table
 	}
 	if endpoint == "token" || endpoint == "stable_token" {
 		appID = r.URL.Query().Get("appid")
