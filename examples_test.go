@@ -41,8 +41,8 @@ func TestExampleConfigLoads(t *testing.T) {
 	for _, a := range cfg.Accounts {
 		sources[a.TokenSource] = true
 	}
-	if eps := cfg.Accounts[0].Endpoints; len(eps) != len(wechat.Endpoints()) {
-		t.Errorf("the publisher example has %d endpoints, want all %d", len(eps), len(wechat.Endpoints()))
+	if eps, want := cfg.Accounts[0].Endpoints, len(wechat.DatacubeEndpoints())+len(wechat.PublisherEndpoints()); len(eps) != want {
+		t.Errorf("the publisher example has %d endpoints, want the %d datacube and ad ones", len(eps), want)
 	}
 	if len(sources) != 4 {
 		t.Errorf("the example covers token sources %v, want all four", sources)

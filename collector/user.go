@@ -7,7 +7,8 @@ import "github.com/wechat-exporter/wechat-exporter/wechat"
 var (
 	followsDesc   = newDesc("wechat_user_follows", "New followers by follow channel (getusersummary new_user).", "source")
 	unfollowsDesc = newDesc("wechat_user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
-	followersDesc = newDesc("wechat_user_followers", "Total followers (getusercumulate cumulate_user).")
+	followersDesc = newDesc("wechat_user_followers", "Total followers at the end of the served day (getusercumulate cumulate_user).")
+	currentDesc   = newDesc("wechat_user_followers_current", "Followers when last asked, at most --collector.live-interval ago (user/get total); getusercumulate's figure is a day behind.")
 )
 
 func init() {
@@ -29,4 +30,13 @@ func init() {
 			}
 		}
 	}, followersDesc)
+
+	register(wechat.GetUserCount.Name, func(m *metrics, a *scope, ep *Endpoint) {
+		for _, r := range ep.Rows {
+			if r.RowDate() == ep.Date {
+				m.add(currentDesc, r.(wechat.UserCount).Total, a.account)
+				return
+			}
+		}
+	}, currentDesc)
 }

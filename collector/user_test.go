@@ -37,3 +37,22 @@ func TestDuplicateRowsSummedNotFailed(t *testing.T) {
 		t.Errorf("unknown source not passed through: %v", got)
 	}
 }
+
+// TestUserCountFamily: user_get's total, the followers now, is its own
+// gauge beside getusercumulate's day-old figure.
+func TestUserCountFamily(t *testing.T) {
+	d := wechat.MustParseDate("2026-11-22")
+	rows, err := wechat.DecodeDay(wechat.GetUserCount, d, []byte(`[{"total":2}]`)) // as the store keeps the official sample
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := collector.NewState(map[string]string{"fx": "wx"})
+	state.SetData("fx", wechat.GetUserCount.Name, d, rows)
+	got := gather(t, collector.New(state))
+	if v := got[`wechat_user_followers_current{account="fx"}`]; v != 2 {
+		t.Errorf("wechat_user_followers_current = %v, want 2", v)
+	}
+	if _, ok := got[`wechat_user_followers{account="fx"}`]; ok {
+		t.Error("user_get's total must not be served as getusercumulate's")
+	}
+}

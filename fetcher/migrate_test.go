@@ -67,7 +67,7 @@ func schemaOf(t *testing.T, dir string) string {
 // makes exactly the calls a restart of this version on its own store makes
 // (the provisional content days, nothing more).
 func TestReleaseStoreMigrates(t *testing.T) {
-	eps := wechat.Endpoints()
+	eps := append(wechat.DatacubeEndpoints(), wechat.PublisherEndpoints()...) // the release's
 	setup := func(h *harness) {
 		h.fake.AddAccount(wechattest.Account{AppID: "wxrelease0000001", Secret: "release-secret", Publisher: true})
 	}

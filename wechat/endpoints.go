@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 )
@@ -206,6 +207,12 @@ var (
 	PublisherSettlement = Endpoint{Name: "publisher_settlement", MaxSpan: 1, Period: Snapshot, Since: PublisherSince, Publisher: true,
 		rows: codec[Settlement]()}
 
+	// The follower count now (GET /cgi-bin/user/get), where
+	// getusercumulate lags a day. Opt-in per account (extra_endpoints):
+	// only the first page's total is kept, never the OpenIDs.
+	GetUserCount = Endpoint{Name: "user_get", MaxSpan: 1, Period: Live, PermissionSet: 2,
+		Method: http.MethodGet, URLPath: "/cgi-bin/user/get", Keep: "total", Empty: EmptyNotReady, rows: codec[UserCount]()}
+
 	endpointsByName = map[string]Endpoint{}
 	legacyEndpoints = []Endpoint{
 		GetUserSummary, GetUserCumulate,
@@ -217,7 +224,8 @@ var (
 	contentEndpoints   = []Endpoint{GetBizSummary, GetArticleRead, GetArticleShare, GetArticleTotalDetail}
 	datacubeEndpoints  = append(append([]Endpoint(nil), legacyEndpoints...), contentEndpoints...)
 	publisherEndpoints = []Endpoint{PublisherAdPosGeneral, PublisherCPSGeneral, PublisherSettlement}
-	allEndpoints       = append(append([]Endpoint(nil), datacubeEndpoints...), publisherEndpoints...)
+	liveEndpoints      = []Endpoint{GetUserCount}
+	allEndpoints       = append(append(append([]Endpoint(nil), datacubeEndpoints...), publisherEndpoints...), liveEndpoints...)
 )
 
 func init() {

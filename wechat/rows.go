@@ -48,6 +48,13 @@ type UserSummary struct {
 	CancelUser int64 `json:"cancel_user"`
 }
 
+// UserCount is a user_get row: the number of followers when asked (the
+// total of the follower list), dated with the day asked on.
+type UserCount struct {
+	Ref
+	Total int64 `json:"total"`
+}
+
 // UserCumulate is a getusercumulate row: the total number of followers.
 type UserCumulate struct {
 	Ref

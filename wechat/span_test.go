@@ -221,10 +221,18 @@ func TestClientMatchesFakeForEveryEndpoint(t *testing.T) {
 			return []wechat.Settlement{s}, err
 		},
 	}
-	if len(calls) != len(wechat.Endpoints()) {
-		t.Fatalf("%d typed methods tested, %d endpoints", len(calls), len(wechat.Endpoints()))
-	}
+	// Every endpoint of past days (the live ones are tested apart:
+	// TestUserCountFromFake).
+	var eps []wechat.Endpoint
 	for _, ep := range wechat.Endpoints() {
+		if ep.Period != wechat.Live {
+			eps = append(eps, ep)
+		}
+	}
+	if len(calls) != len(eps) {
+		t.Fatalf("%d endpoints tested, %d of past days", len(calls), len(eps))
+	}
+	for _, ep := range eps {
 		got, err := calls[ep.Name]()
 		if err != nil {
 			t.Fatalf("%s: %v", ep.Name, err)
