@@ -24,24 +24,28 @@ import (
 
 // backfill fills the store with the days of [--from, --to] and writes them
 // as OpenMetrics. What was fetched is written even if some requests
-// failed; the failures are then reported and the exit status is 1.
+// failed. Its error, and so the exit status, tells the truth: nil (0) when
+// every day WeChat can serve was written, the endpoints it will not serve
+// for an account summed up on stderr; a usageError (2) for a mistake in
+// the flags or the configuration; any other error (1) when something that
+// may succeed later failed, and running again fetches only what is missing.
 func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	from, to, err := backfillRange(f.from, f.to, time.Now())
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	cfg, cleanup, err := loadConfig(f, logger)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	defer cleanup()
 	accounts, err := selectAccounts(cfg, f.accounts)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	settings, err := newSettings(f)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	st, err := openStore(f.storagePath, logger)
 	if err != nil {
@@ -57,7 +61,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	for _, a := range cfg.Accounts {
 		client, err := newClient(a, settings.client, api.For(a.Name), logger, saveFailures)
 		if err != nil {
-			return fmt.Errorf("account %s: %w", a.Name, err)
+			return usageError{fmt.Errorf("account %s: %w", a.Name, err)}
 		}
 		names[a.Name] = a.AppID
 		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
@@ -66,7 +70,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	fe := fetcher.New(settings.fetch, st, collector.NewState(names), fetchAccounts, reg)
 
 	bar := newProgressBar(os.Stderr)
-	fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
+	unavailable, fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
 	bar.finish()
 
 	samples, err := writeHistory(f.output, st, accounts, from, to, settings.maxPosts, func(account, endpoint string, d wechat.Date, err error) {
@@ -77,10 +81,27 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	}
 	level.Info(logger).Log("msg", "history written", "file", f.output, "samples", samples, "from", from, "to", to,
 		"next", "promtool tsdb create-blocks-from openmetrics "+f.output+" <prometheus data dir>")
+	reportUnavailable(os.Stderr, unavailable)
 	if fetchErr != nil {
-		return fmt.Errorf("some days could not be fetched (what was fetched is in %s; run again to retry the rest): %w", f.output, fetchErr)
+		return fmt.Errorf("some days could not be fetched (what was fetched is in %s; run again to fetch only the missing days): %w", f.output, fetchErr)
 	}
 	return nil
+}
+
+// reportUnavailable sums up on w the endpoints WeChat will not serve for an
+// account: not failures of the run, since no run can change them.
+func reportUnavailable(w io.Writer, unavailable []fetcher.Unavailable) {
+	if len(unavailable) == 0 {
+		return
+	}
+	noun := "endpoints"
+	if len(unavailable) == 1 {
+		noun = "endpoint"
+	}
+	fmt.Fprintf(w, "backfill: WeChat will not serve %d %s; their days are not in the history, and running again cannot change that:\n", len(unavailable), noun)
+	for _, u := range unavailable {
+		fmt.Fprintf(w, "  account %s, %s: %s: %s\n", u.Account, u.Endpoint, u.Reason, u.Remedy)
+	}
 }
 
 // backfillRange parses and checks --from and --to.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +153,112 @@ func TestBackfillRefusesUnknownAccount(t *testing.T) {
 	y := wechat.Today(time.Now()).AddDays(-1).String()
 	code, out := runChild(t, "backfill", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "d"), "--from="+y, "--to="+y,
 		"--account=nobody", "--output="+filepath.Join(dir, "o"))
-	if code != 1 || !strings.Contains(out, "--account nobody: no such account in the configuration (have: a0000)") {
+	if code != 2 || !strings.Contains(out, "--account nobody: no such account in the configuration (have: a0000)") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestBackfillExitCodes runs backfill as a user does and checks that its
+// exit status tells the truth: 0 when every day WeChat can serve was
+// written (what it cannot serve is summed up on stderr), 1 when something
+// that may succeed later failed, 2 for a mistake in the flags or the
+// configuration.
+func TestBackfillExitCodes(t *testing.T) {
+	yesterday := wechat.Today(time.Now()).AddDays(-1)
+	days := []string{"--from=" + yesterday.AddDays(-2).String(), "--to=" + yesterday.String()}
+	for _, tc := range []struct {
+		name   string
+		setup  func(fake *wechattest.Server, cfg string) // may break the fake or the configuration
+		args   []string
+		code   int
+		output []string // lines or parts of lines the output must have
+	}{
+		{name: "everything served", code: 0},
+		{name: "unavailable endpoints", code: 0,
+			setup: func(fake *wechattest.Server, cfg string) {
+				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getarticlesummary", Errcode: wechat.CodeUnauthorized})
+				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getarticletotal", Errcode: wechat.CodeAPIOffline})
+				appendToAccount(t, cfg, "    publisher: true\n") // it is not one: ret 2009
+			},
+			output: []string{
+				"backfill: WeChat will not serve 4 endpoints; their days are not in the history, and running again cannot change that:",
+				"account a0000, getarticlesummary: unauthorized: WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account, and an account authorised to a third-party platform must grant it permission set 7",
+				"account a0000, getarticletotal: offline: WeChat took the endpoint offline for this account",
+				"account a0000, publisher_adpos_general: not_publisher: the account is not a publisher",
+				"account a0000, publisher_cps_general: not_publisher:",
+			}},
+		{name: "WeChat failing", code: 1,
+			setup: func(fake *wechattest.Server, cfg string) {
+				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getusersummary", Status: http.StatusBadGateway})
+			},
+			output: []string{"some days could not be fetched", "run again to fetch only the missing days", "getusersummary", "HTTP status 502"}},
+		{name: "wrong secret", code: 1,
+			setup: func(fake *wechattest.Server, cfg string) {
+				b, _ := os.ReadFile(cfg)
+				os.WriteFile(cfg, []byte(strings.Replace(string(b), "many-secret-wxmany0000", "wrong-secret-0000000000", 1)), 0o600)
+			},
+			output: []string{"some days could not be fetched"}},
+		{name: "bad date", code: 2, args: []string{"--from=2026-13-01"}, output: []string{"--from: invalid date"}},
+		{name: "day not served yet", code: 2, args: []string{"--to=" + yesterday.AddDays(1).String()}, output: []string{"the newest day WeChat can serve is yesterday"}},
+		{name: "unknown flag", code: 2, args: []string{"--no-such-flag"}, output: []string{"unknown long flag"}},
+		{name: "bad configuration", code: 2,
+			setup:  func(fake *wechattest.Server, cfg string) { appendToAccount(t, cfg, "    no_such_key: 1\n") },
+			output: []string{"no_such_key"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := wechattest.NewServer()
+			defer fake.Close()
+			dir := t.TempDir()
+			cfg := manyAccounts(t, fake, dir, 1)
+			if tc.setup != nil {
+				tc.setup(fake, cfg)
+			}
+			args := []string{"backfill", "--config.file=" + cfg, "--storage.path=" + filepath.Join(dir, "data"),
+				"--wechat.api-url=" + fake.URL, "--wechat.attempts=1", "--output=" + filepath.Join(dir, "history.om")}
+			for _, d := range days { // unless the case has its own
+				if !slices.ContainsFunc(tc.args, func(a string) bool { return strings.HasPrefix(a, d[:strings.IndexByte(d, '=')+1]) }) {
+					args = append(args, d)
+				}
+			}
+			code, out := runChild(t, append(args, tc.args...)...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, out)
+			}
+			for _, want := range tc.output {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if tc.code == 0 && strings.Contains(out, "run again") {
+				t.Errorf("exit 0, yet it says to run again:\n%s", out)
+			}
+		})
+	}
+}
+
+// appendToAccount adds YAML lines to the last account of a configuration.
+func appendToAccount(t *testing.T, cfg, lines string) {
+	t.Helper()
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(b, lines...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBackfillDemo: the README's backfill example against the demo
+// exits 0, with what the demo's accounts cannot serve summed up.
+func TestBackfillDemo(t *testing.T) {
+	dir := t.TempDir()
+	yesterday := wechat.Today(time.Now()).AddDays(-1).String()
+	code, out := runChild(t, "backfill", "--demo", "--storage.path="+filepath.Join(dir, "data"), "--from="+yesterday, "--to="+yesterday,
+		"--output="+filepath.Join(dir, "history.om"))
+	if code != 0 {
+		t.Fatalf("backfill --demo exited %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, ": offline: ") {
+		t.Errorf("the demo's offline legacy endpoints are not summed up:\n%s", out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
@@ -59,10 +60,11 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		if i < len(demoNames) {
 			name = demoNames[i]
 		}
-		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret(), Publisher: name == publisherAccount}
+		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret(), Publisher: name == publisherAccount,
+			SilentEvery: 4}
 		endpoints := wechat.DatacubeEndpoints()
-		if acc.Publisher {
-			endpoints = wechat.Endpoints()
+		if acc.Publisher { // every endpoint (the quota is added by --collector.quota-interval)
+			endpoints = slices.DeleteFunc(wechat.Endpoints(), func(ep wechat.Endpoint) bool { return ep.PerPath })
 		}
 		if name == spikeAccount {
 			acc.FailureSpike = yesterday

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ type flags struct {
 	readySet       bool
 	retryInterval  time.Duration
 	liveInterval   time.Duration
+	quotaInterval  time.Duration
 	lookback       string
 	maxPosts       int
 	demo           bool
@@ -99,6 +101,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
 	app.Flag("collector.live-interval", "How often an endpoint that describes the account now (user_get) is asked.").Default("1h").DurationVar(&f.liveInterval)
+	app.Flag("collector.quota-interval", "How often the daily quota of each API path an account calls is asked (one quota/get request per path); 0 turns the quota metrics off.").Default("1h").DurationVar(&f.quotaInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
@@ -177,6 +180,10 @@ func run(args []string) int {
 	if err == nil {
 		return 0
 	}
+	code := 1
+	if errors.As(err, new(usageError)) {
+		code = 2
+	}
 	// A configuration's problems come one per line of the error (file:line:
 	// field: message); each is printed, or logged, on its own.
 	lines := strings.Split(err.Error(), "\n")
@@ -189,8 +196,14 @@ func run(args []string) int {
 	for _, l := range lines {
 		level.Error(logger).Log("msg", "exiting", "err", l)
 	}
-	return 1
+	return code
 }
+
+// usageError is a mistake in the flags or the configuration: backfill
+// exits with status 2 for it, as for a flag it does not know.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 // serve runs the exporter until ctx ends. The start-up (configuration,
 // store, loading what it holds) runs aside, so that a signal ends the
@@ -322,6 +335,9 @@ func newSettings(f *flags) (settings, error) {
 	if f.liveInterval < time.Minute {
 		return settings{}, fmt.Errorf("--collector.live-interval %s: want at least 1m", f.liveInterval)
 	}
+	if f.quotaInterval != 0 && f.quotaInterval < time.Hour {
+		return settings{}, fmt.Errorf("--collector.quota-interval %s: want at least 1h (quota/get is itself rate limited), or 0 for off", f.quotaInterval)
+	}
 	if f.apiTimeout < time.Second {
 		return settings{}, fmt.Errorf("--wechat.timeout %s: want at least 1s", f.apiTimeout)
 	}
@@ -335,7 +351,8 @@ func newSettings(f *flags) (settings, error) {
 	}
 	return settings{
 		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
-			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace, LiveInterval: f.liveInterval},
+			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace, LiveInterval: f.liveInterval,
+			QuotaInterval: f.quotaInterval},
 		maxPosts: f.maxPosts,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
 			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout})},
@@ -381,7 +398,11 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 			return nil, fmt.Errorf("account %s: %w", a.Name, err)
 		}
 		names[a.Name] = a.AppID
-		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
+		eps := a.Endpoints
+		if s.fetch.QuotaInterval > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
+			eps = append(slices.Clip(eps), wechat.APIQuota)
+		}
+		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: eps})
 	}
 	state := collector.NewState(names)
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger))

@@ -221,7 +221,8 @@ func nopLogger() log.Logger { return log.NewNopLogger() }
 
 // demoSeries is how many endpoint status series n demo accounts have.
 func demoSeries(n int) int {
-	return n*len(wechat.DatacubeEndpoints()) + len(wechat.Endpoints()) - len(wechat.DatacubeEndpoints()) // the publisher has them all
+	// Each has the datacube endpoints and the quota; the publisher has them all.
+	return n*(len(wechat.DatacubeEndpoints())+1) + len(wechat.Endpoints()) - len(wechat.DatacubeEndpoints()) - 1
 }
 
 // TestLandingPageLinks follows every link of the landing page, and submits

@@ -28,12 +28,13 @@ var (
 	favoritesDesc     = newDesc("wechat_article_favorites", "Articles added to favourites (getuserread add_to_fav_count).")
 	favoriteUsersDesc = newDesc("wechat_article_favorite_users", "Users who added articles to favourites (getuserread add_to_fav_user).")
 
-	hourlyReadsDesc     = newDesc("wechat_article_hourly_reads", "Article reads in each hour of the day, all channels (getuserreadhour).", "page", "hour")
-	hourlyReadUsersDesc = newDesc("wechat_article_hourly_read_users", "Article readers in each hour of the day, all channels (getuserreadhour).", "page", "hour")
+	// The hourly figures have no original-page reads or favourites: WeChat
+	// gives those only daily, as the all-channels total of getuserread
+	// (getuserreadhour's ori_page_* and add_to_fav_* are always 0).
+	hourlyReadsDesc     = newDesc("wechat_article_hourly_reads", "Article page reads in each hour of the day, all channels (getuserreadhour int_page_read_count); page is always article: WeChat gives original-page reads only daily.", "page", "hour")
+	hourlyReadUsersDesc = newDesc("wechat_article_hourly_read_users", "Article page readers in each hour of the day, all channels (getuserreadhour int_page_read_user); page is always article.", "page", "hour")
 	hourlySharesAllDesc = newDesc("wechat_article_hourly_shares", "Article shares in each hour of the day, all channels (getuserreadhour share_count).", "hour")
 	hourlyShareUsersAll = newDesc("wechat_article_hourly_share_users", "Users who shared articles in each hour, all channels (getuserreadhour share_user).", "hour")
-	hourlyFavoritesDesc = newDesc("wechat_article_hourly_favorites", "Favourites in each hour of the day, all channels (getuserreadhour add_to_fav_count).", "hour")
-	hourlyFavUsersDesc  = newDesc("wechat_article_hourly_favorite_users", "Users who added favourites in each hour, all channels (getuserreadhour add_to_fav_user).", "hour")
 	hourlyReadsSrcDesc  = newDesc("wechat_article_hourly_reads_by_source", "Article page reads in each hour by reading channel (getuserreadhour int_page_read_count).", "source", "hour")
 	hourlyReadUsersSrc  = newDesc("wechat_article_hourly_read_users_by_source", "Article page readers in each hour by reading channel (getuserreadhour int_page_read_user).", "source", "hour")
 	hourlySharesSrcDesc = newDesc("wechat_article_hourly_shares_by_source", "Article shares in each hour by reading channel (getuserreadhour share_count).", "source", "hour")
@@ -71,8 +72,7 @@ func init() {
 		readsDesc, readUsersDesc, readsBySrcDesc, readUsersSrcDesc, sharesBySrcDesc, shareUsersSrcDesc,
 		sharesDesc, shareUsersDesc, favoritesDesc, favoriteUsersDesc)
 	register(wechat.GetUserReadHour.Name, collectUserReadHour, hourlyReadsDesc, hourlyReadUsersDesc,
-		hourlySharesAllDesc, hourlyShareUsersAll, hourlyFavoritesDesc, hourlyFavUsersDesc,
-		hourlyReadsSrcDesc, hourlyReadUsersSrc, hourlySharesSrcDesc, hourlyShareUsersSrc)
+		hourlySharesAllDesc, hourlyShareUsersAll, hourlyReadsSrcDesc, hourlyReadUsersSrc, hourlySharesSrcDesc, hourlyShareUsersSrc)
 	register(wechat.GetUserShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserShare)
@@ -131,11 +131,10 @@ func collectUserReadHour(m *metrics, a *scope, ep *Endpoint) {
 			m.add(hourlyShareUsersSrc, row.ShareUser, a.account, src, hour)
 			continue
 		}
-		addPages(m, hourlyReadsDesc, hourlyReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, page, hour} })
+		m.add(hourlyReadsDesc, row.IntPageReadCount, a.account, pageArticle, hour)
+		m.add(hourlyReadUsersDesc, row.IntPageReadUser, a.account, pageArticle, hour)
 		m.add(hourlySharesAllDesc, row.ShareCount, a.account, hour)
 		m.add(hourlyShareUsersAll, row.ShareUser, a.account, hour)
-		m.add(hourlyFavoritesDesc, row.AddToFavCount, a.account, hour)
-		m.add(hourlyFavUsersDesc, row.AddToFavUser, a.account, hour)
 	}
 }
 
@@ -181,32 +180,44 @@ func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
 		m.add(postCumShareUsersDesc, d.ShareUser, a.account, id)
 		m.add(postCumFavoritesDesc, d.AddToFavCount, a.account, id)
 		m.add(postCumFavUsersDesc, d.AddToFavUser, a.account, id)
-		for _, s := range []struct {
-			source       string
-			users, reads int64
-		}{
-			{"session", d.IntPageFromSessionReadUser, d.IntPageFromSessionReadCount},
-			{"history", d.IntPageFromHistMsgReadUser, d.IntPageFromHistMsgReadCount},
-			{"moments", d.IntPageFromFeedReadUser, d.IntPageFromFeedReadCount},
-			{"friends", d.IntPageFromFriendsReadUser, d.IntPageFromFriendsReadCount},
-			{"other", d.IntPageFromOtherReadUser, d.IntPageFromOtherReadCount},
-			{"kanyikan", d.IntPageFromKanyikanReadUser, d.IntPageFromKanyikanReadCount},
-			{"souyisou", d.IntPageFromSouyisouReadUser, d.IntPageFromSouyisouReadCount},
-		} {
-			m.add(postCumReadsSrcDesc, s.reads, a.account, id, s.source)
+		for _, s := range postReadSources(d) {
+			m.add(postCumReadsSrcDesc, s.count, a.account, id, s.source)
 			m.add(postCumReadUsersSrcDesc, s.users, a.account, id, s.source)
 		}
-		for _, s := range []struct {
-			source       string
-			users, count int64
-		}{
-			{"session", d.FeedShareFromSessionUser, d.FeedShareFromSessionCnt},
-			{"moments", d.FeedShareFromFeedUser, d.FeedShareFromFeedCnt},
-			{"other", d.FeedShareFromOtherUser, d.FeedShareFromOtherCnt},
-		} {
+		for _, s := range postMomentShareSources(d) {
 			m.add(postCumMomentSharesDesc, s.count, a.account, id, s.source)
 			m.add(postCumMomentShareUsers, s.users, a.account, id, s.source)
 		}
+	}
+}
+
+// sourceFigures are an article's users and count from one channel.
+type sourceFigures struct {
+	source       string
+	users, count int64
+}
+
+// postReadSources are getarticletotal's int_page_from_* fields by read
+// source, with the label values of getuserread's user_source.
+func postReadSources(d wechat.ArticleTotalDetail) []sourceFigures {
+	return []sourceFigures{
+		{"session", d.IntPageFromSessionReadUser, d.IntPageFromSessionReadCount},
+		{"history", d.IntPageFromHistMsgReadUser, d.IntPageFromHistMsgReadCount},
+		{"moments", d.IntPageFromFeedReadUser, d.IntPageFromFeedReadCount},
+		{"friends", d.IntPageFromFriendsReadUser, d.IntPageFromFriendsReadCount},
+		{"other", d.IntPageFromOtherReadUser, d.IntPageFromOtherReadCount},
+		{"kanyikan", d.IntPageFromKanyikanReadUser, d.IntPageFromKanyikanReadCount},
+		{"souyisou", d.IntPageFromSouyisouReadUser, d.IntPageFromSouyisouReadCount},
+	}
+}
+
+// postMomentShareSources are getarticletotal's feed_share_from_* fields:
+// shares to Moments by where the article was read.
+func postMomentShareSources(d wechat.ArticleTotalDetail) []sourceFigures {
+	return []sourceFigures{
+		{"session", d.FeedShareFromSessionUser, d.FeedShareFromSessionCnt},
+		{"moments", d.FeedShareFromFeedUser, d.FeedShareFromFeedCnt},
+		{"other", d.FeedShareFromOtherUser, d.FeedShareFromOtherCnt},
 	}
 }
 

@@ -78,12 +78,8 @@ func TestArticlesFamily(t *testing.T) {
 		{"getuserreadhour", map[string]float64{
 			`wechat_article_hourly_read_users{` + a + `,hour="00",page="article"}`:              9028,
 			`wechat_article_hourly_reads{` + a + `,hour="00",page="article"}`:                   11815,
-			`wechat_article_hourly_read_users{` + a + `,hour="00",page="original"}`:             0,
-			`wechat_article_hourly_reads{` + a + `,hour="00",page="original"}`:                  0,
 			`wechat_article_hourly_share_users{` + a + `,hour="00"}`:                            279,
 			`wechat_article_hourly_shares{` + a + `,hour="00"}`:                                 340,
-			`wechat_article_hourly_favorite_users{` + a + `,hour="00"}`:                         0,
-			`wechat_article_hourly_favorites{` + a + `,hour="00"}`:                              0,
 			`wechat_article_hourly_read_users_by_source{` + a + `,hour="00",source="session"}`:  6812,
 			`wechat_article_hourly_reads_by_source{` + a + `,hour="00",source="session"}`:       9172,
 			`wechat_article_hourly_share_users_by_source{` + a + `,hour="00",source="session"}`: 164,

@@ -62,9 +62,22 @@ var descInfos = map[*prometheus.Desc]descInfo{}
 // account label first. The name is written whole where it is defined, so
 // that a search for a name from the README finds its definition.
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
+	return newAccountDesc(name, help+cached, labels)
+}
+
+// liveCached is appended to the HELP of a figure of the account now (a
+// live endpoint's), asked every so often rather than daily.
+const liveCached = " WeChat's figure when last asked, cached."
+
+// newLiveDesc builds the description of a live endpoint's metric.
+func newLiveDesc(name, help string, labels ...string) *prometheus.Desc {
+	return newAccountDesc(name, help+liveCached, labels)
+}
+
+func newAccountDesc(name, help string, labels []string) *prometheus.Desc {
 	labels = append([]string{"account"}, labels...)
-	d := prometheus.NewDesc(name, help+cached, labels, nil)
-	descInfos[d] = descInfo{name, help + cached, labels}
+	d := prometheus.NewDesc(name, help, labels, nil)
+	descInfos[d] = descInfo{name, help, labels}
 	return d
 }
 

@@ -8,11 +8,21 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-// The 2025 "published content" endpoints. WeChat's scene names are Chinese;
-// they become these label values (全部, the total, is the metric without
-// scene). A scene WeChat adds later passes through as its sanitised name.
-var contentScenes = map[string]string{"公众号消息": "message", "聊天会话": "session", "朋友圈": "moments",
+// The 2025 "published content" endpoints. WeChat's scene names are
+// Chinese; they become these label values (全部, the total, is the metric
+// without scene). A label value is shared with another family only where
+// the documentation gives the same name: 朋友圈 is the legacy read source
+// moments (朋友圈), 搜一搜 its souyisou (搜一搜), 其他 its other (其他).
+// 聊天会话 (chat sessions, where the article was forwarded to a reader) is
+// not the legacy source session (会话, the account's own conversation),
+// nor is 公众号消息 (the account's messages): each has its own label. A
+// scene WeChat adds later passes through as its sanitised name.
+var contentScenes = map[string]string{"公众号消息": "message", "聊天会话": "chat", "朋友圈": "moments",
 	"公众号主页": "profile", "其他": "other", "推荐": "recommend", "搜一搜": "souyisou"}
+
+// publishTypes are getarticletotaldetail's publish_type values: whether
+// followers were notified of the item, which drives its delivery rate.
+var publishTypes = map[int64]string{0: "notified", 1: "not_notified"}
 
 const sceneAll = "全部"
 
@@ -24,6 +34,7 @@ func sceneLabel(desc string) string {
 }
 
 var (
+	pubPostInfoDesc       = newDesc("wechat_published_post_info", "A published item with data served, and whether its followers were notified (getarticletotaldetail publish_type: notified 0, not_notified 1); value 1. Its title is on wechat_article_post_info.", "msgid", "publish_type")
 	pubReadUsersDesc      = newDesc("wechat_published_read_users", "Readers of the account's published content (getbizsummary read_user).")
 	pubReadUsersSceneDesc = newDesc("wechat_published_read_users_by_scene", "Readers of the account's published content by scene (getbizsummary read_user_source).", "scene")
 	pubShareUsersDesc     = newDesc("wechat_published_share_users", "Users who shared the account's published content (getbizsummary share_user).")
@@ -95,7 +106,7 @@ func init() {
 		}
 	}, pubPostShareUsersDesc)
 
-	register(wechat.GetArticleTotalDetail.Name, collectPublishedTotals, postInfoDesc, pubCumReadUsersDesc, pubCumReadUsersSceneDesc,
+	register(wechat.GetArticleTotalDetail.Name, collectPublishedTotals, postInfoDesc, pubPostInfoDesc, pubCumReadUsersDesc, pubCumReadUsersSceneDesc,
 		pubCumShareUsersDesc, pubCumZaikanDesc, pubCumLikeDesc, pubCumCommentsDesc, pubCumCollectionDesc, pubCumPraiseDesc,
 		pubCumSubscribeDesc, pubDeliveryRatioDesc, pubFinishRatioDesc, pubAvgReadTimeDesc, pubJumpRatioDesc)
 }
@@ -120,6 +131,7 @@ func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
 		}
 		id := sanitize(row.MsgID, maxMsgIDRunes)
 		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		m.info(pubPostInfoDesc, a.account, id, enumLabel(publishTypes, row.PublishType))
 		m.add(pubCumReadUsersDesc, d.ReadUser, a.account, id)
 		addScenes(m, pubCumReadUsersSceneDesc, d.ReadUserSource, a.account, id)
 		m.add(pubCumShareUsersDesc, d.ShareUser, a.account, id)

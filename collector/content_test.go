@@ -14,7 +14,7 @@ func TestContentFamily(t *testing.T) {
 		{"getbizsummary", map[string]float64{
 			`wechat_published_read_users{` + a + `}`:                            1520,
 			`wechat_published_read_users_by_scene{` + a + `,scene="message"}`:   600,
-			`wechat_published_read_users_by_scene{` + a + `,scene="session"}`:   300,
+			`wechat_published_read_users_by_scene{` + a + `,scene="chat"}`:      300,
 			`wechat_published_read_users_by_scene{` + a + `,scene="moments"}`:   250,
 			`wechat_published_read_users_by_scene{` + a + `,scene="profile"}`:   120,
 			`wechat_published_read_users_by_scene{` + a + `,scene="recommend"}`: 150,
@@ -30,16 +30,17 @@ func TestContentFamily(t *testing.T) {
 		{"getarticleread", map[string]float64{
 			`wechat_published_post_read_users{` + a + p + `}`:                            910,
 			`wechat_published_post_read_users_by_scene{` + a + p + `,scene="message"}`:   500,
-			`wechat_published_post_read_users_by_scene{` + a + p + `,scene="session"}`:   210,
+			`wechat_published_post_read_users_by_scene{` + a + p + `,scene="chat"}`:      210,
 			`wechat_published_post_read_users_by_scene{` + a + p + `,scene="moments"}`:   130,
 			`wechat_published_post_read_users_by_scene{` + a + p + `,scene="recommend"}`: 70}},
 		{"getarticleshare", map[string]float64{
 			`wechat_published_post_share_users{` + a + p + `}`: 42}},
 		{"getarticletotaldetail", map[string]float64{
 			`wechat_article_post_info{` + a + p + `,title="十一月的一篇文章"}`:                             1,
+			`wechat_published_post_info{` + a + p + `,publish_type="notified"}`:                    1,
 			`wechat_published_post_cumulative_read_users{` + a + p + `}`:                           1610,
 			`wechat_published_post_cumulative_read_users_by_scene{` + a + p + `,scene="message"}`:  950,
-			`wechat_published_post_cumulative_read_users_by_scene{` + a + p + `,scene="session"}`:  380,
+			`wechat_published_post_cumulative_read_users_by_scene{` + a + p + `,scene="chat"}`:     380,
 			`wechat_published_post_cumulative_read_users_by_scene{` + a + p + `,scene="moments"}`:  200,
 			`wechat_published_post_cumulative_read_users_by_scene{` + a + p + `,scene="souyisou"}`: 80,
 			`wechat_published_post_cumulative_share_users{` + a + p + `}`:                          62,

@@ -31,7 +31,7 @@ func fixedStore(t *testing.T) *store.Store {
 	fake := wechattest.NewServer()
 	defer fake.Close()
 	fake.SetClock(now)
-	fake.AddAccount(wechattest.Account{AppID: "wxgolden", Secret: "golden-secret", Scale: 100000, Publisher: true,
+	fake.AddAccount(wechattest.Account{AppID: "wxgolden", Secret: "golden-secret", Scale: 100000, Publisher: true, SilentEvery: 2,
 		FailureSpike: wechat.MustParseDate("2026-11-22")})
 	client, err := wechat.New(wechat.NewStableToken("wxgolden", "golden-secret"), wechat.WithBaseURL(fake.URL), wechat.WithClock(now))
 	if err != nil {

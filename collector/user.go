@@ -8,7 +8,7 @@ var (
 	followsDesc   = newDesc("wechat_user_follows", "New followers by follow channel (getusersummary new_user).", "source")
 	unfollowsDesc = newDesc("wechat_user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
 	followersDesc = newDesc("wechat_user_followers", "Total followers at the end of the served day (getusercumulate cumulate_user).")
-	currentDesc   = newDesc("wechat_user_followers_current", "Followers when last asked, at most --collector.live-interval ago (user/get total); getusercumulate's figure is a day behind.")
+	currentDesc   = newLiveDesc("wechat_user_followers_current", "Followers when last asked, at most --collector.live-interval ago (user/get total); getusercumulate's figure is a day behind.")
 )
 
 func init() {

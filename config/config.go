@@ -382,8 +382,10 @@ func (v *validator) endpoints(i int, field string, names []string, def []wechat.
 	for j, n := range names {
 		ep, ok := wechat.EndpointByName(n)
 		switch {
+		case ok && ep.PerPath:
+			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "%q is asked for every account: --collector.quota-interval sets how often, 0 turns it off", n)
 		case !ok:
-			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "unknown endpoint %q: want one of %s", n, strings.Join(wechat.EndpointNames(), ", "))
+			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "unknown endpoint %q: want one of %s", n, strings.Join(configurable(), ", "))
 		case slices.Contains(out, ep):
 			v.fail(i, fmt.Sprintf("%s[%d]", field, j), "endpoint %q listed twice", n)
 		default:
@@ -391,6 +393,17 @@ func (v *validator) endpoints(i int, field string, names []string, def []wechat.
 		}
 	}
 	return out
+}
+
+// configurable names the endpoints an account's endpoints may list.
+func configurable() []string {
+	var names []string
+	for _, n := range wechat.EndpointNames() {
+		if ep, _ := wechat.EndpointByName(n); !ep.PerPath {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 func (v *validator) path(p string) string {

@@ -97,6 +97,8 @@ func TestConfigErrors(t *testing.T) {
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret: environment variable WECHAT_TEST_UNSET_VAR is not set`},
 		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: magic\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].token_source: unknown token source "magic": want one of stable, classic, file, component`},
+		{"quota listed", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    extra_endpoints: [quota]\n",
+			nil, `DIR/wechat-exporter.yml:5: accounts[0].extra_endpoints[0]: "quota" is asked for every account: --collector.quota-interval sets how often, 0 turns it off`},
 		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    endpoints:\n      - getusersummary\n      - getfoo\n",
 			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary, publisher_adpos_general, publisher_cps_general, publisher_settlement, user_get`},
 		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",

@@ -34,6 +34,9 @@ type Panel struct {
 	Targets     []Target
 	// Merge joins a table's queries into one row per series (top posts).
 	Merge bool
+	// Columns name the values of a merged table's queries, in order; an
+	// empty name hides the column (an info metric's 1).
+	Columns []string
 	// NoFallback says why the panel has no equivalent in the 2025 content
 	// endpoints, for accounts whose legacy article endpoints are offline.
 	NoFallback string
@@ -89,10 +92,24 @@ func (p Panel) json(id, x, y int) map[string]any {
 			"lineInterpolation": "stepAfter", "fillOpacity": 10, "showPoints": "never"}
 	}
 	if p.Merge {
+		exclude := map[string]bool{"Time": true, "job": true, "instance": true, "__name__": true}
+		rename := map[string]string{}
+		sortBy := ""
+		for i := range p.Targets {
+			field := "Value #" + string(rune('A'+i))
+			if i >= len(p.Columns) || p.Columns[i] == "" {
+				exclude[field] = true
+				continue
+			}
+			rename[field] = p.Columns[i]
+			if sortBy == "" {
+				sortBy = p.Columns[i] // the first named column: the most read first
+			}
+		}
 		panel["transformations"] = []any{
 			map[string]any{"id": "merge", "options": map[string]any{}},
-			map[string]any{"id": "organize", "options": map[string]any{"excludeByName": map[string]bool{"Time": true, "job": true, "instance": true, "__name__": true}}},
-			map[string]any{"id": "sortBy", "options": map[string]any{"sort": []any{map[string]any{"field": "Value #B", "desc": true}}}},
+			map[string]any{"id": "organize", "options": map[string]any{"excludeByName": exclude, "renameByName": rename}},
+			map[string]any{"id": "sortBy", "options": map[string]any{"sort": []any{map[string]any{"field": sortBy, "desc": true}}}},
 		}
 	}
 	return panel

@@ -251,3 +251,51 @@ func TestAdMetricsOnDashboards(t *testing.T) {
 		t.Errorf("only %d ad metrics found", n)
 	}
 }
+
+// sameMeaning lists the pairs of metrics a panel may show as one series
+// ("legacy or content"): the legacy article figure and the content
+// endpoints' figure the documentation describes alike.
+var sameMeaning = map[[2]string]bool{
+	{"wechat_article_read_users", "wechat_published_read_users"}:                                           true, // readers of the article pages that day
+	{"wechat_article_read_users", "wechat_published_original_page_users"}:                                  true, // page="original": readers of 阅读原文
+	{"wechat_article_share_users", "wechat_published_share_users"}:                                         true, // users who shared that day
+	{"wechat_article_favorite_users", "wechat_published_collection_users"}:                                 true, // 收藏, that day
+	{"wechat_article_read_users_by_source", "wechat_published_read_users_by_scene"}:                        true, // readers by channel (the scenes keep their own values)
+	{"wechat_article_share_users_by_scene", "wechat_published_share_users"}:                                true, // scene="all"
+	{"wechat_article_post_read_users", "wechat_published_post_read_users"}:                                 true, // a post's readers that day
+	{"wechat_article_post_share_users", "wechat_published_post_share_users"}:                               true, // a post's sharers that day
+	{"wechat_article_post_cumulative_favorite_users", "wechat_published_post_cumulative_collection_users"}: true, // 收藏 since sending
+	{"wechat_article_post_cumulative_read_users", "wechat_published_post_cumulative_read_users"}:           true, // readers since sending
+}
+
+// TestMergesOnlyEqualMeanings: where a query shows one metric or, for
+// other accounts, another as the same series, the two mean the same thing.
+func TestMergesOnlyEqualMeanings(t *testing.T) {
+	merges := 0
+	for _, q := range dashboards.Queries() {
+		expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+			// "A or on (account) B" shows B where A is missing: one
+			// series. A plain "or" keeps series whose labels differ.
+			b, ok := n.(*parser.BinaryExpr)
+			if !ok || b.Op != parser.LOR || b.VectorMatching == nil || !b.VectorMatching.On {
+				return nil
+			}
+			merges++
+			for _, l := range metricNames(b.LHS) {
+				for _, r := range metricNames(b.RHS) {
+					if !sameMeaning[[2]string{l, r}] {
+						t.Errorf("%s: %q shows %s and %s as one series, which sameMeaning does not list", q.Dashboard, q.Expr, l, r)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if merges < 8 {
+		t.Errorf("only %d merges found", merges)
+	}
+}

@@ -53,6 +53,9 @@ var overview = Dashboard{
 		{Type: "timeseries", Title: "WeChat API failures per day", Unit: "short",
 			Description: "Failed requests to WeChat over the last day by errcode (http_<status>, network and decode for failures outside WeChat).",
 			Targets:     []Target{{`sum by (account, errcode) (increase(wechat_api_request_failures_total{` + sel + `}[1d]))`, "{{account}} {{errcode}}"}}},
+		{Type: "timeseries", Title: "API quota left today", Unit: "percentunit", Width: 24,
+			Description: "The share of each API's daily quota left, for the account's most used API (quota/get remain / daily_limit). At zero WeChat answers 45009 until 00:00 Beijing; the WeChatAPIQuotaLow alert warns below 10%.",
+			Targets:     []Target{{`min by (account) (wechat_api_daily_quota_remaining{` + sel + `} / (wechat_api_daily_quota_limit{` + sel + `} > 0))`, "{{account}}"}}},
 	},
 }
 
@@ -123,12 +126,13 @@ var articles = Dashboard{
 			Description: "Average time readers spent on the recent articles (getarticletotaldetail read_avg_activetime).",
 			Targets:     []Target{{Expr: `avg by (account) (wechat_published_post_read_average_seconds{` + sel + `})`, Legend: "{{account}}"}}},
 		{Type: "table", Title: "Top posts", Unit: "short", Width: 24, Height: 12, Merge: true,
-			Description: "The most read articles: that day's readers, shares and favourites (getarticlesummary, else getarticleread and getarticleshare) and readers since sending (getarticletotal, else getarticletotaldetail). Capped by --collector.article.max-posts.",
+			Columns:     []string{"", "Readers that day", "Sharers that day", "Favourited by, since sending", "Readers since sending"},
+			Description: "The most read articles of the last 30 days: that day's readers and sharers (getarticlesummary, else getarticleread and getarticleshare), and since sending the users who favourited and the readers (getarticletotal for 7 days, else getarticletotaldetail for 30). Capped by --collector.article.max-posts.",
 			Targets: []Target{
 				{Expr: `wechat_article_post_info{` + sel + `}`},
 				{Expr: `sum by (account, msgid) (wechat_article_post_read_users{` + sel + `,page="article"}) or on (account, msgid) sum by (account, msgid) (wechat_published_post_read_users{` + sel + `})`},
 				{Expr: `sum by (account, msgid) (wechat_article_post_share_users{` + sel + `}) or on (account, msgid) sum by (account, msgid) (wechat_published_post_share_users{` + sel + `})`},
-				{Expr: `sum by (account, msgid) (wechat_article_post_favorites{` + sel + `}) or on (account, msgid) sum by (account, msgid) (wechat_published_post_cumulative_collection_users{` + sel + `})`},
+				{Expr: `sum by (account, msgid) (wechat_article_post_cumulative_favorite_users{` + sel + `}) or on (account, msgid) sum by (account, msgid) (wechat_published_post_cumulative_collection_users{` + sel + `})`},
 				{Expr: `sum by (account, msgid) (wechat_article_post_cumulative_read_users{` + sel + `,page="article"}) or on (account, msgid) sum by (account, msgid) (wechat_published_post_cumulative_read_users{` + sel + `})`}}},
 	},
 }
@@ -226,6 +230,7 @@ var ads = Dashboard{
 				{`wechat_ad_cps_clicks{` + sel + `} / wechat_ad_cps_exposures{` + sel + `}`, "{{account}} clicked"},
 				{`wechat_ad_cps_order_ratio{` + sel + `}`, "{{account}} ordered"}}},
 		{Type: "table", Title: "Settlement periods", Unit: "currencyCNY", Width: 24, Height: 10, Merge: true,
+			Columns:     []string{"Settled revenue", "Status"},
 			Description: "Each half-month settlement period (period is its first day): settled revenue and status (1 settling, 2 or 3 settled, 4 paying, 5 paid) (publisher_settlement settlement_list).",
 			Targets: []Target{
 				{`wechat_ad_settlement_revenue_yuan{` + sel + `}`, ""},

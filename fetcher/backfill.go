@@ -1,9 +1,11 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/wechat-exporter/wechat-exporter/store"
@@ -15,11 +17,22 @@ import (
 // BackfillProgress is told how many requests are done of how many.
 type BackfillProgress func(done, total int)
 
+// Unavailable is an endpoint WeChat will not serve for an account, and
+// why: no run of backfill can change it.
+type Unavailable struct {
+	Account, Endpoint string
+	Reason            string // one of wechat's Reason constants
+	Remedy            string // what would make WeChat serve it
+}
+
 // Backfill fills the store with every missing day (or period) in
 // [from, to] of the accounts (nil: all), with the fewest calls the spans
-// allow; stored days cost nothing. It goes on after a failure and returns
-// every failure, joined. to must be a day WeChat can serve.
-func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts map[string]bool, progress BackfillProgress) error {
+// allow; stored days cost nothing. It goes on after a failure. It returns
+// the endpoints WeChat will not serve for an account (their days cannot be
+// had), and every other failure, joined: those may succeed if asked
+// again. to must be a day WeChat can serve.
+func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts map[string]bool, progress BackfillProgress) ([]Unavailable, error) {
+	var unavailable []Unavailable
 	type job struct {
 		t      *task
 		ranges []wechat.Range
@@ -76,7 +89,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 		case f.sem <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return errors.Join(append(errs, ctx.Err())...)
+			return unavailable, errors.Join(append(errs, ctx.Err())...)
 		}
 		wg.Add(1)
 		go func(j job) {
@@ -87,7 +100,12 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 				step()
 				if err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("account %s, %s %s: %w", j.t.acc.Name, j.t.ep.Name, r, err))
+					if outcome, reason := wechat.Classify(err); outcome == wechat.OutcomeUnavailable {
+						unavailable = append(unavailable, Unavailable{Account: j.t.acc.Name, Endpoint: j.t.ep.Name,
+							Reason: reason, Remedy: Remedy(j.t.ep, reason)})
+					} else {
+						errs = append(errs, fmt.Errorf("account %s, %s %s: %w", j.t.acc.Name, j.t.ep.Name, r, err))
+					}
 					mu.Unlock()
 					for range j.ranges[i+1:] {
 						step() // the endpoint's later ranges are skipped
@@ -98,7 +116,10 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 		}(j)
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	slices.SortFunc(unavailable, func(a, b Unavailable) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Endpoint, b.Endpoint))
+	})
+	return unavailable, errors.Join(errs...)
 }
 
 // backfillRange fetches and stores one range of past days, empty days

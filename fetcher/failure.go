@@ -80,7 +80,7 @@ func (f *Fetcher) unavailable(t *task, logger log.Logger, reason string, err err
 		level.Warn(logger).Log("msg", "could not keep the endpoint's unavailability in the store; a restart asks again", "store_err", serr)
 	}
 	if f.firstFailure(t, err, now) {
-		level.Warn(logger).Log("msg", remedy(t.ep, reason), "reason", reason, "retry_at", until.Format(time.RFC3339))
+		level.Warn(logger).Log("msg", Remedy(t.ep, reason)+"; asked again in a week", "reason", reason, "retry_at", until.Format(time.RFC3339))
 	}
 	f.retryLater(t, now, unavailableRetry)
 }
@@ -89,21 +89,22 @@ func (f *Fetcher) unavailable(t *task, logger log.Logger, reason string, err err
 var permissionSets = map[int]string{1: "message management, 消息管理", 2: "user management, 用户管理",
 	3: "account management", 7: "mass messages and notifications, 群发与通知"}
 
-// remedy says why WeChat will not serve ep, and what would change that.
-func remedy(ep wechat.Endpoint, reason string) string {
+// Remedy says why WeChat will not serve ep for an account (reason is
+// one of wechat's Reason constants), and what would change that.
+func Remedy(ep wechat.Endpoint, reason string) string {
 	switch reason {
 	case wechat.ReasonOffline:
-		return "WeChat took the endpoint offline for this account (the 2025 content endpoints give the article figures); asked again in a week"
+		return "WeChat took the endpoint offline for this account (the 2025 content endpoints give the article figures)"
 	case wechat.ReasonNotPublisher:
-		return "the account is not a publisher (流量主), so WeChat has no ad data for it: remove publisher: true from its configuration; asked again in a week"
+		return "the account is not a publisher (流量主), so WeChat has no ad data for it: remove publisher: true from its configuration"
 	case wechat.ReasonUnauthorized:
 		if name, ok := permissionSets[ep.PermissionSet]; ok {
 			return fmt.Sprintf("WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account, "+
-				"and an account authorised to a third-party platform must grant it permission set %d (%s); asked again in a week", ep.PermissionSet, name)
+				"and an account authorised to a third-party platform must grant it permission set %d (%s)", ep.PermissionSet, name)
 		}
-		return "WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account; asked again in a week"
+		return "WeChat refuses the endpoint for this account (48001): the data interfaces need a verified (认证) account"
 	}
-	return "WeChat will not serve the endpoint for this account; asked again in a week"
+	return "WeChat will not serve the endpoint for this account"
 }
 
 // available records that the task's endpoint is served again after being

@@ -20,7 +20,7 @@ import (
 // the task may go on with its next range, and whether WeChat said the
 // figures are provisional.
 func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now time.Time) (ok, delayed bool) {
-	ans, err := t.acc.Client.Fetch(ctx, t.ep, r)
+	ans, err := f.ask(ctx, t, r)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.failed(t, r, err, now)
@@ -36,7 +36,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 			suspicious = true // keep the other days; ask for this one again
 			continue
 		}
-		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), FetchedAt: now, Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
 	}
 	if len(days) > 0 && !f.write(t, days, now) {
 		return false, false
@@ -46,6 +46,15 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		return false, false
 	}
 	return true, ans.Delayed
+}
+
+// ask makes the request of one range: for the quota endpoint, one per API
+// path the account calls.
+func (f *Fetcher) ask(ctx context.Context, t *task, r wechat.Range) (wechat.Answer, error) {
+	if t.ep.PerPath {
+		return t.acc.Client.FetchQuotas(ctx, t.ep, r.End, t.acc.apiPaths())
+	}
+	return t.acc.Client.Fetch(ctx, t.ep, r)
 }
 
 // MaxRowsPerDay bounds the rows kept of one endpoint's day. The largest
@@ -83,7 +92,8 @@ func (f *Fetcher) byDate(t *task, ans wechat.Answer) map[wechat.Date][]json.RawM
 	return out
 }
 
-// write stores the days of one fetch and publishes them. If the store
+// write stores the days of one fetch, to be published at the end of the
+// task (publishWritten). If the store
 // fails (full disk, read-only path), the days are served from memory and
 // kept to be written before anything else is fetched: no API call is spent
 // twice on the same data.
@@ -100,12 +110,29 @@ func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
 		return false
 	}
 	t.forgetDamaged(days)
+	t.mu.Lock()
+	t.unpublished = true
+	t.mu.Unlock()
+	return true
+}
+
+// publishWritten serves what a task stored, once at its end: serving
+// decodes the endpoint's whole served window, which a task of 30 one-day
+// calls (getarticletotaldetail's settling month) would otherwise decode 30
+// times.
+func (f *Fetcher) publishWritten(t *task) {
+	t.mu.Lock()
+	written := t.unpublished
+	t.unpublished = false
+	t.mu.Unlock()
+	if !written {
+		return
+	}
 	if err := f.publish(t); err != nil {
 		level.Error(f.logger).Log("msg", "publishing stored data", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
-	} else {
-		f.noteWritten(t.acc.Name)
+		return
 	}
-	return true
+	f.noteWritten(t.acc.Name)
 }
 
 // flushPending writes days kept from a failed store write, and reports

@@ -24,6 +24,7 @@ package fetcher
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ import (
 type Client interface {
 	Plan(ep wechat.Endpoint, dates []wechat.Date) []wechat.Range
 	Fetch(ctx context.Context, ep wechat.Endpoint, r wechat.Range) (wechat.Answer, error)
+	FetchQuotas(ctx context.Context, ep wechat.Endpoint, day wechat.Date, paths []string) (wechat.Answer, error)
 }
 
 // Store is what the fetcher needs of the embedded store (*store.Store).
@@ -60,6 +62,19 @@ type Account struct {
 	Endpoints []wechat.Endpoint
 }
 
+// apiPaths are the API paths the account's endpoints call, for the quota
+// endpoint (PerPath), sorted.
+func (a *Account) apiPaths() []string {
+	var paths []string
+	for _, ep := range a.Endpoints {
+		if !ep.PerPath && !slices.Contains(paths, ep.Path()) {
+			paths = append(paths, ep.Path())
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
 // Config tunes the fetcher.
 type Config struct {
 	// ReadyTime is the Beijing time of day after which yesterday's data
@@ -77,6 +92,9 @@ type Config struct {
 	// LiveInterval is how often a live endpoint (one that describes the
 	// account now, such as user/get) is asked.
 	LiveInterval time.Duration
+	// QuotaInterval is how often the quota of each API path an account
+	// calls is asked (wechat.APIQuota).
+	QuotaInterval time.Duration
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 	// Logger receives the fetcher's log lines.
@@ -95,6 +113,7 @@ const (
 	DefaultMaxConcurrency = 4
 	DefaultEmptyGrace     = 4 * time.Hour
 	DefaultLiveInterval   = time.Hour
+	DefaultQuotaInterval  = time.Hour
 )
 
 // Fetcher runs the fetching of every account's endpoints.
@@ -126,6 +145,10 @@ type task struct {
 	failDay  wechat.Date // the day a permanent failure was last logged
 	failCode string
 	pending  []store.Day // fetched, not yet stored: written before anything is fetched again
+	// liveNext is when a live endpoint's stored row is due again.
+	liveNext time.Time
+	// unpublished: the task stored days it has not served yet.
+	unpublished bool
 	// damaged are stored days that cannot be read back: counted and logged
 	// once, fetched again like missing days, forgotten once overwritten.
 	damaged map[wechat.Date]bool
@@ -150,6 +173,9 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	}
 	if cfg.LiveInterval <= 0 {
 		cfg.LiveInterval = DefaultLiveInterval
+	}
+	if cfg.QuotaInterval <= 0 {
+		cfg.QuotaInterval = DefaultQuotaInterval
 	}
 	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
 		byAcc: map[string][]*task{}, written: map[string]bool{},

@@ -130,7 +130,14 @@ func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok
 		if !ok {
 			newest, ok = d.Date, true
 		}
-		rows = append(rows, r...)
+		for _, row := range r {
+			// Running totals: only those of the served day are served, and
+			// a month of details per article would be memory for nothing.
+			if a, ok := row.(interface{ AsOf(wechat.Date) wechat.Row }); ok {
+				row = a.AsOf(newest)
+			}
+			rows = append(rows, row)
+		}
 	}
 	return newest, rows, ok, nil
 }

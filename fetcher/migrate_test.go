@@ -63,9 +63,11 @@ func schemaOf(t *testing.T, dir string) string {
 
 // TestReleaseStoreMigrates opens the store the previous release wrote: it
 // is migrated without a single call, serves byte for byte what a store this
-// version fills from the same answers serves, and its first fetch pass
-// makes exactly the calls a restart of this version on its own store makes
-// (the provisional content days, nothing more).
+// version fills from the same answers serves (apart from the posts the
+// release did not keep: it settled getarticletotaldetail for 7 days, this
+// version for 30), and its first fetch pass makes exactly the calls a
+// restart of this version on its own store makes (the provisional content
+// days), plus the 23 publish days the longer window adds, once.
 func TestReleaseStoreMigrates(t *testing.T) {
 	eps := append(wechat.DatacubeEndpoints(), wechat.PublisherEndpoints()...) // the release's
 	setup := func(h *harness) {
@@ -86,24 +88,41 @@ func TestReleaseStoreMigrates(t *testing.T) {
 	}
 	released.open()
 
-	fresh := newHarnessWith(t, at, fetcher.Config{Lookback: 7}, []string{"release"}, func(h *harness) {
-		setup(h)
-		h.appIDs = map[string]string{"release": "wxrelease0000001"}
-		h.secrets["release"] = "release-secret"
-	}, eps...)
-	fresh.fetcher.RunOnce(t.Context()) // what this version stores of the same answers
-	if a, b := decodedText(t, released), decodedText(t, fresh); a != b {
+	// What this version stores of the same answers, once with the
+	// release's 7-day getarticletotaldetail window, once with its own.
+	const releaseWindow = 7
+	releaseEps := append([]wechat.Endpoint(nil), eps...)
+	for i, ep := range releaseEps {
+		if ep.Name == wechat.GetArticleTotalDetail.Name {
+			releaseEps[i].SettleDays, releaseEps[i].ServedDays = releaseWindow, releaseWindow
+		}
+	}
+	fill := func(eps []wechat.Endpoint) *harness {
+		h := newHarnessWith(t, at, fetcher.Config{Lookback: 7}, []string{"release"}, func(h *harness) {
+			setup(h)
+			h.appIDs = map[string]string{"release": "wxrelease0000001"}
+			h.secrets["release"] = "release-secret"
+		}, eps...)
+		h.fetcher.RunOnce(t.Context())
+		return h
+	}
+	if a, b := decodedText(t, released), decodedText(t, fill(releaseEps)); a != b {
 		t.Errorf("the migrated store serves other data than this version's own:\n%s", firstDiff(a, b))
 	}
 
+	// A restart of this version on its own store.
+	fresh := fill(eps)
 	fresh.store.Close()
-	fresh.open() // a restart of this version on its own store
+	fresh.open()
 	before := fresh.fake.DatacubeCalls("wxrelease0000001")
 	fresh.fetcher.RunOnce(t.Context())
-	want := fresh.fake.DatacubeCalls("wxrelease0000001") - before
+	want := fresh.fake.DatacubeCalls("wxrelease0000001") - before + wechat.GetArticleTotalDetail.SettleDays - releaseWindow
 	released.fetcher.RunOnce(t.Context())
 	if got := released.fake.DatacubeCalls("wxrelease0000001"); got != want {
-		t.Errorf("the migrated store's first pass made %d calls, this version's own store %d", got, want)
+		t.Errorf("the migrated store's first pass made %d calls, want %d", got, want)
+	}
+	if a, b := decodedText(t, released), decodedText(t, fresh); a != b {
+		t.Errorf("after its first pass the migrated store serves other data than this version's own:\n%s", firstDiff(a, b))
 	}
 }
 

@@ -88,7 +88,7 @@ func TestNotAPublisher(t *testing.T) {
 // for, so backfill spends nothing on it.
 func TestBackfillSkipsSnapshots(t *testing.T) {
 	h := publisherHarness(t)
-	err := h.fetcher.Backfill(context.Background(), wechat.MustParseDate("2026-06-01"), wechat.MustParseDate("2026-11-21"), map[string]bool{"acc": true}, nil)
+	_, err := h.fetcher.Backfill(context.Background(), wechat.MustParseDate("2026-06-01"), wechat.MustParseDate("2026-11-21"), map[string]bool{"acc": true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

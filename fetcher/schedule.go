@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -121,17 +122,47 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	var out []wechat.Date
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]
-		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today
+		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today &&
+			!(t.ep.Empty == wechat.EmptyNormal && noRows(h.Rows) && h.FetchedOn >= d.AddDays(2))
 		// A live endpoint's day is asked again whenever it is due: it
 		// describes the account now.
-		if !ok || settling || h.Delayed || t.ep.Period == wechat.Live {
+		if !ok || settling || h.Delayed || (t.ep.Period == wechat.Live && f.liveDue(t, h, now)) {
 			out = append(out, d)
 		}
 	}
 	return out, nil
 }
 
+// liveInterval is how often a live endpoint is asked.
+func (f *Fetcher) liveInterval(ep wechat.Endpoint) time.Duration {
+	if ep.PerPath {
+		return f.cfg.QuotaInterval
+	}
+	return f.cfg.LiveInterval
+}
+
+// liveDue reports whether a live endpoint's stored row is an interval old,
+// and otherwise has the task wait until it is: a restart does not ask
+// again sooner.
+func (f *Fetcher) liveDue(t *task, stored store.Day, now time.Time) bool {
+	due := stored.FetchedAt.Add(f.liveInterval(t.ep))
+	if stored.FetchedAt.IsZero() || !now.Before(due) {
+		return true
+	}
+	t.mu.Lock()
+	t.liveNext = due
+	t.mu.Unlock()
+	return false
+}
+
+// noRows reports whether a stored day's rows are an empty list. A publish
+// day of a per-article list that was still empty when asked two days later
+// had nothing published: it is final, and asking it again for the rest of
+// its settling period would be calls for nothing.
+func noRows(rows []byte) bool { return string(bytes.TrimSpace(rows)) == "[]" }
+
 func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
+	defer f.publishWritten(t)
 	if !f.flushPending(t, now) {
 		return
 	}
@@ -163,7 +194,14 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 		return
 	}
 	if t.ep.Period == wechat.Live {
-		f.retryLater(t, now, f.cfg.LiveInterval)
+		t.mu.Lock()
+		next := t.liveNext
+		t.liveNext = time.Time{}
+		t.mu.Unlock()
+		if len(dates) > 0 || next.IsZero() {
+			next = now.Add(f.liveInterval(t.ep))
+		}
+		f.retryLater(t, now, next.Sub(now))
 		return
 	}
 	f.retryLater(t, now, f.untilNextReady(now))

@@ -32,9 +32,10 @@ while :; do
   ok=$(printf '%s\n' "$status" | grep -c '} 1$' || true)
   # endpoints WeChat reports offline (the demo's shop) are settled too
   offline=$(printf '%s\n' "$metrics" | grep -c '^wechat_datacube_endpoint_unavailable{' || true)
-  # every account has every datacube endpoint; only the publisher (news)
-  # has the ad endpoints (publisher_*)
-  datacube=$(printf '%s\n' "$status" | grep -vc 'endpoint="publisher_' || true)
+  # every account has every datacube endpoint (their names start with
+  # get); only the publisher (news) has the ad endpoints and user_get, and
+  # every account the quota
+  datacube=$(printf '%s\n' "$status" | grep -c 'endpoint="get' || true)
   endpoints=$( (printf '%s\n' "$status" | grep -o 'endpoint="[a-z]*"' || true) | sort -u | wc -l)
   if [ "$endpoints" -ge 17 ] && [ "$datacube" -eq $((n * 21)) ] && [ $((ok + offline)) -eq "$total" ]; then
     break

@@ -194,6 +194,9 @@ type Day struct {
 	// changing for some days (getarticletotal) is fetched again until
 	// fetched late enough to be final.
 	FetchedOn wechat.Date
+	// FetchedAt is when, to the second (zero in days stored before it was
+	// kept): a live endpoint's row is asked again an interval after it.
+	FetchedAt time.Time
 	// Delayed says WeChat marked the figures provisional (is_delay): they
 	// are served, and fetched again until final.
 	Delayed bool
@@ -207,6 +210,7 @@ type Day struct {
 // record is a day's stored value.
 type record struct {
 	FetchedOn wechat.Date     `json:"fetched_on"`
+	FetchedAt int64           `json:"fetched_at,omitempty"` // Unix seconds
 	Delayed   bool            `json:"delayed,omitempty"`
 	Rows      json.RawMessage `json:"rows"`
 }
@@ -223,7 +227,11 @@ func (s *Store) Put(account, endpoint string, days []Day) error {
 			if !json.Valid(d.Rows) {
 				return fmt.Errorf("store: refusing invalid JSON for %s/%s/%s", account, endpoint, d.Date)
 			}
-			v, err := json.Marshal(record{FetchedOn: d.FetchedOn, Delayed: d.Delayed, Rows: d.Rows})
+			rec := record{FetchedOn: d.FetchedOn, Delayed: d.Delayed, Rows: d.Rows}
+			if !d.FetchedAt.IsZero() {
+				rec.FetchedAt = d.FetchedAt.Unix()
+			}
+			v, err := json.Marshal(rec)
 			if err != nil {
 				return err
 			}
@@ -244,7 +252,11 @@ func decodeDay(d wechat.Date, v []byte, account, endpoint string) Day {
 	if !json.Valid(r.Rows) {
 		return Day{Date: d, Err: fmt.Errorf("store: damaged rows of %s/%s/%s", account, endpoint, d)}
 	}
-	return Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}
+	day := Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}
+	if r.FetchedAt != 0 {
+		day.FetchedAt = time.Unix(r.FetchedAt, 0)
+	}
+	return day
 }
 
 func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.Bucket, error) {

@@ -217,6 +217,8 @@ func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) (Answer, error
 
 func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
 	switch {
+	case ep.PerPath:
+		return Answer{}, fmt.Errorf("wechat %s: asked for each API path, with FetchQuotas", ep.Name)
 	case ep.Publisher:
 		return c.fetchPublisher(ctx, ep, r)
 	case ep.Period == Live:

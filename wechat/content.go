@@ -82,6 +82,17 @@ func (a PublishedArticle) LatestOn(day Date) (PublishedArticleDetail, bool) {
 	return latestOn(a.DetailList, day, func(d PublishedArticleDetail) Date { return d.StatDate })
 }
 
+// AsOf returns the article with only its totals as they stood on day (or
+// none): all a day's serving needs, without the month of details.
+func (a PublishedArticle) AsOf(day Date) Row {
+	d, ok := a.LatestOn(day)
+	a.DetailList = nil
+	if ok {
+		a.DetailList = []PublishedArticleDetail{d}
+	}
+	return a
+}
+
 // PublishedArticleDetail holds an article's totals from publication to
 // StatDate. PraiseMoney is in fen; ReadAvgActivetime in minutes; the rates
 // are ratios (0..1) [?: the documentation does not say].

@@ -97,6 +97,10 @@ type Endpoint struct {
 	// /datacube/Name. A Live endpoint is asked with neither dates nor
 	// body.
 	Method, URLPath string
+	// PerPath: the endpoint describes one API path at a time (the quota
+	// of an API): it is asked once for each path the account's other
+	// endpoints call, with {"cgi_path": path}, and each answer is a row.
+	PerPath bool
 	// Keep names, separated by commas, the answer's top-level fields that
 	// make up its one row, for an answer that is not a list of rows (a
 	// Live endpoint). Only these are kept: the rest (say, user/get's list
@@ -191,8 +195,11 @@ var (
 		Empty: EmptyNormal, rows: codec[ArticleRead]()}
 	GetArticleShare = Endpoint{Name: "getarticleshare", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
 		Empty: EmptyNormal, rows: codec[ArticleShare]()}
+	// getarticletotaldetail counts each published item over a statistics
+	// period of at most 30 days (统计周期内(最大30天)): its publish days
+	// settle, and are served, for 30 days.
 	GetArticleTotalDetail = Endpoint{Name: "getarticletotaldetail", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
-		SettleDays: 7, ServedDays: 7, Empty: EmptyNormal, rows: codec[PublishedArticle]()}
+		SettleDays: 30, ServedDays: 30, Empty: EmptyNormal, rows: codec[PublishedArticle]()}
 
 	// Ad analysis (流量主) through GET /publisher/stat, for accounts that
 	// are publishers: opt-in per account. Amounts are in fen. Data from
@@ -213,6 +220,14 @@ var (
 	GetUserCount = Endpoint{Name: "user_get", MaxSpan: 1, Period: Live, PermissionSet: 2,
 		Method: http.MethodGet, URLPath: "/cgi-bin/user/get", Keep: "total", Empty: EmptyNotReady, rows: codec[UserCount]()}
 
+	// The daily quota of each API the exporter calls (POST
+	// /cgi-bin/openapi/quota/get): how much of it is used, so that an
+	// alert can warn before WeChat answers 45009. Asked for every account
+	// every --collector.quota-interval; a refusal makes it unavailable for
+	// the account, as for any endpoint.
+	APIQuota = Endpoint{Name: "quota", MaxSpan: 1, Period: Live, PerPath: true,
+		Method: http.MethodPost, URLPath: "/cgi-bin/openapi/quota/get", Keep: "quota", Empty: EmptyNotReady, rows: codec[APIQuotaRow]()}
+
 	endpointsByName = map[string]Endpoint{}
 	legacyEndpoints = []Endpoint{
 		GetUserSummary, GetUserCumulate,
@@ -224,7 +239,7 @@ var (
 	contentEndpoints   = []Endpoint{GetBizSummary, GetArticleRead, GetArticleShare, GetArticleTotalDetail}
 	datacubeEndpoints  = append(append([]Endpoint(nil), legacyEndpoints...), contentEndpoints...)
 	publisherEndpoints = []Endpoint{PublisherAdPosGeneral, PublisherCPSGeneral, PublisherSettlement}
-	liveEndpoints      = []Endpoint{GetUserCount}
+	liveEndpoints      = []Endpoint{GetUserCount, APIQuota}
 	allEndpoints       = append(append(append([]Endpoint(nil), datacubeEndpoints...), publisherEndpoints...), liveEndpoints...)
 )
 

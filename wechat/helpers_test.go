@@ -126,6 +126,10 @@ func fetchRows[T wechat.Row](ctx context.Context, c *wechat.Client, ep wechat.En
 
 // fetchAll fetches ep for r and returns its rows.
 func fetchAll(ctx context.Context, c *wechat.Client, ep wechat.Endpoint, r wechat.Range) ([]wechat.Row, error) {
+	if ep.PerPath { // the quota of two APIs
+		ans, err := c.FetchQuotas(ctx, ep, r.End, []string{wechat.GetUserSummary.Path(), wechat.PublisherAdPosGeneral.Path()})
+		return ans.Rows, err
+	}
 	ans, err := c.Fetch(ctx, ep, r)
 	return ans.Rows, err
 }

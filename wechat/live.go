@@ -14,12 +14,14 @@ import (
 // without dates, and the fields of the answer the endpoint keeps (Keep)
 // make its one row, dated with the day asked on.
 
-// liveAnswer is a Live endpoint's answer: its kept fields as one row.
+// liveAnswer is a Live endpoint's answer: its kept fields as one row,
+// with the fields of also (a PerPath endpoint's cgi_path).
 type liveAnswer struct {
-	ep  Endpoint
-	day Date
-	row json.RawMessage
-	got []Row
+	ep   Endpoint
+	day  Date
+	also map[string]string
+	row  json.RawMessage
+	got  []Row
 }
 
 // keep is given the answer's body by the transport; it keeps only the
@@ -35,6 +37,9 @@ func (a *liveAnswer) keep(body []byte) {
 		if v, ok := fields[k]; ok {
 			kept[k] = v
 		}
+	}
+	for k, v := range a.also {
+		kept[k], _ = json.Marshal(v)
 	}
 	a.row, _ = json.Marshal(kept)
 }
@@ -71,4 +76,21 @@ func (c *Client) fetchLive(ctx context.Context, ep Endpoint, r Range) (Answer, e
 		return Answer{}, err
 	}
 	return Answer{Rows: ans.got, Raw: []json.RawMessage{bytes.Clone(ans.row)}}, nil
+}
+
+// FetchQuotas asks a PerPath endpoint (APIQuota) about each of paths, one
+// request each; the rows are dated day. One failure fails the whole: the
+// figures of one moment go together.
+func (c *Client) FetchQuotas(ctx context.Context, ep Endpoint, day Date, paths []string) (Answer, error) {
+	var all Answer
+	for _, p := range paths {
+		ans := liveAnswer{ep: ep, day: day, also: map[string]string{"cgi_path": p}}
+		rq := request{endpoint: ep.Name, method: http.MethodPost, path: ep.Path(), query: url.Values{}, body: map[string]string{"cgi_path": p}}
+		if err := c.send(ctx, rq, &ans); err != nil {
+			return Answer{}, err
+		}
+		all.Rows = append(all.Rows, ans.got...)
+		all.Raw = append(all.Raw, bytes.Clone(ans.row))
+	}
+	return all, nil
 }

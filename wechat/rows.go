@@ -55,6 +55,21 @@ type UserCount struct {
 	Total int64 `json:"total"`
 }
 
+// APIQuotaRow is a quota row: an API's daily quota when asked, dated with
+// the day asked on.
+type APIQuotaRow struct {
+	Ref
+	Path  string       `json:"cgi_path"`
+	Quota QuotaFigures `json:"quota"`
+}
+
+// QuotaFigures are an API's calls allowed a day, made today, and left.
+type QuotaFigures struct {
+	DailyLimit int64 `json:"daily_limit"`
+	Used       int64 `json:"used"`
+	Remain     int64 `json:"remain"`
+}
+
 // UserCumulate is a getusercumulate row: the total number of followers.
 type UserCumulate struct {
 	Ref
@@ -101,6 +116,17 @@ func (a ArticleTotal) Latest() (ArticleTotalDetail, bool) { return a.LatestOn(ma
 // article's totals as they stood that day.
 func (a ArticleTotal) LatestOn(day Date) (ArticleTotalDetail, bool) {
 	return latestOn(a.Details, day, func(d ArticleTotalDetail) Date { return d.StatDate })
+}
+
+// AsOf returns the article with only its totals as they stood on day (or
+// none): all a day's serving needs, without the week of details.
+func (a ArticleTotal) AsOf(day Date) Row {
+	d, ok := a.LatestOn(day)
+	a.Details = nil
+	if ok {
+		a.Details = []ArticleTotalDetail{d}
+	}
+	return a
 }
 
 // latestOn returns the element with the newest statistics day not after

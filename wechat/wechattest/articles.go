@@ -33,6 +33,9 @@ type post struct {
 }
 
 func posts(a *Account, sent wechat.Date) []post {
+	if a.PublishEvery > 1 && int(sent)%a.PublishEvery != 0 {
+		return nil
+	}
 	n := 1 + int(hash(a.AppID, "posts", int(sent))%3)
 	out := make([]post, n)
 	for i := range out {

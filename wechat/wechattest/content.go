@@ -63,11 +63,14 @@ func contentRows(a *Account, ep wechat.Endpoint, d, today wechat.Date) (rows []w
 		}
 		return rows, true
 	case wechat.GetArticleTotalDetail:
+		// Each item is counted over its first 30 days, the statistics
+		// period of the documentation; reads after the first week trickle.
 		for _, p := range posts(a, d) {
-			row := wechat.PublishedArticle{Ref: ref, MsgID: p.msgID, Title: p.title, ContentURL: "https://mp.weixin.qq.com/s/" + p.msgID}
+			row := wechat.PublishedArticle{Ref: ref, MsgID: p.msgID, Title: p.title, ContentURL: "https://mp.weixin.qq.com/s/" + p.msgID,
+				PublishType: publishType(a, p)}
 			var sum wechat.PublishedArticleDetail
-			for age := 0; age < len(readDecay) && d.AddDays(age) < today; age++ {
-				c := dayReads(a, p, age)
+			for age := 0; age < ContentPeriod && d.AddDays(age) < today; age++ {
+				c := contentReads(a, p, age)
 				r := rng(a, p.msgID+"/detail", age)
 				sum.StatDate = d.AddDays(age)
 				sum.ReadUser += c.IntPageReadUser
@@ -90,6 +93,28 @@ func contentRows(a *Account, ep wechat.Endpoint, d, today wechat.Date) (rows []w
 		return rows, true
 	}
 	return nil, false
+}
+
+// publishType is 1 (notifications off) for about one post in
+// a.SilentEvery, 0 (followers notified) for the others.
+func publishType(a *Account, p post) int64 {
+	if a.SilentEvery > 0 && hash(a.AppID, p.msgID+"/silent", 0)%uint64(a.SilentEvery) == 0 {
+		return 1
+	}
+	return 0
+}
+
+// ContentPeriod is how many days getarticletotaldetail counts an item.
+const ContentPeriod = 30
+
+// contentReads is an article's figures on its age-th day of the content
+// statistics period: the legacy week, then a trickle.
+func contentReads(a *Account, p post, age int) wechat.ReadCounts {
+	if age < len(readDecay) {
+		return dayReads(a, p, age)
+	}
+	r := rng(a, p.msgID+"/late", age)
+	return readCounts(r, p.reach*0.004)
 }
 
 var jumpPositions = wechat.JumpPositions{{Position: 1, Rate: .3}, {Position: 2, Rate: .2}, {Position: 3, Rate: .15}, {Position: 4, Rate: .1}, {Position: 5, Rate: .25}}

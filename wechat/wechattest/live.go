@@ -11,8 +11,10 @@ import (
 // Live endpoints (wechat.Live) answer with the account as it is now. Each
 // has an answer function, registered by name from its file's init.
 
-// liveAnswer gives a live endpoint's answer for the account at now.
-type liveAnswer func(a *Account, now time.Time) map[string]any
+// liveAnswer gives a live endpoint's answer for the account at now, to a
+// request with body (nil for a GET); an errcode other than 0 answers
+// instead.
+type liveAnswer func(s *Server, a *Account, now time.Time, body map[string]any) (map[string]any, int64)
 
 var liveAnswers = map[string]liveAnswer{}
 
@@ -51,5 +53,14 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, ep wechat.Endpoint
 		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, answer(a, now))
+	var body map[string]any
+	if method == http.MethodPost {
+		body, r.Body = peekJSON(r)
+	}
+	v, errcode := answer(s, a, now, body)
+	if errcode != 0 {
+		s.writeErr(w, errcode)
+		return
+	}
+	writeJSON(w, v)
 }

@@ -36,6 +36,16 @@ type Account struct {
 	// Publisher makes the account a publisher (流量主): the ad analysis
 	// actions answer base_resp ret 2009 for other accounts.
 	Publisher bool
+	// PublishEvery makes the account publish on one day in so many (days
+	// since 1970 divisible by it); 0 or 1: every day.
+	PublishEvery int
+	// DailyQuota is the calls a day each API path allows the account
+	// (quota/get daily_limit); 0: DefaultDailyQuota.
+	DailyQuota int64
+	// SilentEvery publishes about one post in so many with notifications
+	// off (getarticletotaldetail publish_type 1); 0: every post notifies
+	// the followers.
+	SilentEvery int
 }
 
 // Component is a third-party platform the fake knows.
@@ -90,20 +100,25 @@ type Server struct {
 	stable     map[string]string // appID -> current stable token
 	faults     []*faultRule
 	calls      map[callKey]int
+	usedToday  map[usageKey]int64 // an API path's calls today (usageDay, Beijing), for the quota
+	usageDay   wechat.Date
 	issued     []string
 	ridCounter int
 }
 
 type callKey struct{ appID, endpoint string }
 
+type usageKey struct{ appID, path string }
+
 // NewServer starts a fake on a loopback port.
 func NewServer() *Server {
 	s := &Server{
-		now:      time.Now,
-		accounts: map[string]*Account{},
-		tokens:   map[string]*tokenState{},
-		stable:   map[string]string{},
-		calls:    map[callKey]int{},
+		now:       time.Now,
+		accounts:  map[string]*Account{},
+		tokens:    map[string]*tokenState{},
+		stable:    map[string]string{},
+		calls:     map[callKey]int{},
+		usedToday: map[usageKey]int64{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
@@ -194,12 +209,14 @@ func (s *Server) Calls(appID, endpoint string) int {
 	return n
 }
 
-// DatacubeCalls returns how many datacube requests the account made ("" for
-// every account), token requests excluded.
+// DatacubeCalls returns how many data requests the account made ("" for
+// every account): token and quota requests excluded.
 func (s *Server) DatacubeCalls(appID string) int {
 	n := 0
 	for _, name := range wechat.EndpointNames() {
-		n += s.Calls(appID, name)
+		if name != wechat.APIQuota.Name {
+			n += s.Calls(appID, name)
+		}
 	}
 	return n
 }
@@ -270,8 +287,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint, appID := s.identify(r)
 	s.mu.Lock()
 	s.calls[callKey{appID, endpoint}]++
+	spent := s.countUse(appID, r.URL.Path, 1)
 	s.mu.Unlock()
 	if s.applyFault(w, r, appID, endpoint) {
+		return
+	}
+	if spent {
+		s.writeErr(w, wechat.CodeDailyQuota)
 		return
 	}
 	s.serveReal(w, r, endpoint)

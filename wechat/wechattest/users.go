@@ -11,7 +11,7 @@ import (
 // plus a part of today's follows, and the first OpenIDs of the list (the
 // real API gives up to 10,000 a page, with next_openid).
 func init() {
-	liveAnswers[wechat.GetUserCount.Name] = func(a *Account, now time.Time) map[string]any {
+	liveAnswers[wechat.GetUserCount.Name] = func(_ *Server, a *Account, now time.Time, _ map[string]any) (map[string]any, int64) {
 		today := wechat.Today(now)
 		total := followers(a, today.AddDays(-1)) + int64(now.Sub(today.Start()).Hours())*a.Scale/20000
 		ids := []string{}
@@ -22,6 +22,6 @@ func init() {
 		if len(ids) > 0 {
 			next = ids[len(ids)-1]
 		}
-		return map[string]any{"total": total, "count": len(ids), "data": map[string]any{"openid": ids}, "next_openid": next}
+		return map[string]any{"total": total, "count": len(ids), "data": map[string]any{"openid": ids}, "next_openid": next}, 0
 	}
 }

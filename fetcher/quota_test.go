@@ -1,0 +1,86 @@
+package fetcher_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
+)
+
+// TestQuotaAskedPerPathHourly: the quota of each API path the account
+// calls is asked once per quota interval, a restart included, and served
+// with what WeChat counted: the exporter's calls and anyone else's.
+func TestQuotaAskedPerPathHourly(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1, QuotaInterval: time.Hour},
+		wechat.GetUserSummary, wechat.GetUserCumulate, wechat.APIQuota)
+	quotaCalls := func() int { return h.fake.Calls(appID, wechat.APIQuota.Name) }
+	h.fake.UseQuota(appID, wechat.GetUserSummary.Path(), 4000) // another system sharing the AppID
+	h.runAt(beijing("2026-11-22 09:00"))
+	if n := quotaCalls(); n != 2 {
+		t.Fatalf("%d quota calls, want 2 (one per path)", n)
+	}
+	got := map[string]wechat.QuotaFigures{}
+	for _, r := range h.served(wechat.APIQuota).Rows {
+		q := r.(wechat.APIQuotaRow)
+		got[q.Path] = q.Quota
+	}
+	want := map[string]wechat.QuotaFigures{
+		"/datacube/getusersummary":  {DailyLimit: wechattest.DefaultDailyQuota, Used: 4001, Remain: wechattest.DefaultDailyQuota - 4001},
+		"/datacube/getusercumulate": {DailyLimit: wechattest.DefaultDailyQuota, Used: 1, Remain: wechattest.DefaultDailyQuota - 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("served quotas %v, want %v", got, want)
+	}
+	for p, q := range want {
+		if got[p] != q {
+			t.Errorf("%s: served %+v, want %+v", p, got[p], q)
+		}
+	}
+	for _, at := range []string{"09:10", "09:59"} {
+		h.runAt(beijing("2026-11-22 " + at))
+	}
+	if n := quotaCalls(); n != 2 {
+		t.Errorf("%d quota calls within the hour, want 2", n)
+	}
+	h.runAt(beijing("2026-11-22 10:00"))
+	if n := quotaCalls(); n != 4 {
+		t.Errorf("%d quota calls after an hour, want 4", n)
+	}
+	// A restart within the hour does not ask again.
+	h.store.Close()
+	h.open()
+	h.runAt(beijing("2026-11-22 10:20"))
+	if n := quotaCalls(); n != 4 {
+		t.Errorf("%d quota calls after a restart within the hour, want 4", n)
+	}
+	h.runAt(beijing("2026-11-22 11:00"))
+	if n := quotaCalls(); n != 6 {
+		t.Errorf("%d quota calls at 11:00, want 6", n)
+	}
+}
+
+// TestQuotaRefused: an account for which WeChat refuses quota/get has it
+// off (unavailable, asked again in a week), and its data is fetched as
+// ever.
+func TestQuotaRefused(t *testing.T) {
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1, QuotaInterval: time.Hour}, []string{"acc"}, func(h *harness) {
+		h.fake.AddAccount(wechattest.Account{AppID: appID, Secret: "harness-secret-acc", Unauthorized: []string{wechat.APIQuota.Name}})
+	}, wechat.GetUserCumulate, wechat.APIQuota)
+	for _, at := range []string{"09:00", "10:00", "12:00", "2026-11-23 09:00"} {
+		if len(at) == 5 {
+			at = "2026-11-22 " + at
+		}
+		h.runAt(beijing(at))
+	}
+	if n := h.fake.Calls(appID, wechat.APIQuota.Name); n != 1 {
+		t.Errorf("%d quota calls for an account WeChat refuses it, want 1", n)
+	}
+	if s := h.served(wechat.APIQuota); s == nil || s.Status.Unavailable != wechat.ReasonUnauthorized {
+		t.Errorf("quota served as %+v, want unavailable (unauthorized)", s)
+	}
+	if got := h.stored(wechat.GetUserCumulate); len(got) != 2 {
+		t.Errorf("getusercumulate stored %v, want two days", got)
+	}
+}
