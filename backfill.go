@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -30,7 +33,11 @@ import (
 // the flags or the configuration; any other error (1) when something that
 // may succeed later failed, and running again fetches only what is missing.
 func backfill(ctx context.Context, f *flags, logger log.Logger) error {
-	from, to, err := backfillRange(f.from, f.to, time.Now())
+	from, to, err := backfillRange(f.from, f.to, f.now())
+	if err != nil {
+		return usageError{err}
+	}
+	labels, err := parseLabels(f.labels)
 	if err != nil {
 		return usageError{err}
 	}
@@ -48,6 +55,9 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 		return usageError{err}
 	}
 	st, err := openStore(f.storagePath, logger)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("%w\nTo backfill while the exporter runs, give backfill a --storage.path of its own: it fetches the days it needs into it", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -73,9 +83,12 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	unavailable, fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
 	bar.finish()
 
-	samples, err := writeHistory(f.output, st, accounts, from, to, settings.maxPosts, func(account, endpoint string, d wechat.Date, err error) {
-		level.Error(logger).Log("msg", "damaged stored day left out of the history", "account", account, "endpoint", endpoint, "day", d, "err", err)
-	})
+	opts := collector.HistoryOptions{From: from, To: to, MaxPosts: settings.maxPosts, Labels: labels,
+		ReadyTime: settings.fetch.ReadyTime, Now: f.now(), Shift: -f.clockOffset,
+		Damaged: func(account, endpoint string, d wechat.Date, err error) {
+			level.Error(logger).Log("msg", "damaged stored day left out of the history", "account", account, "endpoint", endpoint, "day", d, "err", err)
+		}}
+	samples, err := writeHistory(f.output, st, accounts, opts)
 	if err != nil {
 		return err
 	}
@@ -124,6 +137,34 @@ func backfillRange(fromArg, toArg string, now time.Time) (from, to wechat.Date, 
 	return from, to, nil
 }
 
+// labelName is a label name Prometheus accepts, not a reserved one.
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// parseLabels parses --label NAME=VALUE flags. A name the exporter's own
+// series carry (account, source, ...) is refused: it would change what
+// the series are.
+func parseLabels(args []string) ([][2]string, error) {
+	var out [][2]string
+	seen := map[string]bool{}
+	own := collector.DataLabelNames()
+	for _, a := range args {
+		name, value, ok := strings.Cut(a, "=")
+		switch {
+		case !ok || !labelName.MatchString(name) || strings.HasPrefix(name, "__"):
+			return nil, fmt.Errorf("--label %s: want NAME=VALUE with a Prometheus label name, e.g. job=wechat", a)
+		case !utf8.ValidString(value):
+			return nil, fmt.Errorf("--label %s: the value is not valid UTF-8", name)
+		case slices.Contains(own, name):
+			return nil, fmt.Errorf("--label %s: the exporter's series have this label already (%s)", name, strings.Join(own, ", "))
+		case seen[name]:
+			return nil, fmt.Errorf("--label %s: given twice", name)
+		}
+		seen[name] = true
+		out = append(out, [2]string{name, value})
+	}
+	return out, nil
+}
+
 // selectAccounts turns --account into a set (nil for all), refusing names
 // the configuration lacks.
 func selectAccounts(cfg *config.Config, names []string) (map[string]bool, error) {
@@ -148,15 +189,13 @@ func selectAccounts(cfg *config.Config, names []string) (map[string]bool, error)
 	return out, nil
 }
 
-func writeHistory(output string, st *store.Store, accounts map[string]bool, from, to wechat.Date, maxPosts int,
-	damaged func(account, endpoint string, d wechat.Date, err error)) (int, error) {
+func writeHistory(output string, st *store.Store, accounts map[string]bool, opts collector.HistoryOptions) (int, error) {
 	var names []string
 	for n := range accounts {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	opts := collector.HistoryOptions{Accounts: names, Endpoints: wechat.Endpoints(),
-		From: from, To: to, MaxPosts: maxPosts, TempDir: os.TempDir(), Damaged: damaged}
+	opts.Accounts, opts.Endpoints, opts.TempDir = names, wechat.Endpoints(), os.TempDir()
 	if output == "-" {
 		return collector.WriteHistory(os.Stdout, st, opts)
 	}

@@ -82,7 +82,8 @@ func TestBackfillEndToEnd(t *testing.T) {
 	}
 	want := 0
 	for _, ep := range wechat.Endpoints() {
-		n := len(wechat.SplitRange(ep, from, min(to, ep.LatestComplete(to.AddDays(1)))))
+		// and the days before from that the first day is served with
+		n := len(wechat.SplitRange(ep, max(from.AddDays(1-ep.Served()), ep.FirstDate()), min(to, ep.LatestComplete(to.AddDays(1)))))
 		if ep.Period == wechat.Snapshot || ep.Period == wechat.Live {
 			n = 0 // a past day's settlement, or follower count, cannot be asked for
 		}
@@ -120,8 +121,10 @@ func TestBackfillEndToEnd(t *testing.T) {
 		t.Fatalf("promtool: %v\n%s", err, b)
 	}
 	api := startPrometheusOn(t, prom, "global: {}\n", blocks, "--storage.tsdb.retention.time=100y")
+	// Day D is read at D+1 12:00 Beijing, as the dashboards read it.
+	noon := func(d wechat.Date) time.Time { return d.AddDays(1).Start().Add(12 * time.Hour) }
 	for d := from; d <= to; d++ {
-		v, err := api.queryAt(`wechat_user_followers{account="a0000"}`, d.Start().Add(time.Minute))
+		v, err := api.queryAt(`last_over_time(wechat_user_followers{account="a0000"}[1d])`, noon(d))
 		if err != nil || len(v) != 1 {
 			t.Fatalf("%s: %v %v", d, v, err)
 		}
@@ -131,7 +134,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 		}
 	}
 	for d := from; d <= to; d++ {
-		v, err := api.queryAt(`round(sum(wechat_ad_income_yuan{account="a0000"}) * 100)`, d.Start().Add(time.Minute))
+		v, err := api.queryAt(`round(sum(last_over_time(wechat_ad_income_yuan{account="a0000"}[1d])) * 100)`, noon(d))
 		var fen int64
 		for _, r := range fake.Rows("wxmany0000", wechat.PublisherAdPosGeneral.Name, d) {
 			fen += r.(wechat.AdPosition).Income
@@ -140,7 +143,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 			t.Errorf("%s: ad income %v (%v), WeChat said %d fen", d, v, err, fen)
 		}
 	}
-	if v, _ := api.queryAt(`count(wechat_upstream_messages)`, to.Start().Add(time.Minute)); len(v) != 1 {
+	if v, _ := api.queryAt(`count(last_over_time(wechat_upstream_messages[1d]))`, noon(to)); len(v) != 1 {
 		t.Error("messages of the last day missing")
 	}
 }
@@ -201,6 +204,8 @@ func TestBackfillExitCodes(t *testing.T) {
 		{name: "bad date", code: 2, args: []string{"--from=2026-13-01"}, output: []string{"--from: invalid date"}},
 		{name: "day not served yet", code: 2, args: []string{"--to=" + yesterday.AddDays(1).String()}, output: []string{"the newest day WeChat can serve is yesterday"}},
 		{name: "unknown flag", code: 2, args: []string{"--no-such-flag"}, output: []string{"unknown long flag"}},
+		{name: "label the series have", code: 2, args: []string{"--label=account=x"}, output: []string{"--label account: the exporter's series have this label already"}},
+		{name: "bad label", code: 2, args: []string{"--label=1job=x"}, output: []string{"--label 1job=x: want NAME=VALUE"}},
 		{name: "bad configuration", code: 2,
 			setup:  func(fake *wechattest.Server, cfg string) { appendToAccount(t, cfg, "    no_such_key: 1\n") },
 			output: []string{"no_such_key"}},
@@ -260,5 +265,18 @@ func TestBackfillDemo(t *testing.T) {
 	}
 	if !strings.Contains(out, ": offline: ") {
 		t.Errorf("the demo's offline legacy endpoints are not summed up:\n%s", out)
+	}
+}
+
+// TestBackfillWhileServing: the store of a running exporter is locked;
+// backfill says so, and what to do instead.
+func TestBackfillWhileServing(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	_, addr, _ := startProcess(t, "--demo", "--storage.path="+data, "--log.level=warn")
+	demoReady(t, addr)
+	y := wechat.Today(time.Now()).AddDays(-1).String()
+	code, out := runChild(t, "backfill", "--demo", "--storage.path="+data, "--from="+y, "--to="+y, "--output="+filepath.Join(t.TempDir(), "h.om"))
+	if code != 1 || !strings.Contains(out, "is locked") || !strings.Contains(out, "give backfill a --storage.path of its own") {
+		t.Errorf("exit %d:\n%s", code, out)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -40,6 +39,7 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 		return nil, "", nil, fmt.Errorf("--demo.accounts %d: want at least 1", f.demoAccounts)
 	}
 	fake := wechattest.NewServer()
+	fake.SetClock(f.now)
 	cleanup := fake.Close
 	if !f.storageSet {
 		dir, err := os.MkdirTemp("", "wechat-exporter-demo-")
@@ -53,21 +53,12 @@ func startDemo(f *flags) (*config.Config, string, func(), error) {
 			os.RemoveAll(dir)
 		}
 	}
-	yesterday := wechat.Today(time.Now()).AddDays(-1)
 	cfg := &config.Config{}
-	for i := 0; i < f.demoAccounts; i++ {
-		name := fmt.Sprintf("account%04d", i)
-		if i < len(demoNames) {
-			name = demoNames[i]
-		}
-		acc := wechattest.Account{AppID: demoAppID(i), Secret: randomSecret(), Publisher: name == publisherAccount,
-			SilentEvery: 4}
+	for i, acc := range demoAccounts(f.demoAccounts, wechat.Today(f.now()).AddDays(-1)) {
+		name := demoName(i)
 		endpoints := wechat.DatacubeEndpoints()
 		if acc.Publisher { // every endpoint (the quota is added by --collector.quota-interval)
 			endpoints = slices.DeleteFunc(wechat.Endpoints(), func(ep wechat.Endpoint) bool { return ep.PerPath })
-		}
-		if name == spikeAccount {
-			acc.FailureSpike = yesterday
 		}
 		if name == legacyOffline {
 			for _, ep := range legacyArticleEndpoints {
@@ -95,3 +86,26 @@ func randomSecret() string {
 }
 
 func demoAppID(i int) string { return fmt.Sprintf("wxdemo%012d", i) }
+
+// demoName names the i-th demo account.
+func demoName(i int) string {
+	if i < len(demoNames) {
+		return demoNames[i]
+	}
+	return fmt.Sprintf("account%04d", i)
+}
+
+// demoAccounts are the fake's n demo accounts, the spike account's
+// callback failures spiking on yesterday: the same data in every process
+// that asks for the same days (their secrets aside).
+func demoAccounts(n int, yesterday wechat.Date) []wechattest.Account {
+	out := make([]wechattest.Account, n)
+	for i := range out {
+		name := demoName(i)
+		out[i] = wechattest.Account{AppID: demoAppID(i), Secret: randomSecret(), Publisher: name == publisherAccount, SilentEvery: 4}
+		if name == spikeAccount {
+			out[i].FailureSpike = yesterday
+		}
+	}
+	return out
+}

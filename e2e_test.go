@@ -141,10 +141,14 @@ scrape_configs:
 
 	for _, q := range dashboards.Queries() {
 		v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
+		// A sum over days takes each day's value at 00:00 UTC: this
+		// Prometheus, seconds old, has none yet. TestHistoryJoinsLive
+		// checks those panels on imported and live days.
+		daily := strings.Contains(q.Expr, ":1d])")
 		switch {
 		case err != nil:
 			t.Errorf("%s / %s: %v\n%s", q.Dashboard, q.Panel, err, q.Expr)
-		case len(v) == 0:
+		case len(v) == 0 && !daily:
 			t.Errorf("%s / %s: no data\n%s", q.Dashboard, q.Panel, q.Expr)
 		}
 		// The demo's legacyOffline account has no legacy article data:

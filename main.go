@@ -63,12 +63,18 @@ type flags struct {
 	maxPosts       int
 	demo           bool
 	demoAccounts   int
+	clockOffset    time.Duration // hidden: the tests' shifted clock (demo only)
 
 	command  string // "serve" or "backfill"
 	from, to string
 	accounts []string
 	output   string
+	labels   []string // NAME=VALUE
 }
+
+// now is the exporter's clock: the real one, shifted by the hidden
+// --debug.clock-offset of the tests.
+func (f *flags) now() time.Time { return time.Now().Add(f.clockOffset) }
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
@@ -106,6 +112,9 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
+	// The end-to-end tests replay chosen days against the demo's fake: the
+	// exporter (and the fake) believe the time is the real one plus this.
+	app.Flag("debug.clock-offset", "Shift the exporter's clock by this much (tests; --demo only).").Hidden().DurationVar(&f.clockOffset)
 
 	app.Command("serve", "Fetch in the background and serve the metrics (the default).").Default()
 	backfill := app.Command("backfill", "Fill the store with past days and write them as OpenMetrics for promtool tsdb create-blocks-from openmetrics.")
@@ -113,6 +122,7 @@ func newApp(f *flags) *kingpin.Application {
 	backfill.Flag("to", "Last day to import (YYYY-MM-DD, Beijing; at most yesterday).").Required().StringVar(&f.to)
 	backfill.Flag("account", "Import only this account (repeatable; default: all).").StringsVar(&f.accounts)
 	backfill.Flag("output", "OpenMetrics file to write (- for standard output).").Required().StringVar(&f.output)
+	backfill.Flag("label", "Add this label to every series, as NAME=VALUE (repeatable): the job and instance labels Prometheus gives the live series, so that the history joins them.").StringsVar(&f.labels)
 	return app
 }
 
@@ -329,6 +339,9 @@ func newSettings(f *flags) (settings, error) {
 	if f.retryInterval < time.Second {
 		return settings{}, fmt.Errorf("--collector.retry-interval %s: want at least 1s", f.retryInterval)
 	}
+	if f.clockOffset != 0 && !f.demo {
+		return settings{}, fmt.Errorf("--debug.clock-offset: only with --demo (WeChat's days follow the real clock)")
+	}
 	if f.maxConcurrency < 1 {
 		return settings{}, fmt.Errorf("--wechat.max-concurrency %d: want at least 1", f.maxConcurrency)
 	}
@@ -352,10 +365,10 @@ func newSettings(f *flags) (settings, error) {
 	return settings{
 		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
 			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace, LiveInterval: f.liveInterval,
-			QuotaInterval: f.quotaInterval},
+			QuotaInterval: f.quotaInterval, Now: f.now},
 		maxPosts: f.maxPosts,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
-			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout})},
+			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout}), wechat.WithClock(f.now)},
 	}, nil
 }
 

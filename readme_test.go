@@ -83,6 +83,7 @@ func TestReadmeConfigCheckExample(t *testing.T) {
 var foreignFlags = map[string]bool{
 	"storage.tsdb.retention.time": true, "storage.tsdb.path": true, "build-arg": true, "build": true, "rm": true,
 	"tags": true, "always": true, "abbrev-ref": true, "pull": true, "network": true,
+	"max-block-duration": true, // promtool's
 }
 
 // TestReadmeFlags: every flag the README names is one the exporter has

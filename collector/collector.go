@@ -65,6 +65,20 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 	return newAccountDesc(name, help+cached, labels)
 }
 
+// DataLabelNames returns the label names of the data metrics, sorted.
+func DataLabelNames() []string {
+	var names []string
+	for _, info := range descInfos {
+		for _, l := range info.labels {
+			if !slices.Contains(names, l) {
+				names = append(names, l)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // liveCached is appended to the HELP of a figure of the account now (a
 // live endpoint's), asked every so often rather than daily.
 const liveCached = " WeChat's figure when last asked, cached."

@@ -6,9 +6,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -30,12 +32,28 @@ type HistoryOptions struct {
 	// Damaged is told of each stored day that cannot be read back, which
 	// is left out.
 	Damaged func(account, endpoint string, day wechat.Date, err error)
+	// ReadyTime is the Beijing time of day the live exporter fetches
+	// yesterday's data (--collector.ready-time): a day's samples are
+	// stamped when the live exporter would first have served it.
+	ReadyTime time.Duration
+	// Now bounds the timestamps: none is later.
+	Now time.Time
+	// Shift is added to every timestamp (the hidden clock offset of the
+	// tests, negated; zero otherwise).
+	Shift time.Duration
+	// Labels are added to every series (the job and instance labels
+	// Prometheus gives the live series), as name, value pairs.
+	Labels [][2]string
 }
 
 // WriteHistory writes the data metrics of every stored day in [From, To]
-// as OpenMetrics, one sample per day per series, timestamped at 00:00
-// Beijing of the data date, with the names and labels of /metrics, ending
-// in "# EOF": ready for promtool tsdb create-blocks-from openmetrics.
+// as OpenMetrics with the names and labels of /metrics (plus o.Labels),
+// ending in "# EOF": ready for promtool tsdb create-blocks-from
+// openmetrics. Each day (week, month) is one sample per series, stamped
+// where the live exporter would first have served it: at the ready time
+// of the next day (of the next Monday, of the next month's 1st), never
+// later than o.Now. Read with last_over_time(...[1d]), as the dashboards
+// do, the imported days and the live ones are one series.
 //
 // Samples are written per metric family (OpenMetrics wants a family's
 // samples together) through one temporary file per family, and, within an
@@ -87,45 +105,69 @@ func WriteHistory(w io.Writer, src HistorySource, o HistoryOptions) (samples int
 type accountPoints map[string]*familyPoints
 
 // accountHistory replays each stored day of the account through the same
-// family code as /metrics.
+// family code as /metrics: for each day, every endpoint's rows served with
+// it, the per-post series chosen among all of them, as live.
 func accountHistory(src HistorySource, account string, o HistoryOptions) (accountPoints, error) {
 	out := accountPoints{}
+	rows := map[string]map[wechat.Date][]wechat.Row{} // endpoint -> day -> rows
+	labels := map[wechat.Date]bool{}
 	for _, ep := range o.Endpoints {
-		f := families[ep.Name]
-		if f == nil {
+		if families[ep.Name] == nil {
 			continue
 		}
-		served := ep.Served()
-		days, err := src.Range(account, ep.Name, o.From.AddDays(1-served), o.To)
+		days, err := src.Range(account, ep.Name, o.From.AddDays(1-ep.Served()), o.To)
 		if err != nil {
 			return nil, err
 		}
-		rowsByDay := map[wechat.Date][]wechat.Row{}
+		byDay := map[wechat.Date][]wechat.Row{}
 		for _, d := range days {
-			err := d.Err
+			r, err := d.Rows, d.Err
+			var decoded []wechat.Row
 			if err == nil {
-				rowsByDay[d.Date], err = wechat.DecodeDay(ep, d.Date, d.Rows)
+				decoded, err = wechat.DecodeDay(ep, d.Date, r)
 			}
 			if err != nil {
-				delete(rowsByDay, d.Date)
 				if o.Damaged != nil {
 					o.Damaged(account, ep.Name, d.Date, err)
 				}
-			}
-		}
-		for _, d := range days {
-			if _, ok := rowsByDay[d.Date]; d.Date < o.From || !ok {
 				continue
 			}
-			var rows []wechat.Row
-			for back := served - 1; back >= 0; back-- {
-				rows = append(rows, rowsByDay[d.Date.AddDays(-back)]...)
+			byDay[d.Date] = decoded
+			if d.Date >= o.From {
+				labels[d.Date] = true
 			}
-			e := &Endpoint{Date: d.Date, Rows: rows}
-			acc := &Account{Name: account, Endpoints: map[string]*Endpoint{ep.Name: e}}
+		}
+		rows[ep.Name] = byDay
+	}
+	sorted := make([]wechat.Date, 0, len(labels))
+	for d := range labels {
+		sorted = append(sorted, d)
+	}
+	slices.Sort(sorted)
+	for _, day := range sorted {
+		// What /metrics served for the day: each endpoint with a row set
+		// for it, with the days served together.
+		acc := &Account{Name: account, Endpoints: map[string]*Endpoint{}}
+		for _, ep := range o.Endpoints {
+			byDay := rows[ep.Name]
+			if _, ok := byDay[day]; !ok {
+				continue
+			}
+			e := &Endpoint{Date: day}
+			for back := ep.Served() - 1; back >= 0; back-- {
+				e.Rows = append(e.Rows, byDay[day.AddDays(-back)]...)
+			}
+			acc.Endpoints[ep.Name] = e
+		}
+		sc := &scope{account: account, posts: selectPosts(acc, o.MaxPosts)}
+		for _, ep := range o.Endpoints {
+			e := acc.Endpoints[ep.Name]
+			if e == nil {
+				continue
+			}
 			m := newMetrics()
-			f.collectBounded(m, &scope{account: account, posts: selectPosts(acc, o.MaxPosts)}, e)
-			ts := d.Date.Start().Unix()
+			families[ep.Name].collectBounded(m, sc, e)
+			ts := o.stamp(ep, day)
 			for _, s := range m.samples {
 				info := descInfos[s.desc]
 				fp := out[info.name]
@@ -133,7 +175,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 					fp = &familyPoints{help: info.help, series: map[string]map[int64]float64{}}
 					out[info.name] = fp
 				}
-				key := seriesText(info, s.labels)
+				key := seriesText(info, s.labels, o.Labels)
 				if fp.series[key] == nil {
 					fp.series[key] = map[int64]float64{}
 				}
@@ -142,6 +184,16 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		}
 	}
 	return out, nil
+}
+
+// stamp is the time (Unix seconds) a day's samples are written at: when
+// the live exporter would first have served the label, never after Now.
+func (o HistoryOptions) stamp(ep wechat.Endpoint, label wechat.Date) int64 {
+	t := ep.FirstServed(label).Start().Add(o.ReadyTime)
+	if !o.Now.IsZero() && t.After(o.Now) {
+		t = o.Now
+	}
+	return t.Add(o.Shift).Unix()
 }
 
 // familyPoints holds a family's samples: series text -> time -> value.
@@ -191,19 +243,26 @@ func (h accountPoints) flush(files map[string]*familyFile, dir string) (int, err
 	return n, nil
 }
 
-// seriesText renders name{labels} in the OpenMetrics text format.
-func seriesText(info descInfo, values []string) string {
+// seriesText renders name{labels} in the OpenMetrics text format, with
+// the extra labels after the family's.
+func seriesText(info descInfo, values []string, extra [][2]string) string {
 	var b strings.Builder
 	b.WriteString(info.name)
 	b.WriteByte('{')
-	for i, l := range info.labels {
-		if i > 0 {
+	label := func(name, value string) {
+		if b.Len() > len(info.name)+1 {
 			b.WriteByte(',')
 		}
-		b.WriteString(l)
+		b.WriteString(name)
 		b.WriteString(`="`)
-		b.WriteString(escapeLabel(values[i]))
+		b.WriteString(escapeLabel(value))
 		b.WriteByte('"')
+	}
+	for i, l := range info.labels {
+		label(l, values[i])
+	}
+	for _, l := range extra {
+		label(l[0], l[1])
 	}
 	b.WriteByte('}')
 	return b.String()

@@ -9,9 +9,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
@@ -297,5 +299,47 @@ func TestMergesOnlyEqualMeanings(t *testing.T) {
 	}
 	if merges < 8 {
 		t.Errorf("only %d merges found", merges)
+	}
+}
+
+// TestDailyFiguresReadAtEveryStep: a data metric has one value a day (one
+// sample a day where backfilled), so a panel reads it with
+// last_over_time over its period (1d; 7d for weekly, 31d for monthly
+// figures): a plain selector finds nothing more than 5 minutes after a
+// backfilled sample, and max_over_time would see two days.
+func TestDailyFiguresReadAtEveryStep(t *testing.T) {
+	n := 0
+	for _, q := range dashboards.Queries() {
+		expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+			vs, ok := node.(*parser.VectorSelector)
+			if !ok || strings.HasPrefix(vs.Name, "wechat_api_") || strings.HasPrefix(vs.Name, "wechat_datacube_") {
+				return nil // the exporter's own state: live only
+			}
+			n++
+			want := 24 * time.Hour
+			switch {
+			case strings.Contains(vs.Name, "_weekly_"):
+				want = 7 * 24 * time.Hour
+			case strings.Contains(vs.Name, "_monthly_"):
+				want = 31 * 24 * time.Hour
+			}
+			ok = len(path) >= 2
+			if ok {
+				ms, isMatrix := path[len(path)-1].(*parser.MatrixSelector)
+				call, isCall := path[len(path)-2].(*parser.Call)
+				ok = isMatrix && isCall && call.Func.Name == "last_over_time" && ms.Range == want
+			}
+			if !ok {
+				t.Errorf("%s / %s: %s is not read with last_over_time(...[%s])\n%s", q.Dashboard, q.Panel, vs.Name, model.Duration(want), q.Expr)
+			}
+			return nil
+		})
+	}
+	if n < 80 {
+		t.Errorf("only %d data selectors found", n)
 	}
 }

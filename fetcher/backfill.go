@@ -26,7 +26,8 @@ type Unavailable struct {
 }
 
 // Backfill fills the store with every missing day (or period) in
-// [from, to] of the accounts (nil: all), with the fewest calls the spans
+// [from, to] of the accounts (nil: all), and the days before from that an
+// endpoint serves with it (ServedDays), with the fewest calls the spans
 // allow; stored days cost nothing. It goes on after a failure. It returns
 // the endpoints WeChat will not serve for an account (their days cannot be
 // had), and every other failure, joined: those may succeed if asked
@@ -47,6 +48,10 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 		if t.ep.Period == wechat.Snapshot || t.ep.Period == wechat.Live {
 			continue // a past day's state cannot be asked for
 		}
+		// A day is served with the days before it that its endpoint
+		// serves together (the publish days of the last 30 for
+		// getarticletotaldetail): the first day of the range needs them.
+		from := from.AddDays(1 - t.ep.Served())
 		held, err := f.store.Range(t.acc.Name, t.ep.Name, from, to)
 		if err != nil {
 			errs = append(errs, err)

@@ -527,3 +527,17 @@ func loadAll(f *fetcher.Fetcher) error {
 	}
 	return rest(context.Background())
 }
+
+// TestBaselineWeekKeptWhateverTheLookback: the callback failure baseline
+// is the median of the week before the served day, so the store keeps
+// that week even with a shorter lookback, and the baseline is served.
+func TestBaselineWeekKeptWhateverTheLookback(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 1}, wechat.GetInterfaceSummary)
+	h.runAt(beijing("2026-11-22 09:00"))
+	if got := h.stored(wechat.GetInterfaceSummary); len(got) != wechat.GetInterfaceSummary.Served() {
+		t.Errorf("stored %v, want the %d days served together", got, wechat.GetInterfaceSummary.Served())
+	}
+	if s := h.served(wechat.GetInterfaceSummary); s == nil || len(s.Rows) != wechat.GetInterfaceSummary.Served() {
+		t.Errorf("served %+v, want a row for each of the %d days", s, wechat.GetInterfaceSummary.Served())
+	}
+}

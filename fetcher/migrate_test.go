@@ -67,7 +67,8 @@ func schemaOf(t *testing.T, dir string) string {
 // release did not keep: it settled getarticletotaldetail for 7 days, this
 // version for 30), and its first fetch pass makes exactly the calls a
 // restart of this version on its own store makes (the provisional content
-// days), plus the 23 publish days the longer window adds, once.
+// days), plus, once, the 23 publish days the longer window adds and the
+// eighth day of the callback failure baseline.
 func TestReleaseStoreMigrates(t *testing.T) {
 	eps := append(wechat.DatacubeEndpoints(), wechat.PublisherEndpoints()...) // the release's
 	setup := func(h *harness) {
@@ -116,7 +117,8 @@ func TestReleaseStoreMigrates(t *testing.T) {
 	fresh.open()
 	before := fresh.fake.DatacubeCalls("wxrelease0000001")
 	fresh.fetcher.RunOnce(t.Context())
-	want := fresh.fake.DatacubeCalls("wxrelease0000001") - before + wechat.GetArticleTotalDetail.SettleDays - releaseWindow
+	want := fresh.fake.DatacubeCalls("wxrelease0000001") - before + wechat.GetArticleTotalDetail.SettleDays - releaseWindow +
+		1 // getinterfacesummary's eighth day, for the baseline: the release kept the lookback's 7
 	released.fetcher.RunOnce(t.Context())
 	if got := released.fake.DatacubeCalls("wxrelease0000001"); got != want {
 		t.Errorf("the migrated store's first pass made %d calls, want %d", got, want)

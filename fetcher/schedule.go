@@ -86,12 +86,14 @@ func (f *Fetcher) available(ep wechat.Endpoint, now time.Time) wechat.Date {
 }
 
 // wanted returns the labels that must be in the store: the lookback
-// window of daily endpoints, the latest period of weekly and monthly ones.
+// window of daily endpoints, and at least the days served with the newest
+// (the week before it, for the callback failure baseline); the latest
+// period of weekly and monthly ones.
 func (f *Fetcher) wanted(ep wechat.Endpoint, avail wechat.Date) (from, to wechat.Date) {
 	if ep.Period != wechat.Daily {
 		return avail, avail
 	}
-	return max(avail.AddDays(1-f.cfg.Lookback), ep.FirstDate()), avail
+	return max(avail.AddDays(1-max(f.cfg.Lookback, ep.Served())), ep.FirstDate()), avail
 }
 
 // toFetch lists the labels to fetch: those missing from the store, and the

@@ -103,7 +103,7 @@ func open(path string) (*Store, error) {
 	}
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
-		return nil, fmt.Errorf("store %s is locked: is another wechat-exporter using the same --storage.path?", path)
+		return nil, fmt.Errorf("store %s is %w: is another wechat-exporter using the same --storage.path?", path, ErrLocked)
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, ErrDamaged):
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	case err != nil:
@@ -186,6 +186,9 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database, waiting for any write in progress.
 func (s *Store) Close() error { return s.db.Close() }
+
+// ErrLocked is the error of Open when another process holds the store.
+var ErrLocked = errors.New("locked")
 
 // Day is one date's rows of one endpoint, as stored.
 type Day struct {

@@ -300,6 +300,22 @@ func (e Endpoint) LatestComplete(today Date) Date {
 	return today.AddDays(-1)
 }
 
+// FirstServed returns the first day on which label is the newest complete
+// one (LatestComplete), so served live from that day's ready time: the
+// next day for a daily label, the next Monday for a week, the 1st of the
+// next month for a month.
+func (e Endpoint) FirstServed(label Date) Date {
+	switch e.Period {
+	case Weekly:
+		return label.AddDays(7)
+	case Monthly:
+		return label.AddDays(31).MonthStart()
+	case Live:
+		return label
+	}
+	return label.AddDays(1)
+}
+
 // Labels returns the period labels of the endpoint within [from, to]: every
 // day for daily endpoints, the Mondays or 1sts otherwise.
 func (e Endpoint) Labels(from, to Date) []Date {
