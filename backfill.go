@@ -68,8 +68,9 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	saveFailures := newSaveFailures(reg)
 	var fetchAccounts []fetcher.Account
 	names := map[string]string{}
+	clientOptions := settings.clientOptions(reg)
 	for _, a := range cfg.Accounts {
-		client, err := newClient(a, settings.client, api.For(a.Name), logger, saveFailures)
+		client, err := newClient(a, clientOptions, api.For(a.Name), logger, saveFailures)
 		if err != nil {
 			return usageError{fmt.Errorf("account %s: %w", a.Name, err)}
 		}

@@ -54,6 +54,7 @@ type flags struct {
 	maxConcurrency int
 	apiTimeout     time.Duration
 	apiAttempts    int
+	requestsPerSec float64
 	readyTime      string
 	readySet       bool
 	retryInterval  time.Duration
@@ -103,6 +104,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("wechat.api-url", "Base URL of the WeChat API.").Default(wechat.DefaultBaseURL).StringVar(&f.apiURL)
 	app.Flag("wechat.max-concurrency", "Most WeChat requests in flight, across all accounts.").Default("4").IntVar(&f.maxConcurrency)
 	app.Flag("wechat.timeout", "Longest one WeChat request may take, connection to last byte.").Default("30s").DurationVar(&f.apiTimeout)
+	app.Flag("wechat.requests-per-second", "Most WeChat requests a second, across all accounts (token requests and retries included), so that WeChat's per-minute limits (45011) are not hit; 0: no limit.").Default("0").Float64Var(&f.requestsPerSec)
 	app.Flag("wechat.attempts", "Tries of a request that failed transiently (busy, 5xx, network, broken body) before the fetcher waits; 1 means no immediate retry.").Default("4").IntVar(&f.apiAttempts)
 	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
@@ -325,6 +327,20 @@ type settings struct {
 	fetch    fetcher.Config
 	maxPosts int
 	client   []wechat.Option // every account's client's
+	limiter  *wechat.Limiter // nil: no limit; else shared by every client
+}
+
+// clientOptions are the options of every account's client: the limiter
+// too, its waits counted in reg.
+func (s settings) clientOptions(reg prometheus.Registerer) []wechat.Option {
+	if s.limiter == nil {
+		return s.client
+	}
+	waited := prometheus.NewCounter(prometheus.CounterOpts{Name: "wechat_api_rate_limit_wait_seconds_total",
+		Help: "Time WeChat requests waited for their turn under --wechat.requests-per-second."})
+	reg.MustRegister(waited)
+	s.limiter.Waited = func(d time.Duration) { waited.Add(d.Seconds()) }
+	return append(slices.Clip(s.client), wechat.WithLimiter(s.limiter))
 }
 
 func newSettings(f *flags) (settings, error) {
@@ -357,10 +373,17 @@ func newSettings(f *flags) (settings, error) {
 	if f.apiAttempts < 1 {
 		return settings{}, fmt.Errorf("--wechat.attempts %d: want at least 1", f.apiAttempts)
 	}
+	if f.requestsPerSec < 0 {
+		return settings{}, fmt.Errorf("--wechat.requests-per-second %g: want 0 (no limit) or more", f.requestsPerSec)
+	}
 	retry := wechat.DefaultRetry
 	retry.Attempts = f.apiAttempts
 	if f.demo && !f.readySet {
 		ready = 0 // the fake has yesterday's data at once
+	}
+	var limiter *wechat.Limiter
+	if f.requestsPerSec > 0 { // one for the process: WeChat's limits are not per account
+		limiter = wechat.NewLimiter(f.requestsPerSec)
 	}
 	return settings{
 		fetch: fetcher.Config{ReadyTime: ready, RetryInterval: f.retryInterval, Lookback: lookback,
@@ -369,6 +392,7 @@ func newSettings(f *flags) (settings, error) {
 		maxPosts: f.maxPosts,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
 			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout}), wechat.WithClock(f.now)},
+		limiter: limiter,
 	}, nil
 }
 
@@ -402,11 +426,12 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 
 	names := map[string]string{}
 	var accounts []fetcher.Account
+	clientOptions := s.clientOptions(reg)
 	for i, a := range cfg.Accounts {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		client, err := newClient(a, s.client, api.For(a.Name), logger, refreshSaveFailures)
+		client, err := newClient(a, clientOptions, api.For(a.Name), logger, refreshSaveFailures)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.Name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +281,19 @@ func TestBuildInfo(t *testing.T) {
 		if got[k] == "" {
 			t.Errorf("%s lacks %s", mfs[0].GetName(), k)
 		}
+	}
+}
+
+// TestRequestsPerSecondFlag: with --wechat.requests-per-second the
+// accounts' requests take turns, and the time waited is counted.
+func TestRequestsPerSecondFlag(t *testing.T) {
+	_, addr, _ := startProcess(t, "--demo", "--wechat.requests-per-second=50", "--log.level=warn")
+	body := demoReady(t, addr)
+	m := regexp.MustCompile(`(?m)^wechat_api_rate_limit_wait_seconds_total (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("wechat_api_rate_limit_wait_seconds_total not served")
+	}
+	if v, err := strconv.ParseFloat(m[1], 64); err != nil || v <= 0 {
+		t.Errorf("waited %s s under a limit of 50 requests a second for three accounts, want more than 0", m[1])
 	}
 }

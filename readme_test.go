@@ -162,7 +162,8 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 	}
 	defer st.Close()
 	cfg := &config.Config{Accounts: []config.Account{{Name: "a", AppID: "wx1", TokenSource: config.SourceStable, AppSecret: "secret-0123", Endpoints: wechat.Endpoints()}}}
-	f, err := parseFlags([]string{"--wechat.api-url=http://127.0.0.1:1"})
+	// Every optional metric on: the rate limiter's too.
+	f, err := parseFlags([]string{"--wechat.api-url=http://127.0.0.1:1", "--wechat.requests-per-second=10"})
 	if err != nil {
 		t.Fatal(err)
 	}

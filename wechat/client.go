@@ -34,6 +34,7 @@ type options struct {
 	retry   RetryPolicy
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
+	limiter *Limiter
 }
 
 // Option configures a Client.
@@ -79,7 +80,7 @@ func New(src TokenSource, opts ...Option) (*Client, error) {
 	}
 	o.hc = noRedirects(o.hc)
 	setSourceClock(src, o.now)
-	t := &transport{base: base, hc: o.hc, ua: o.ua, obs: o.obs, retry: o.retry, redact: &redactor{}, sleep: o.sleep, maxBody: maxBody}
+	t := &transport{base: base, hc: o.hc, ua: o.ua, obs: o.obs, retry: o.retry, redact: &redactor{}, sleep: o.sleep, maxBody: maxBody, limiter: o.limiter}
 	return &Client{t: t, tokens: &tokenCache{src: src, t: t, now: o.now}, spans: map[string]int{}}, nil
 }
 

@@ -82,6 +82,7 @@ type transport struct {
 	redact  *redactor
 	sleep   func(context.Context, time.Duration) error
 	maxBody int64
+	limiter *Limiter // nil: no spacing
 }
 
 // call sends rq, retrying retryable failures, and decodes the answer into
@@ -94,6 +95,12 @@ func (t *transport) call(ctx context.Context, rq request, out any) error {
 			if serr := t.sleep(ctx, t.retry.backoff(i-1)); serr != nil {
 				return err // the context ended: report the last real failure
 			}
+		}
+		if lerr := t.limiter.wait(ctx, t.sleep); lerr != nil {
+			if err == nil {
+				err = lerr
+			}
+			return err // the context ended while waiting for a turn
 		}
 		err = t.once(ctx, rq, out)
 		if err == nil || ErrorClass(err) != Retryable || IsNotReady(err) || ctx.Err() != nil {
