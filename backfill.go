@@ -84,7 +84,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 	unavailable, fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
 	bar.finish()
 
-	opts := collector.HistoryOptions{From: from, To: to, MaxPosts: settings.maxPosts, Labels: labels,
+	opts := collector.HistoryOptions{From: from, To: to, MaxPosts: settings.maxPosts, Labels: labels, Filter: settings.filter,
 		ReadyTime: settings.fetch.ReadyTime, Now: f.now(), Shift: -f.clockOffset,
 		Damaged: func(account, endpoint string, d wechat.Date, err error) {
 			level.Error(logger).Log("msg", "damaged stored day left out of the history", "account", account, "endpoint", endpoint, "day", d, "err", err)

@@ -62,6 +62,8 @@ type flags struct {
 	quotaInterval  time.Duration
 	lookback       string
 	maxPosts       int
+	allowlist      string
+	denylist       string
 	demo           bool
 	demoAccounts   int
 	clockOffset    time.Duration // hidden: the tests' shifted clock (demo only)
@@ -111,6 +113,8 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("collector.live-interval", "How often an endpoint that describes the account now (user_get) is asked.").Default("1h").DurationVar(&f.liveInterval)
 	app.Flag("collector.quota-interval", "How often the daily quota of each API path an account calls is asked (one quota/get request per path); 0 turns the quota metrics off.").Default("1h").DurationVar(&f.quotaInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
+	app.Flag("metric-allowlist", "Comma-separated regular expressions over metric names: only the WeChat metric families that match one are served (and stored in the render cache, and written by backfill). Not with --metric-denylist.").StringVar(&f.allowlist)
+	app.Flag("metric-denylist", "Comma-separated regular expressions over metric names: the WeChat metric families that match one are not served (nor stored in the render cache, nor written by backfill). Not with --metric-allowlist.").StringVar(&f.denylist)
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
@@ -326,6 +330,7 @@ func loadConfig(f *flags, logger log.Logger) (cfg *config.Config, cleanup func()
 type settings struct {
 	fetch    fetcher.Config
 	maxPosts int
+	filter   *collector.MetricFilter
 	client   []wechat.Option // every account's client's
 	limiter  *wechat.Limiter // nil: no limit; else shared by every client
 }
@@ -381,6 +386,10 @@ func newSettings(f *flags) (settings, error) {
 	if f.demo && !f.readySet {
 		ready = 0 // the fake has yesterday's data at once
 	}
+	filter, err := collector.NewMetricFilter(f.allowlist, f.denylist)
+	if err != nil {
+		return settings{}, err
+	}
 	var limiter *wechat.Limiter
 	if f.requestsPerSec > 0 { // one for the process: WeChat's limits are not per account
 		limiter = wechat.NewLimiter(f.requestsPerSec)
@@ -390,6 +399,7 @@ func newSettings(f *flags) (settings, error) {
 			MaxConcurrency: f.maxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace, LiveInterval: f.liveInterval,
 			QuotaInterval: f.quotaInterval, Now: f.now},
 		maxPosts: f.maxPosts,
+		filter:   filter,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
 			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout}), wechat.WithClock(f.now)},
 		limiter: limiter,
@@ -443,7 +453,10 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: eps})
 	}
 	state := collector.NewState(names)
-	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger))
+	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))
+	if _, removed := s.filter.Names(); len(removed) > 0 {
+		level.Info(logger).Log("msg", "metric families left out by --metric-allowlist or --metric-denylist", "families", len(removed))
+	}
 	s.fetch.Logger = logger
 	s.fetch.RenderCache = data
 	fe := fetcher.New(s.fetch, st, state, accounts, reg)

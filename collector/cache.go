@@ -142,6 +142,9 @@ func (c *Collector) CacheKey(appID string, dataDigest uint64) (uint64, bool) {
 		_, _ = h.Write(b[:])
 	}
 	_, _ = h.WriteString(strconv.Quote(appID))
+	if c.opts.filter != nil {
+		_, _ = h.WriteString(c.opts.filter.spec)
+	}
 	return h.Sum64(), true
 }
 

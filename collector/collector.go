@@ -125,6 +125,8 @@ var (
 type options struct {
 	maxPosts int
 	logger   log.Logger
+	filter   *MetricFilter
+	removed  map[*prometheus.Desc]bool // what filter removes
 }
 
 // Option configures a Collector.
@@ -136,6 +138,9 @@ func WithMaxPosts(n int) Option { return func(o *options) { o.maxPosts = n } }
 // WithLogger sets where the collector says, once per account and
 // endpoint, that it cut series beyond MaxSeriesPerEndpoint.
 func WithLogger(l log.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithMetricFilter removes the metric families the filter does not keep.
+func WithMetricFilter(f *MetricFilter) Option { return func(o *options) { o.filter = f } }
 
 // DefaultMaxPosts is the default cap of per-post series per account.
 const DefaultMaxPosts = 50
@@ -157,14 +162,26 @@ func New(state *State, opts ...Option) *Collector {
 	for _, o := range opts {
 		o(&c.opts)
 	}
+	c.opts.removed = removedDescs(c.opts.filter)
 	return c
+}
+
+// removedDescs are the descriptions of the families f removes.
+func removedDescs(f *MetricFilter) map[*prometheus.Desc]bool {
+	removed := map[*prometheus.Desc]bool{}
+	for d, info := range descInfos {
+		if !f.Keeps(info.name) {
+			removed[d] = true
+		}
+	}
+	return removed
 }
 
 // Describe sends every metric description once.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	seen := map[*prometheus.Desc]bool{}
 	send := func(d *prometheus.Desc) {
-		if !seen[d] {
+		if !seen[d] && !c.opts.removed[d] {
 			seen[d] = true
 			ch <- d
 		}
@@ -200,6 +217,7 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep fu
 // renderer (render.go) writes them directly.
 func (c *Collector) accountSamples(acc *Account) *metrics {
 	m := newMetrics()
+	m.removed = c.opts.removed
 	m.info(accountInfoDesc, acc.Name, acc.AppID)
 	a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
 	for _, name := range sortedKeys(acc.Endpoints) {
@@ -272,6 +290,7 @@ func sortedKeys[V any](m map[string]V) []string {
 type metrics struct {
 	index   map[seriesKey]int
 	samples []sample
+	removed map[*prometheus.Desc]bool // families not to gather (MetricFilter)
 }
 
 // seriesKey identifies a series by its description and a hash of its label
@@ -344,6 +363,9 @@ func (m *metrics) add(d *prometheus.Desc, v int64, labels ...string) {
 }
 
 func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
+	if m.removed[d] {
+		return
+	}
 	k := m.key(d, labels)
 	if i := m.find(k, labels); i >= 0 {
 		m.samples[i].value += v
@@ -370,6 +392,9 @@ func (m *metrics) truncate(n int) int {
 
 // info sets an info series to 1.
 func (m *metrics) info(d *prometheus.Desc, labels ...string) {
+	if m.removed[d] {
+		return
+	}
 	k := m.key(d, labels)
 	if m.find(k, labels) >= 0 {
 		return

@@ -41,6 +41,8 @@ type HistoryOptions struct {
 	// Shift is added to every timestamp (the hidden clock offset of the
 	// tests, negated; zero otherwise).
 	Shift time.Duration
+	// Filter removes metric families (nil keeps all).
+	Filter *MetricFilter
 	// Labels are added to every series (the job and instance labels
 	// Prometheus gives the live series), as name, value pairs.
 	Labels [][2]string
@@ -144,6 +146,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		sorted = append(sorted, d)
 	}
 	slices.Sort(sorted)
+	removed := removedDescs(o.Filter)
 	for _, day := range sorted {
 		// What /metrics served for the day: each endpoint with a row set
 		// for it, with the days served together.
@@ -166,6 +169,7 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 				continue
 			}
 			m := newMetrics()
+			m.removed = removed
 			families[ep.Name].collectBounded(m, sc, e)
 			ts := o.stamp(ep, day)
 			for _, s := range m.samples {

@@ -10,6 +10,8 @@ package dashboards
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -76,7 +78,7 @@ func (p Panel) json(id, x, y int) map[string]any {
 		targets = append(targets, tgt)
 	}
 	panel := map[string]any{
-		"id": id, "type": p.Type, "title": p.Title, "description": p.Description,
+		"id": id, "type": p.Type, "title": p.Title, "description": p.Description + p.needs(),
 		"datasource": datasource,
 		"gridPos":    map[string]int{"x": x, "y": y, "w": w, "h": h},
 		"fieldConfig": map[string]any{
@@ -113,6 +115,24 @@ func (p Panel) json(id, x, y int) map[string]any {
 		}
 	}
 	return panel
+}
+
+// metricName finds the metric names in an expression.
+var metricName = regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`)
+
+// needs names the metric families the panel reads, for users of
+// --metric-allowlist and --metric-denylist.
+func (p Panel) needs() string {
+	var names []string
+	for _, t := range p.Targets {
+		for _, n := range metricName.FindAllString(t.Expr, -1) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
+	return " Needs " + strings.Join(names, ", ") + "."
 }
 
 func (p Panel) options() map[string]any {
