@@ -46,6 +46,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 		return usageError{err}
 	}
 	defer cleanup()
+	cfg.Accounts = f.inShard(cfg.Accounts)
 	accounts, err := selectAccounts(cfg, f.accounts)
 	if err != nil {
 		return usageError{err}

@@ -67,6 +67,8 @@ type flags struct {
 	demo           bool
 	demoAccounts   int
 	clockOffset    time.Duration // hidden: the tests' shifted clock (demo only)
+	shard          int
+	totalShards    int
 
 	command  string // "serve" or "backfill"
 	from, to string
@@ -116,6 +118,8 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("metric-allowlist", "Comma-separated regular expressions over metric names: only the WeChat metric families that match one are served (and stored in the render cache, and written by backfill). Not with --metric-denylist.").StringVar(&f.allowlist)
 	app.Flag("metric-denylist", "Comma-separated regular expressions over metric names: the WeChat metric families that match one are not served (nor stored in the render cache, nor written by backfill). Not with --metric-allowlist.").StringVar(&f.denylist)
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
+	app.Flag("shard", "This process's shard, from 0: it fetches and serves the accounts whose AppID hashes to it (with --total-shards).").Default("0").IntVar(&f.shard)
+	app.Flag("total-shards", "Number of processes sharing the accounts of the same configuration, each with its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
 	// The end-to-end tests replay chosen days against the demo's fake: the
@@ -288,7 +292,10 @@ func start(ctx context.Context, f *flags, logger log.Logger) (ex *exporter, clos
 		fmt.Printf("%s: OK, %d accounts\n", f.configFile, len(cfg.Accounts))
 		return nil, cleanup, nil
 	}
-	level.Info(logger).Log("msg", "starting wechat-exporter", "version", version.Info(), "accounts", len(cfg.Accounts))
+	configured := len(cfg.Accounts)
+	cfg.Accounts = f.inShard(cfg.Accounts)
+	level.Info(logger).Log("msg", "starting wechat-exporter", "version", version.Info(), "accounts", len(cfg.Accounts),
+		"shard", f.shard, "total_shards", f.totalShards, "configured_accounts", configured)
 	if err := ctx.Err(); err != nil {
 		cleanup()
 		return nil, nil, err
@@ -359,6 +366,9 @@ func newSettings(f *flags) (settings, error) {
 	}
 	if f.retryInterval < time.Second {
 		return settings{}, fmt.Errorf("--collector.retry-interval %s: want at least 1s", f.retryInterval)
+	}
+	if f.totalShards < 1 || f.shard < 0 || f.shard >= f.totalShards {
+		return settings{}, fmt.Errorf("--shard %d --total-shards %d: want 0 <= shard < total-shards", f.shard, f.totalShards)
 	}
 	if f.clockOffset != 0 && !f.demo {
 		return settings{}, fmt.Errorf("--debug.clock-offset: only with --demo (WeChat's days follow the real clock)")

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"hash/fnv"
+
+	"github.com/wechat-exporter/wechat-exporter/config"
+)
+
+// Sharding across processes (--shard, --total-shards, as kube-state-metrics
+// names them): every process is given the same configuration and keeps the
+// accounts whose AppID hashes to its shard, so that N processes together
+// fetch and serve every account once. The hash is FNV-1a (64 bits) of the
+// AppID, modulo the number of shards: stable across versions, restarts and
+// configuration order, so an account stays with its shard (and its store).
+
+// shardOf returns the shard of an account.
+func shardOf(appID string, total int) int {
+	h := fnv.New64a()
+	h.Write([]byte(appID))
+	return int(h.Sum64() % uint64(total))
+}
+
+// inShard returns the accounts of this process's shard.
+func (f *flags) inShard(accounts []config.Account) []config.Account {
+	if f.totalShards <= 1 {
+		return accounts
+	}
+	var out []config.Account
+	for _, a := range accounts {
+		if shardOf(a.AppID, f.totalShards) == f.shard {
+			out = append(out, a)
+		}
+	}
+	return out
+}
