@@ -45,6 +45,7 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	mux.HandleFunc("/-/healthy", healthy)
 	mux.HandleFunc("/readyz", ready)
 	mux.HandleFunc("/-/ready", ready)
+	mux.Handle("/-/reload", e.reloadHandler(f.enableLifecycle))
 	if f.telemetryPath != "/" {
 		mux.Handle("/", e.landingPage(f, logger))
 	}

@@ -40,35 +40,36 @@ import (
 
 // flags are the command line of the exporter.
 type flags struct {
-	configFile     string
-	configCheck    bool
-	web            *web.FlagConfig
-	telemetryPath  string
-	maxRequests    int
-	writeTimeout   time.Duration
-	logLevel       string
-	logFormat      string
-	storagePath    string
-	storageSet     bool
-	apiURL         string
-	maxConcurrency int
-	apiTimeout     time.Duration
-	apiAttempts    int
-	requestsPerSec float64
-	readyTime      string
-	readySet       bool
-	retryInterval  time.Duration
-	liveInterval   time.Duration
-	quotaInterval  time.Duration
-	lookback       string
-	maxPosts       int
-	allowlist      string
-	denylist       string
-	demo           bool
-	demoAccounts   int
-	clockOffset    time.Duration // hidden: the tests' shifted clock (demo only)
-	shard          int
-	totalShards    int
+	configFile      string
+	configCheck     bool
+	web             *web.FlagConfig
+	telemetryPath   string
+	maxRequests     int
+	writeTimeout    time.Duration
+	enableLifecycle bool
+	logLevel        string
+	logFormat       string
+	storagePath     string
+	storageSet      bool
+	apiURL          string
+	maxConcurrency  int
+	apiTimeout      time.Duration
+	apiAttempts     int
+	requestsPerSec  float64
+	readyTime       string
+	readySet        bool
+	retryInterval   time.Duration
+	liveInterval    time.Duration
+	quotaInterval   time.Duration
+	lookback        string
+	maxPosts        int
+	allowlist       string
+	denylist        string
+	demo            bool
+	demoAccounts    int
+	clockOffset     time.Duration // hidden: the tests' shifted clock (demo only)
+	shard           int
+	totalShards     int
 
 	command  string // "serve" or "backfill"
 	from, to string
@@ -101,6 +102,7 @@ func newApp(f *flags) *kingpin.Application {
 	f.web = kingpinflag.AddFlags(app, ":10070")
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.max-requests", "Most scrapes (/metrics and /probe) served at once; more are refused with 503 (0: no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.enable-lifecycle", "Enable POST /-/reload, which reloads the configuration file as SIGHUP does.").BoolVar(&f.enableLifecycle)
 	app.Flag("web.write-timeout", "Longest a response may take to write, so that a client that never reads is dropped.").Default("2m").DurationVar(&f.writeTimeout)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Log format: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
@@ -186,6 +188,11 @@ func run(args []string) int {
 	// Signals first: a stop at any moment of start-up ends it cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP reloads the configuration once serving; before, it waits (it
+	// must never end the process, as it would by default).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	f, err := parseFlags(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wechat-exporter:", err)
@@ -195,7 +202,7 @@ func run(args []string) int {
 	if f.command == "backfill" {
 		err = backfill(ctx, f, logger)
 	} else {
-		err = serve(ctx, f, logger, bare)
+		err = serve(ctx, f, logger, bare, hup)
 	}
 	if err == nil {
 		return 0
@@ -229,7 +236,7 @@ func (e usageError) Unwrap() error { return e.error }
 // store, loading what it holds) runs aside, so that a signal ends the
 // process within a second whatever step it is in: even a very large
 // configuration or store is given up on.
-func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
+func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
 	type started struct {
 		ex    *exporter
 		close func()
@@ -266,7 +273,7 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger) error {
 	if s.ex == nil {
 		return nil // --config.check
 	}
-	return s.ex.run(ctx, f, logger, bare)
+	return s.ex.run(ctx, f, logger, bare, hup)
 }
 
 // startGiveUp is how long a stop during start-up waits for it.
@@ -309,7 +316,7 @@ func start(ctx context.Context, f *flags, logger log.Logger) (ex *exporter, clos
 		st.Close()
 		cleanup()
 	}
-	ex, err = newExporter(ctx, cfg, st, prometheus.NewRegistry(), settings, logger)
+	ex, err = newExporter(ctx, cfg, st, prometheus.NewRegistry(), settings, logger, f)
 	if err != nil {
 		closeAll()
 		return nil, nil, err
@@ -419,11 +426,12 @@ func newSettings(f *flags) (settings, error) {
 // exporter is the wired-up pipeline: clients -> fetcher -> store ->
 // snapshot -> collector -> HTTP.
 type exporter struct {
-	fetcher *fetcher.Fetcher
-	reg     prometheus.Gatherer // the live metrics: API counters, runtime, build info
-	state   *collector.State
-	data    *collector.Collector // the data metrics of state
-	ready   atomic.Bool
+	fetcher  *fetcher.Fetcher
+	accounts *accounts           // the running configuration, for reloads
+	reg      prometheus.Gatherer // the live metrics: API counters, runtime, build info
+	state    *collector.State
+	data     *collector.Collector // the data metrics of state
+	ready    atomic.Bool
 	// loadRest decodes the rows of the accounts served from the render
 	// cache; the fetcher needs them before it runs.
 	loadRest func(context.Context)
@@ -437,30 +445,23 @@ type registry interface {
 	prometheus.Gatherer
 }
 
-func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger) (*exporter, error) {
+func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger, f *flags) (*exporter, error) {
 	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := collector.NewAPIMetrics(reg)
-	refreshSaveFailures := newSaveFailures(reg)
+	running := &accounts{configFile: f.configFile, demo: f.demo, settings: s, options: s.clientOptions(reg),
+		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, inShard: f.inShard}
+	running.succeeded, running.succeededAt = newReloadMetrics(reg)
 	newStoreMetrics(reg, st)
-
-	names := map[string]string{}
-	var accounts []fetcher.Account
-	clientOptions := s.clientOptions(reg)
-	for i, a := range cfg.Accounts {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		client, err := newClient(a, clientOptions, api.For(a.Name), logger, refreshSaveFailures)
-		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", a.Name, err)
-		}
-		names[a.Name] = a.AppID
-		eps := a.Endpoints
-		if s.fetch.QuotaInterval > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
-			eps = append(slices.Clip(eps), wechat.APIQuota)
-		}
-		accounts = append(accounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: eps})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	accounts, names, clients, err := running.fetchAccounts(cfg.Accounts)
+	if err != nil {
+		return nil, err
+	}
+	running.clients, running.configured = clients, map[string]config.Account{}
+	for _, a := range cfg.Accounts {
+		running.configured[a.Name] = a
 	}
 	state := collector.NewState(names)
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))
@@ -487,7 +488,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 			level.Error(logger).Log("msg", "some stored data could not be read and is not served", "err", err)
 		}
 	}
-	return &exporter{fetcher: fe, reg: reg, state: state, data: data, loadRest: loadRest, readOnly: st.ReadOnly()}, nil
+	return &exporter{fetcher: fe, accounts: running, reg: reg, state: state, data: data, loadRest: loadRest, readOnly: st.ReadOnly()}, nil
 }
 
 // buildInfo is wechat_exporter_build_info: what --version prints, build
@@ -515,9 +516,13 @@ func newSaveFailures(reg prometheus.Registerer) prometheus.Counter {
 	return c
 }
 
-func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger) error {
+func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		e.reloadOnSignal(ctx, hup)
+	}()
 	go func() {
 		defer wg.Done()
 		e.loadRest(ctx)

@@ -57,7 +57,7 @@ func startServe(t *testing.T, args ...string) (addr string, stop func(), result 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	res := make(chan error, 1)
-	go func() { res <- serve(ctx, f, log.NewNopLogger(), log.NewNopLogger()) }()
+	go func() { res <- serve(ctx, f, log.NewNopLogger(), log.NewNopLogger(), nil) }()
 	t.Cleanup(cancel)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -164,7 +164,7 @@ func TestConfigErrorsStopBeforeServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = serve(context.Background(), f, log.NewNopLogger(), log.NewNopLogger())
+	err = serve(context.Background(), f, log.NewNopLogger(), log.NewNopLogger(), nil)
 	want := cfg + ":4: accounts[0].app_secret_file: cannot read secret file: " + filepath.Join(dir, "missing.secret") + ": no such file or directory"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)

@@ -171,7 +171,7 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newExporter(t.Context(), cfg, st, reg, s, nopLogger()); err != nil {
+	if _, err := newExporter(t.Context(), cfg, st, reg, s, nopLogger(), f); err != nil {
 		t.Fatal(err)
 	}
 	ch := make(chan *prometheus.Desc, 512)

@@ -106,7 +106,7 @@ func TestUnwritableStoragePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = serve(t.Context(), f, nopLogger(), nopLogger())
+	err = serve(t.Context(), f, nopLogger(), nopLogger(), nil)
 	if err == nil || !strings.Contains(err.Error(), "storage path "+filepath.Join(file, "data")) || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("err = %v, want one naming the storage path and the cause", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestShardsCoverEveryAccountOnce runs three shards and one whole process
@@ -23,17 +22,10 @@ func TestShardsCoverEveryAccountOnce(t *testing.T) {
 		}
 		_, addr, _ := startProcess(t, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=warn",
 			fmt.Sprintf("--shard=%d", shard), fmt.Sprintf("--total-shards=%d", total))
-		body := waitFor(t, addr, func(b string) bool {
+		waitFor(t, addr, func(b string) bool {
 			return strings.Count(b, "wechat_user_followers{") == want && strings.Count(b, "wechat_interface_callback_failures_baseline{") == want
 		})
-		for { // until the first cycle's last request is counted
-			time.Sleep(time.Second)
-			_, next := get(t, "http://"+addr+"/metrics")
-			if requests(next) == requests(body) {
-				break
-			}
-			body = next
-		}
+		body := settled(t, addr) // the first cycle's last request counted
 		served = map[string]bool{}
 		for _, m := range regexp.MustCompile(`(?m)^wechat_account_info\{account="([^"]+)"`).FindAllStringSubmatch(body, -1) {
 			served[m[1]] = true

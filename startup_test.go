@@ -54,7 +54,7 @@ func BenchmarkStartup(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				if _, err := newExporter(b.Context(), cfg, st, prometheus.NewRegistry(), s, nopLogger()); err != nil {
+				if _, err := newExporter(b.Context(), cfg, st, prometheus.NewRegistry(), s, nopLogger(), f); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -229,4 +230,45 @@ func (s *State) SetUnavailable(account, endpoint, reason string) {
 	if current != reason {
 		s.update(account, endpoint, func(e *Endpoint) { e.Status.Unavailable = reason })
 	}
+}
+
+// SetAccounts makes the state serve these accounts (name and AppID), each
+// with only the configured endpoints (by name): an account that stays, with
+// the same AppID, keeps what it serves of those endpoints; a new one is
+// served empty until its data is set; the others are no longer served.
+func (s *State) SetAccounts(accounts map[string]string, endpoints map[string][]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.cur.Load()
+	list := make([]*Account, 0, len(accounts))
+	cacheOnly := 0
+	for name, appID := range accounts {
+		acc := old.Account(name)
+		if acc == nil || acc.AppID != appID {
+			list = append(list, &Account{Name: name, AppID: appID, Endpoints: map[string]*Endpoint{}})
+			continue
+		}
+		keep := endpoints[name]
+		dropped := false
+		for ep := range acc.Endpoints {
+			dropped = dropped || !slices.Contains(keep, ep)
+		}
+		if dropped {
+			c := *acc
+			c.Endpoints = map[string]*Endpoint{}
+			for ep, e := range acc.Endpoints {
+				if slices.Contains(keep, ep) {
+					c.Endpoints[ep] = e
+				}
+			}
+			c.rendered = nil // rendered with the dropped endpoints
+			acc = &c
+		}
+		if acc.cacheOnly {
+			cacheOnly++
+		}
+		list = append(list, acc)
+	}
+	sortAccounts(list)
+	s.swap(&Snapshot{accounts: newAccountVec(list), cacheOnly: cacheOnly})
 }

@@ -41,7 +41,7 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 	var jobs []job
 	total := 0
 	var errs []error
-	for _, t := range f.tasks {
+	for _, t := range f.tasks().all {
 		if accounts != nil && !accounts[t.acc.Name] {
 			continue
 		}

@@ -26,6 +26,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
@@ -121,8 +122,8 @@ type Fetcher struct {
 	cfg    Config
 	store  Store
 	state  *collector.State
-	tasks  []*task
-	byAcc  map[string][]*task // the tasks of each account, in configuration order
+	set    atomic.Pointer[taskSet] // replaced whole by SetAccounts
+	wake   chan struct{}           // SetAccounts has due work for Run
 	sem    chan struct{}
 	logger log.Logger
 
@@ -131,9 +132,33 @@ type Fetcher struct {
 	rowsDropped   *prometheus.CounterVec
 	cycles        prometheus.Counter
 
+	reconfigure sync.Mutex // one SetAccounts at a time
+
 	mu        sync.Mutex
 	written   map[string]bool // accounts written since their render was last cached
 	lastSaved time.Time
+}
+
+// taskSet is the fetcher's work: a task per account and endpoint.
+type taskSet struct {
+	all   []*task
+	byAcc map[string][]*task // the tasks of each account, in configuration order
+}
+
+func newTaskSet(accounts []Account, reuse func(acc *Account, ep wechat.Endpoint) *task) *taskSet {
+	ts := &taskSet{byAcc: map[string][]*task{}}
+	for i := range accounts {
+		acc := &accounts[i]
+		for _, ep := range acc.Endpoints {
+			t := reuse(acc, ep)
+			if t == nil {
+				t = &task{acc: acc, ep: ep}
+			}
+			ts.all = append(ts.all, t)
+			ts.byAcc[acc.Name] = append(ts.byAcc[acc.Name], t)
+		}
+	}
+	return ts
 }
 
 type task struct {
@@ -178,7 +203,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 		cfg.QuotaInterval = DefaultQuotaInterval
 	}
 	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
-		byAcc: map[string][]*task{}, written: map[string]bool{},
+		wake: make(chan struct{}, 1), written: map[string]bool{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",
 			Help: "Failed writes to the embedded store; the days fetched stay served from memory and are written once the store accepts writes, without fetching them again.",
@@ -198,21 +223,19 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	}
 	reg.MustRegister(f.storeFailures, f.readFailures, f.rowsDropped, f.cycles)
 	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
-	for i := range accounts {
-		for _, ep := range accounts[i].Endpoints {
-			t := &task{acc: &accounts[i], ep: ep}
-			f.tasks = append(f.tasks, t)
-			f.byAcc[t.acc.Name] = append(f.byAcc[t.acc.Name], t)
-		}
-	}
+	f.set.Store(newTaskSet(accounts, func(*Account, wechat.Endpoint) *task { return nil }))
 	return f
 }
+
+// tasks returns the current work.
+func (f *Fetcher) tasks() *taskSet { return f.set.Load() }
 
 // accountNames returns the configured accounts that keep selects.
 func (f *Fetcher) accountNames(keep func(string) bool) []string {
 	var out []string
-	for i, t := range f.tasks {
-		if (i == 0 || f.tasks[i-1].acc != t.acc) && keep(t.acc.Name) {
+	all := f.tasks().all
+	for i, t := range all {
+		if (i == 0 || all[i-1].acc != t.acc) && keep(t.acc.Name) {
 			out = append(out, t.acc.Name)
 		}
 	}

@@ -62,6 +62,7 @@ type harness struct {
 	appIDs   map[string]string // account -> AppID, when not the default
 	reg      *prometheus.Registry
 	wrap     func(fetcher.Store) fetcher.Store
+	clients  map[string]*wechat.Client // the accounts' clients, as the last open made them
 	timeout  time.Duration
 	// renderCache opens with the render cache and LoadCold; rest is
 	// what LoadCold left to decode.
@@ -117,6 +118,7 @@ func (h *harness) open() {
 	api := collector.NewAPIMetrics(h.reg)
 	names := map[string]string{}
 	var accounts []fetcher.Account
+	h.clients = map[string]*wechat.Client{}
 	for _, a := range h.accounts {
 		secret := h.secrets[a]
 		if secret == "" {
@@ -133,6 +135,7 @@ func (h *harness) open() {
 			h.t.Fatal(err)
 		}
 		names[a] = h.appID(a)
+		h.clients[a] = client
 		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: h.eps})
 	}
 	h.state = collector.NewState(names)

@@ -53,7 +53,7 @@ func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
 	return eachAccount(ctx, names, func(name string) error {
 		data := map[string]collector.EndpointData{}
 		var errs []error
-		for _, t := range f.byAcc[name] {
+		for _, t := range f.tasks().byAcc[name] {
 			date, rows, ok, err := f.servedRows(t)
 			if err != nil {
 				errs = append(errs, err)
@@ -80,7 +80,7 @@ func (f *Fetcher) loadUnavailable(account string) error {
 		return err
 	}
 	now := f.cfg.Now()
-	for _, t := range f.byAcc[account] {
+	for _, t := range f.tasks().byAcc[account] {
 		u, ok := kept[t.ep.Name]
 		if !ok || !u.Until.After(now) {
 			continue

@@ -30,7 +30,7 @@ const renderSaveBatch = 100
 // servedRecords lists what the snapshot serves of an account's records, for the
 // store's digest.
 func (f *Fetcher) servedRecords(account string) []store.Served {
-	ts := f.byAcc[account]
+	ts := f.tasks().byAcc[account]
 	out := make([]store.Served, len(ts))
 	for i, t := range ts {
 		out[i] = store.Served{Endpoint: t.ep.Name, Days: t.ep.Served()}
@@ -168,7 +168,7 @@ func (f *Fetcher) saveWritten(now time.Time, force bool) {
 }
 
 func (f *Fetcher) hasPending(account string) bool {
-	for _, t := range f.byAcc[account] {
+	for _, t := range f.tasks().byAcc[account] {
 		t.mu.Lock()
 		n := len(t.pending)
 		t.mu.Unlock()

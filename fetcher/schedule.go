@@ -26,13 +26,14 @@ func (f *Fetcher) Run(ctx context.Context) {
 			f.SaveRenderCache() // what a restart will find
 			return
 		case <-time.After(wait):
+		case <-f.wake: // accounts or endpoints were added
 		}
 	}
 }
 
 func (f *Fetcher) nextWake() time.Time {
 	var next time.Time
-	for _, t := range f.tasks {
+	for _, t := range f.tasks().all {
 		t.mu.Lock()
 		if next.IsZero() || t.next.Before(next) {
 			next = t.next
@@ -48,7 +49,7 @@ func (f *Fetcher) RunOnce(ctx context.Context) {
 	now := f.cfg.Now()
 	f.cycles.Inc()
 	var wg sync.WaitGroup
-	for _, t := range f.tasks {
+	for _, t := range f.tasks().all {
 		t.mu.Lock()
 		due := !now.Before(t.next)
 		t.mu.Unlock()

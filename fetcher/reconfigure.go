@@ -1,0 +1,83 @@
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// SetAccounts makes accounts the fetcher's work (a reload of the
+// configuration, or discovery), while it runs. Nothing unchanged is
+// touched: an account with the same client keeps its tasks, their
+// schedules and failures; an endpoint an account keeps keeps its task.
+// New accounts and endpoints are served from the store at once and
+// fetched (only what the store lacks) on the next pass; removed ones are
+// no longer served or fetched, and their stored days stay on disk.
+// appIDs names each account's AppID, for the state.
+func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account, appIDs map[string]string) error {
+	f.reconfigure.Lock()
+	defer f.reconfigure.Unlock()
+	old := f.tasks()
+	var added []*task
+	next := newTaskSet(accounts, func(acc *Account, ep wechat.Endpoint) *task {
+		prev := old.byAcc[acc.Name]
+		if len(prev) == 0 || prev[0].acc.Client != acc.Client {
+			return nil // a new account, or new credentials: start afresh
+		}
+		for _, t := range prev {
+			// The quota task reads the account's endpoints (its paths): a
+			// new one if they changed.
+			if t.ep == ep && (!ep.PerPath || slices.Equal(t.acc.Endpoints, acc.Endpoints)) {
+				return t
+			}
+		}
+		return nil
+	})
+	known := map[*task]bool{}
+	for _, t := range old.all {
+		known[t] = true
+	}
+	configured := map[string][]string{}
+	var newAccounts []string
+	for _, t := range next.all {
+		configured[t.acc.Name] = append(configured[t.acc.Name], t.ep.Name)
+		if known[t] {
+			continue
+		}
+		if len(old.byAcc[t.acc.Name]) == 0 {
+			if !slices.Contains(newAccounts, t.acc.Name) {
+				newAccounts = append(newAccounts, t.acc.Name)
+			}
+			continue
+		}
+		added = append(added, t)
+	}
+	f.set.Store(next)
+	f.state.SetAccounts(appIDs, configured)
+
+	// Serve what the store holds of the new accounts and endpoints.
+	errs := []error{f.loadAccounts(ctx, newAccounts)}
+	for _, t := range added {
+		errs = append(errs, f.publish(t))
+	}
+	for _, name := range accountsOf(added) {
+		errs = append(errs, f.loadUnavailable(name))
+	}
+	select {
+	case f.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+	return errors.Join(errs...)
+}
+
+func accountsOf(ts []*task) []string {
+	var out []string
+	for _, t := range ts {
+		if !slices.Contains(out, t.acc.Name) {
+			out = append(out, t.acc.Name)
+		}
+	}
+	return out
+}

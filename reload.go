@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// Reloading the configuration without a restart: SIGHUP, or POST /-/reload
+// with --web.enable-lifecycle, as Prometheus does. A bad file is refused
+// and the running configuration kept; a good one adds and removes accounts
+// and endpoints in the running fetcher (see fetcher.SetAccounts).
+
+// accounts is the running configuration's accounts and their clients, to
+// build the next from.
+type accounts struct {
+	mu         sync.Mutex // one reload at a time
+	configFile string
+	demo       bool
+	settings   settings
+	options    []wechat.Option // the clients'
+	api        *collector.APIMetrics
+	saveFails  prometheus.Counter
+	logger     log.Logger
+	inShard    func([]config.Account) []config.Account
+	configured map[string]config.Account
+	clients    map[string]*wechat.Client
+
+	succeeded, succeededAt prometheus.Gauge
+}
+
+func newReloadMetrics(reg prometheus.Registerer) (ok, at prometheus.Gauge) {
+	ok = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_exporter_config_last_reload_successful",
+		Help: "1 if the last reload of the configuration file (or the start) succeeded, 0 if it was refused."})
+	at = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_exporter_config_last_reload_success_timestamp_seconds",
+		Help: "When the configuration file was last loaded successfully (Unix time)."})
+	reg.MustRegister(ok, at)
+	ok.Set(1)
+	at.SetToCurrentTime()
+	return ok, at
+}
+
+// fetchAccounts turns configured accounts into the fetcher's, reusing the
+// client of every account whose credentials are unchanged (its token, its
+// rotated refresh token).
+func (a *accounts) fetchAccounts(cfg []config.Account) ([]fetcher.Account, map[string]string, map[string]*wechat.Client, error) {
+	var out []fetcher.Account
+	appIDs := map[string]string{}
+	clients := map[string]*wechat.Client{}
+	for _, acc := range cfg {
+		client := a.clients[acc.Name]
+		if prev, ok := a.configured[acc.Name]; !ok || !sameCredentials(prev, acc) || client == nil {
+			var err error
+			if client, err = newClient(acc, a.options, a.api.For(acc.Name), a.logger, a.saveFails); err != nil {
+				return nil, nil, nil, fmt.Errorf("account %s: %w", acc.Name, err)
+			}
+		}
+		clients[acc.Name] = client
+		appIDs[acc.Name] = acc.AppID
+		eps := acc.Endpoints
+		if a.settings.fetch.QuotaInterval > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
+			eps = append(slices.Clip(eps), wechat.APIQuota)
+		}
+		out = append(out, fetcher.Account{Name: acc.Name, Client: client, Endpoints: eps})
+	}
+	return out, appIDs, clients, nil
+}
+
+// sameCredentials reports whether two configurations of an account ask
+// WeChat the same way: everything but what is fetched.
+func sameCredentials(a, b config.Account) bool {
+	a.Endpoints, b.Endpoints = nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// reload reads the configuration file again and applies it to fe. On
+// failure the running configuration stays.
+func (a *accounts) reload(ctx context.Context, fe *fetcher.Fetcher) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	err := a.apply(ctx, fe)
+	if err != nil {
+		a.succeeded.Set(0)
+		for _, l := range strings.Split(err.Error(), "\n") {
+			level.Error(a.logger).Log("msg", "configuration not reloaded; the running one stays", "err", l)
+		}
+		return err
+	}
+	a.succeeded.Set(1)
+	a.succeededAt.SetToCurrentTime()
+	return nil
+}
+
+func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
+	if a.demo {
+		level.Info(a.logger).Log("msg", "demo mode: no configuration file to reload")
+		return nil
+	}
+	cfg, err := config.Load(a.configFile)
+	if err != nil {
+		return err
+	}
+	cfg.Accounts = a.inShard(cfg.Accounts)
+	list, appIDs, clients, err := a.fetchAccounts(cfg.Accounts)
+	if err != nil {
+		return err
+	}
+	added, removed := 0, 0
+	for name := range clients {
+		if _, ok := a.configured[name]; !ok {
+			added++
+		}
+	}
+	for name := range a.configured {
+		if _, ok := clients[name]; !ok {
+			removed++
+		}
+	}
+	if err := fe.SetAccounts(ctx, list, appIDs); err != nil {
+		level.Error(a.logger).Log("msg", "some stored data of the reloaded accounts could not be read", "err", err)
+	}
+	a.configured = map[string]config.Account{}
+	for _, acc := range cfg.Accounts {
+		a.configured[acc.Name] = acc
+	}
+	a.clients = clients
+	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.configFile, "accounts", len(list), "added", added, "removed", removed)
+	return nil
+}
+
+// reloadOnSignal reloads at each signal on hup until ctx ends.
+func (e *exporter) reloadOnSignal(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			_ = e.accounts.reload(ctx, e.fetcher)
+		}
+	}
+}
+
+// reloadHandler is POST (or PUT) /-/reload, with --web.enable-lifecycle.
+func (e *exporter) reloadHandler(enabled bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !enabled:
+			http.Error(w, "Lifecycle API is not enabled (--web.enable-lifecycle).", http.StatusForbidden)
+		case r.Method != http.MethodPost && r.Method != http.MethodPut:
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "Only POST or PUT requests allowed.", http.StatusMethodNotAllowed)
+		default:
+			// Not the request's context: a client that goes away must not
+			// leave the accounts half loaded.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := e.accounts.reload(ctx, e.fetcher); err != nil {
+				http.Error(w, "configuration not reloaded: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			_, _ = w.Write([]byte("configuration reloaded\n"))
+		}
+	})
+}
