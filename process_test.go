@@ -50,6 +50,23 @@ func startProcessWith(t testing.TB, ready func(addr string) bool, args ...string
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)
 	cmd.Env = childEnv(t)
+	logs := startLogged(t, cmd)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if ready(addr) {
+			return cmd, addr, logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("exporter did not become ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startLogged starts cmd, collecting its standard error, and kills it
+// when the test ends.
+func startLogged(t testing.TB, cmd *exec.Cmd) *lockedLog {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -70,16 +87,7 @@ func startProcessWith(t testing.TB, ready func(addr string) bool, args ...string
 		_ = cmd.Process.Kill()
 		<-done
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if ready(addr) {
-			return cmd, addr, logs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("exporter did not become ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return logs
 }
 
 func TestSIGTERMExitsZero(t *testing.T) {

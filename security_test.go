@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -377,20 +376,7 @@ func TestReadOnlyStore(t *testing.T) {
 	child := asServiceUser(exec.Command(bin, "--demo", "--storage.path="+data, "--web.listen-address="+freeAddr(t), "--log.level=warn"))
 	addr = child.Args[3][len("--web.listen-address="):]
 	child.Env = childEnv(t)
-	logs := &lockedLog{}
-	stderr, _ := child.StderrPipe()
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.add(sc.Text())
-		}
-		close(done)
-	}()
-	t.Cleanup(func() { _ = child.Process.Kill(); <-done })
+	logs := startLogged(t, child)
 	body := waitFor(t, addr, func(b string) bool {
 		return strings.Contains(b, "wechat_store_read_only 1") && strings.Count(b, "wechat_user_followers{") == 3
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"iter"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -229,11 +230,7 @@ var notOnDashboards = map[string]string{
 // ad revenue dashboard.
 func TestAdMetricsOnDashboards(t *testing.T) {
 	used := map[string]bool{}
-	for _, q := range dashboards.Queries() {
-		expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for q, expr := range parsedQueries(t) {
 		for _, name := range metricNames(expr) {
 			if q.Dashboard == "wechat-ads" {
 				used[name] = true
@@ -274,11 +271,7 @@ var sameMeaning = map[[2]string]bool{
 // other accounts, another as the same series, the two mean the same thing.
 func TestMergesOnlyEqualMeanings(t *testing.T) {
 	merges := 0
-	for _, q := range dashboards.Queries() {
-		expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for q, expr := range parsedQueries(t) {
 		parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
 			// "A or on (account) B" shows B where A is missing: one
 			// series. A plain "or" keeps series whose labels differ.
@@ -309,11 +302,7 @@ func TestMergesOnlyEqualMeanings(t *testing.T) {
 // backfilled sample, and max_over_time would see two days.
 func TestDailyFiguresReadAtEveryStep(t *testing.T) {
 	n := 0
-	for _, q := range dashboards.Queries() {
-		expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for q, expr := range parsedQueries(t) {
 		parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
 			vs, ok := node.(*parser.VectorSelector)
 			if !ok || strings.HasPrefix(vs.Name, "wechat_api_") || strings.HasPrefix(vs.Name, "wechat_datacube_") {
@@ -341,5 +330,20 @@ func TestDailyFiguresReadAtEveryStep(t *testing.T) {
 	}
 	if n < 80 {
 		t.Errorf("only %d data selectors found", n)
+	}
+}
+
+// parsedQueries yields every dashboard query, parsed as Prometheus gets it.
+func parsedQueries(t *testing.T) iter.Seq2[dashboards.Query, parser.Expr] {
+	return func(yield func(dashboards.Query, parser.Expr) bool) {
+		for _, q := range dashboards.Queries() {
+			expr, err := parser.NewParser(parser.Options{}).ParseExpr(dashboards.ForPrometheus(q.Expr, "wechat", ".+"))
+			if err != nil {
+				t.Fatalf("%s / %s: %v", q.Dashboard, q.Panel, err)
+			}
+			if !yield(q, expr) {
+				return
+			}
+		}
 	}
 }

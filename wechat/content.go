@@ -85,11 +85,7 @@ func (a PublishedArticle) LatestOn(day Date) (PublishedArticleDetail, bool) {
 // AsOf returns the article with only its totals as they stood on day (or
 // none): all a day's serving needs, without the month of details.
 func (a PublishedArticle) AsOf(day Date) Row {
-	d, ok := a.LatestOn(day)
-	a.DetailList = nil
-	if ok {
-		a.DetailList = []PublishedArticleDetail{d}
-	}
+	a.DetailList = onlyOn(a.DetailList, day, func(d PublishedArticleDetail) Date { return d.StatDate })
 	return a
 }
 

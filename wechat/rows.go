@@ -121,12 +121,17 @@ func (a ArticleTotal) LatestOn(day Date) (ArticleTotalDetail, bool) {
 // AsOf returns the article with only its totals as they stood on day (or
 // none): all a day's serving needs, without the week of details.
 func (a ArticleTotal) AsOf(day Date) Row {
-	d, ok := a.LatestOn(day)
-	a.Details = nil
-	if ok {
-		a.Details = []ArticleTotalDetail{d}
-	}
+	a.Details = onlyOn(a.Details, day, func(d ArticleTotalDetail) Date { return d.StatDate })
 	return a
+}
+
+// onlyOn returns the element with the newest statistics day not after
+// day, alone, or none.
+func onlyOn[T any](details []T, day Date, statDate func(T) Date) []T {
+	if d, ok := latestOn(details, day, statDate); ok {
+		return []T{d}
+	}
+	return nil
 }
 
 // latestOn returns the element with the newest statistics day not after
