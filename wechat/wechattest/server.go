@@ -57,6 +57,25 @@ type Component struct {
 	// RefreshTokens maps authorizer AppIDs to their current refresh token.
 	// Every authorizer must also be added with AddAccount.
 	RefreshTokens map[string]string
+	// Authorizers are the accounts api_get_authorizer_list lists, in order,
+	// and api_get_authorizer_info describes (see Authorize and Revoke).
+	Authorizers []Authorizer
+	// ListWithoutRefreshToken makes api_get_authorizer_list answer without
+	// refresh_token, as platform developers report it does.
+	ListWithoutRefreshToken bool
+}
+
+// Authorizer describes an account that authorised the platform.
+type Authorizer struct {
+	AppID       string
+	NickName    string
+	ServiceType int64 // service_type_info.id
+	VerifyType  int64 // verify_type_info.id
+	Status      int64 // account_status; 0: 1, normal
+	// PermissionSets are the funcscope categories granted (func_info);
+	// nil: all of them.
+	PermissionSets []int
+	AuthTime       int64
 }
 
 // Token lifetimes and grace periods, as WeChat documents them.
@@ -310,6 +329,10 @@ func (s *Server) serveReal(w http.ResponseWriter, r *http.Request, endpoint stri
 		s.componentToken(w, r)
 	case r.URL.Path == "/cgi-bin/component/api_authorizer_token":
 		s.authorizerToken(w, r)
+	case r.URL.Path == "/cgi-bin/component/api_get_authorizer_list":
+		s.authorizerList(w, r)
+	case r.URL.Path == "/cgi-bin/component/api_get_authorizer_info":
+		s.authorizerInfo(w, r)
 	case strings.HasPrefix(r.URL.Path, "/datacube/"):
 		s.datacube(w, r, endpoint)
 	case r.URL.Path == "/publisher/stat":
