@@ -449,21 +449,36 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	running := &accounts{configFile: f.configFile, demo: f.demo, settings: s, options: s.clientOptions(reg),
-		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, inShard: f.inShard}
+		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, inShard: f.inShard,
+		now: f.now, reg: reg, shard: f.shard, totalShards: f.totalShards, fileAccounts: cfg.Accounts}
 	running.succeeded, running.succeededAt = newReloadMetrics(reg)
 	newStoreMetrics(reg, st)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	accounts, names, clients, err := running.fetchAccounts(cfg.Accounts)
+	if cfg.Discovery != nil { // the first discovery, bounded: without it the configured accounts start
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := running.startDiscovery(dctx, cfg.Discovery)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
+	all := slices.Clone(cfg.Accounts)
+	for _, d := range running.discovered {
+		all = append(all, d.account)
+	}
+	accounts, names, clients, err := running.fetchAccounts(all)
 	if err != nil {
 		return nil, err
 	}
 	running.clients, running.configured = clients, map[string]config.Account{}
-	for _, a := range cfg.Accounts {
+	for _, a := range all {
 		running.configured[a.Name] = a
 	}
 	state := collector.NewState(names)
+	running.state = state
+	running.applyDiscovered()
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))
 	if _, removed := s.filter.Names(); len(removed) > 0 {
 		level.Info(logger).Log("msg", "metric families left out by --metric-allowlist or --metric-denylist", "families", len(removed))
@@ -518,10 +533,14 @@ func newSaveFailures(reg prometheus.Registerer) prometheus.Counter {
 
 func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		e.reloadOnSignal(ctx, hup)
+	}()
+	go func() {
+		defer wg.Done()
+		e.discoverEvery(ctx)
 	}()
 	go func() {
 		defer wg.Done()

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -172,6 +173,11 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	if _, err := newExporter(t.Context(), cfg, st, reg, s, nopLogger(), f); err != nil {
+		t.Fatal(err)
+	}
+	// The discovery's metrics, which exist with a discovery section.
+	if _, err := newDiscoverer(&config.Discovery{Component: config.Component{AppID: "wxp", AppSecret: "s", VerifyTicketFile: "t"}},
+		nil, nopLogger(), time.Now, reg); err != nil {
 		t.Fatal(err)
 	}
 	ch := make(chan *prometheus.Desc, 512)

@@ -29,17 +29,27 @@ import (
 // accounts is the running configuration's accounts and their clients, to
 // build the next from.
 type accounts struct {
-	mu         sync.Mutex // one reload at a time
-	configFile string
-	demo       bool
-	settings   settings
-	options    []wechat.Option // the clients'
-	api        *collector.APIMetrics
-	saveFails  prometheus.Counter
-	logger     log.Logger
-	inShard    func([]config.Account) []config.Account
-	configured map[string]config.Account
-	clients    map[string]*wechat.Client
+	mu          sync.Mutex // one reload (or discovery) at a time
+	configFile  string
+	demo        bool
+	now         func() time.Time
+	reg         prometheus.Registerer
+	state       *collector.State
+	shard       int
+	totalShards int
+
+	fileAccounts    []config.Account // the configuration file's, of this shard
+	discoveryConfig *config.Discovery
+	disc            *discoverer // nil without discovery
+	discovered      []discovered
+	settings        settings
+	options         []wechat.Option // the clients'
+	api             *collector.APIMetrics
+	saveFails       prometheus.Counter
+	logger          log.Logger
+	inShard         func([]config.Account) []config.Account
+	configured      map[string]config.Account
+	clients         map[string]*wechat.Client
 
 	succeeded, succeededAt prometheus.Gauge
 }
@@ -73,7 +83,7 @@ func (a *accounts) fetchAccounts(cfg []config.Account) ([]fetcher.Account, map[s
 		clients[acc.Name] = client
 		appIDs[acc.Name] = acc.AppID
 		eps := acc.Endpoints
-		if a.settings.fetch.QuotaInterval > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
+		if a.settings.fetch.QuotaInterval > 0 && len(eps) > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
 			eps = append(slices.Clip(eps), wechat.APIQuota)
 		}
 		out = append(out, fetcher.Account{Name: acc.Name, Client: client, Endpoints: eps})
@@ -115,32 +125,135 @@ func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
 	if err != nil {
 		return err
 	}
-	cfg.Accounts = a.inShard(cfg.Accounts)
-	list, appIDs, clients, err := a.fetchAccounts(cfg.Accounts)
-	if err != nil {
+	before := a.configured
+	a.fileAccounts = a.inShard(cfg.Accounts)
+	if !reflect.DeepEqual(cfg.Discovery, a.discoveryConfig) {
+		if err := a.startDiscovery(ctx, cfg.Discovery); err != nil {
+			return err
+		}
+	} else if a.disc != nil {
+		a.discover(ctx) // a reload reads the platform's list again too
+	}
+	if err := a.rebuild(ctx, fe); err != nil {
 		return err
 	}
 	added, removed := 0, 0
-	for name := range clients {
-		if _, ok := a.configured[name]; !ok {
+	for name := range a.configured {
+		if _, ok := before[name]; !ok {
 			added++
 		}
 	}
-	for name := range a.configured {
-		if _, ok := clients[name]; !ok {
+	for name := range before {
+		if _, ok := a.configured[name]; !ok {
 			removed++
 		}
 	}
+	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.configFile, "accounts", len(a.configured), "added", added, "removed", removed)
+	return nil
+}
+
+// startDiscovery replaces the discovery (nil: none) and runs it once.
+func (a *accounts) startDiscovery(ctx context.Context, cfg *config.Discovery) error {
+	a.discoveryConfig, a.disc, a.discovered = cfg, nil, nil
+	if cfg == nil {
+		return nil
+	}
+	d, err := newDiscoverer(cfg, a.options, a.logger, a.now, a.reg)
+	if err != nil {
+		return err
+	}
+	a.disc = d
+	a.discover(ctx)
+	return nil
+}
+
+// discover runs discovery once; on failure the accounts found last time
+// stay.
+func (a *accounts) discover(ctx context.Context) {
+	taken, ids := map[string]bool{}, map[string]bool{}
+	for _, acc := range a.fileAccounts {
+		taken[acc.Name], ids[acc.AppID] = true, true
+	}
+	found, err := a.disc.discover(ctx, taken, ids)
+	if err != nil {
+		level.Warn(a.logger).Log("msg", "the platform's list of authorised accounts could not be read; the accounts found before stay", "err", err)
+		return
+	}
+	a.discovered = found[:0]
+	for _, d := range found {
+		if shardOf(d.account.AppID, a.totalShards) == a.shard {
+			a.discovered = append(a.discovered, d)
+		}
+	}
+}
+
+// rebuild gives the fetcher the configured accounts and the discovered
+// ones, and the state what discovery says of them.
+func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
+	all := slices.Clone(a.fileAccounts)
+	for _, d := range a.discovered {
+		all = append(all, d.account)
+	}
+	list, appIDs, clients, err := a.fetchAccounts(all)
+	if err != nil {
+		return err
+	}
 	if err := fe.SetAccounts(ctx, list, appIDs); err != nil {
-		level.Error(a.logger).Log("msg", "some stored data of the reloaded accounts could not be read", "err", err)
+		level.Error(a.logger).Log("msg", "some stored data of the new accounts could not be read", "err", err)
+	}
+	a.applyDiscovered()
+	for name := range a.configured {
+		if _, ok := clients[name]; !ok {
+			a.api.Forget(name) // gone: its request counters with it
+		}
 	}
 	a.configured = map[string]config.Account{}
-	for _, acc := range cfg.Accounts {
+	for _, acc := range all {
 		a.configured[acc.Name] = acc
 	}
 	a.clients = clients
-	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.configFile, "accounts", len(list), "added", added, "removed", removed)
 	return nil
+}
+
+// applyDiscovered tells the state what discovery says of its accounts:
+// their description, and the endpoints refused for want of a permission
+// set.
+func (a *accounts) applyDiscovered() {
+	for _, d := range a.discovered {
+		a.state.SetInfo(d.account.Name, d.info)
+		for _, ep := range d.refused {
+			a.state.SetUnavailable(d.account.Name, ep.Name, wechat.ReasonUnauthorized)
+		}
+	}
+}
+
+// discoverEvery runs discovery every refresh interval until ctx ends.
+func (e *exporter) discoverEvery(ctx context.Context) {
+	a := e.accounts
+	for {
+		a.mu.Lock()
+		var interval time.Duration
+		if a.discoveryConfig != nil {
+			interval = a.discoveryConfig.RefreshInterval
+		}
+		a.mu.Unlock()
+		if interval == 0 {
+			interval = time.Minute // no discovery now; a reload may add one
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+		a.mu.Lock()
+		if a.disc != nil {
+			a.discover(ctx)
+			if err := a.rebuild(ctx, e.fetcher); err != nil {
+				level.Error(a.logger).Log("msg", "discovered accounts not applied", "err", err)
+			}
+		}
+		a.mu.Unlock()
+	}
 }
 
 // reloadOnSignal reloads at each signal on hup until ctx ends.

@@ -57,6 +57,16 @@ func (m *APIMetrics) For(account string) wechat.Observer {
 	return accountObserver{m, account}
 }
 
+// Forget deletes the series of an account no longer configured or
+// discovered, so that accounts coming and going leave no series behind.
+func (m *APIMetrics) Forget(account string) {
+	labels := prometheus.Labels{"account": account}
+	m.requests.DeletePartialMatch(labels)
+	m.failures.DeletePartialMatch(labels)
+	m.refreshes.DeletePartialMatch(labels)
+	m.rejected.DeletePartialMatch(labels)
+}
+
 type accountObserver struct {
 	m       *APIMetrics
 	account string

@@ -113,7 +113,10 @@ var (
 	fetchSuccessTimeDesc = newExporterDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
 		"When the endpoint's data was last fetched or found complete, as a Unix time.",
 		"account", "endpoint")
-	accountInfoDesc   = newExporterDesc("wechat_account_info", "A configured account; value 1.", "account", "app_id")
+	accountInfoDesc = newExporterDesc("wechat_account_info", "A configured or discovered account; value 1. nick_name, service_type and verify_type are what a third-party platform's discovery says (empty for a configured account).",
+		"account", "app_id", "nick_name", "service_type", "verify_type")
+	accountStatusDesc = newExporterDesc("wechat_account_status", "A discovered account's status (api_get_authorizer_info account_status): 1 normal, 14 deregistered, 16 banned, 18 warned, 19 frozen.", "account")
+	notFetchedDesc    = newExporterDesc("wechat_account_not_fetched", "1 for a discovered account that is not fetched, and why: deregistered or banned (account_status), or no_refresh_token (neither the list nor refresh_token_dir has one).", "account", "reason")
 	seriesDroppedDesc = newExporterDesc("wechat_datacube_series_dropped",
 		"Series of the endpoint's served data beyond the bound of series per account and endpoint, left out.",
 		"account", "endpoint")
@@ -186,7 +189,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc, unavailableDesc, seriesDroppedDesc} {
+	for _, d := range []*prometheus.Desc{dataDateDesc, fetchSuccessDesc, fetchSuccessTimeDesc, accountInfoDesc, accountStatusDesc, notFetchedDesc, unavailableDesc, seriesDroppedDesc} {
 		send(d)
 	}
 	for _, name := range Families() {
@@ -218,7 +221,13 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep fu
 func (c *Collector) accountSamples(acc *Account) *metrics {
 	m := newMetrics()
 	m.removed = c.opts.removed
-	m.info(accountInfoDesc, acc.Name, acc.AppID)
+	m.info(accountInfoDesc, acc.Name, acc.AppID, acc.Info.NickName, acc.Info.ServiceType, acc.Info.VerifyType)
+	if acc.Info.Discovered {
+		m.addFloat(accountStatusDesc, float64(acc.Info.Status), acc.Name)
+	}
+	if acc.Info.NotFetched != "" {
+		m.addFloat(notFetchedDesc, 1, acc.Name, acc.Info.NotFetched)
+	}
 	a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
 	for _, name := range sortedKeys(acc.Endpoints) {
 		ep := acc.Endpoints[name]

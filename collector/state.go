@@ -39,12 +39,36 @@ type Account struct {
 	Name      string
 	AppID     string
 	Endpoints map[string]*Endpoint
+	// Info describes a discovered account (zero for a configured one).
+	Info AccountInfo
 
 	// rendered is the account's data section, valid while the account is
 	// unchanged since it was loaded; cacheOnly says its rows are not
 	// decoded yet, so only the text renderer can serve it.
 	rendered  *Rendered
 	cacheOnly bool
+}
+
+// AccountInfo is what a third-party platform says of an account it
+// discovered (api_get_authorizer_info), and whether it is fetched.
+type AccountInfo struct {
+	Discovered  bool
+	NickName    string
+	ServiceType string // subscription, subscription_upgraded, service, or the id
+	VerifyType  string // unverified, wechat, weibo, partial, or the id
+	Status      int64  // account_status: 1 normal, 14 deregistered, 16 banned, 18 warned, 19 frozen
+	// NotFetched says why the account is not fetched ("" if it is):
+	// deregistered, banned, no_refresh_token.
+	NotFetched string
+}
+
+// SetInfo sets what a platform says of the account. Its render is kept
+// when the info is unchanged.
+func (s *State) SetInfo(account string, info AccountInfo) {
+	if a := s.Load().Account(account); a == nil || a.Info == info {
+		return
+	}
+	s.replaceAccount(account, func(a *Account) { a.Info, a.rendered = info, nil })
 }
 
 // CacheOnly reports whether the account is served from a render cache

@@ -49,7 +49,7 @@ func TestStatusFamily(t *testing.T) {
 	state.SetUnavailable("fx", "getarticletotal", wechat.ReasonOffline)
 	got := gather(t, collector.New(state))
 	want := map[string]float64{
-		`wechat_account_info{account="fx",app_id="wxfixture"}`:                                           1,
+		`wechat_account_info{account="fx",app_id="wxfixture",nick_name="",service_type="",verify_type=""}`: 1,
 		`wechat_user_followers{account="fx"}`:                                                            5,
 		`wechat_datacube_data_date_timestamp_seconds{account="fx",endpoint="getusercumulate"}`:           float64(d.Start().Unix()),
 		`wechat_datacube_last_fetch_success{account="fx",endpoint="getusercumulate"}`:                    1,

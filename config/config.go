@@ -39,6 +39,9 @@ var tokenSources = []string{SourceStable, SourceClassic, SourceFile, SourceCompo
 // Config is a loaded, validated configuration.
 type Config struct {
 	Accounts []Account
+	// Discovery, if set, adds the accounts that authorised a third-party
+	// platform (see Discovery).
+	Discovery *Discovery
 	// Warnings are problems that do not stop the exporter (a secret file
 	// others can read).
 	Warnings []string
@@ -67,7 +70,8 @@ type Component struct {
 }
 
 type rawConfig struct {
-	Accounts []rawAccount `yaml:"accounts"`
+	Accounts  []rawAccount  `yaml:"accounts"`
+	Discovery *rawDiscovery `yaml:"discovery"`
 }
 
 type rawAccount struct {
@@ -134,7 +138,14 @@ func Parse(name string, b []byte) (*Config, error) {
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // an empty file: "no accounts" below
 		return nil, yamlError(name, err)
 	}
-	v := &validator{file: name, dir: filepath.Dir(name), lines: accountLines(&doc)}
+	v := &validator{file: name, dir: filepath.Dir(name), lines: accountLines(&doc), discoveryIndex: -1}
+	if raw.Discovery != nil { // its lines after the accounts'
+		for len(v.lines) < len(raw.Accounts) {
+			v.lines = append(v.lines, map[string]int{})
+		}
+		v.discoveryIndex = len(v.lines)
+		v.lines = append(v.lines, sectionLines(&doc, "discovery"))
+	}
 	cfg := v.validate(raw)
 	if len(v.errs) > 0 {
 		return nil, joinByLine(v.errs)
@@ -197,6 +208,23 @@ func joinByLine(errs []error) error {
 	return errors.Join(errs...)
 }
 
+// sectionLines maps the keys of a top-level section to their lines; key
+// "" is the line of the section itself.
+func sectionLines(doc *yaml.Node, name string) map[string]int {
+	lines := map[string]int{}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return lines
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == name {
+			lines[""] = root.Content[i].Line
+			collectLines(root.Content[i+1], "", lines)
+		}
+	}
+	return lines
+}
+
 // accountLines maps each account's keys to their lines: lines[i]["name"].
 // Key "" is the line of the account itself.
 func accountLines(doc *yaml.Node) []map[string]int {
@@ -241,10 +269,22 @@ type validator struct {
 	lines []map[string]int
 	errs  []error
 	warns []string
+	// discoveryIndex is the position of the discovery section's lines
+	// among the accounts' (-1 without one): its fields fail like an
+	// account's, under "discovery".
+	discoveryIndex int
 }
 
 func (v *validator) fail(i int, field, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.file, Line: v.line(i, field), Field: fmt.Sprintf("accounts[%d].%s", i, field), Msg: fmt.Sprintf(format, args...)})
+	v.errs = append(v.errs, &Error{File: v.file, Line: v.line(i, field), Field: v.section(i) + "." + field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// section names the account at i, or the discovery section.
+func (v *validator) section(i int) string {
+	if i == v.discoveryIndex {
+		return "discovery"
+	}
+	return fmt.Sprintf("accounts[%d]", i)
 }
 
 // line finds the line of a field, falling back to its parents and to the
@@ -267,8 +307,11 @@ func (v *validator) line(i int, field string) int {
 
 func (v *validator) validate(raw rawConfig) *Config {
 	cfg := &Config{}
-	if len(raw.Accounts) == 0 {
-		v.errs = append(v.errs, &Error{File: v.file, Field: "accounts", Msg: "no accounts configured"})
+	if len(raw.Accounts) == 0 && raw.Discovery == nil {
+		v.errs = append(v.errs, &Error{File: v.file, Field: "accounts", Msg: "no accounts configured (and no discovery)"})
+	}
+	if raw.Discovery != nil {
+		cfg.Discovery = v.discovery(raw.Discovery)
 	}
 	seen := map[string]int{}
 	for i, ra := range raw.Accounts {
@@ -453,8 +496,8 @@ func (v *validator) secretFile(i int, field, path string) string {
 		return ""
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
-		v.warns = append(v.warns, fmt.Sprintf("%s:%d: accounts[%d].%s: secret file %s is readable by every user (mode %04o); chmod 600 it",
-			v.file, v.line(i, field), i, field, path, fi.Mode().Perm()))
+		v.warns = append(v.warns, fmt.Sprintf("%s:%d: %s.%s: secret file %s is readable by every user (mode %04o); chmod 600 it",
+			v.file, v.line(i, field), v.section(i), field, path, fi.Mode().Perm()))
 	}
 	return s
 }

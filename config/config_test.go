@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +16,9 @@ func write(t *testing.T, cfg string, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -103,8 +107,16 @@ func TestConfigErrors(t *testing.T) {
 			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary, publisher_adpos_general, publisher_cps_general, publisher_settlement, user_get`},
 		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].token_file: missing: token_source file reads the token from this file`},
-		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},
-		{"empty file", "", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured`},
+		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured (and no discovery)`},
+		{"empty file", "", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured (and no discovery)`},
+		{"discovery without component", "discovery:\n  refresh_token_dir: tokens\n",
+			map[string]string{"tokens/x": "t"}, `DIR/wechat-exporter.yml:1: discovery.component: missing: the platform's app_id, app_secret (or app_secret_file) and verify_ticket_file`},
+		{"discovery problems", "discovery:\n  component:\n    app_id: wxp\n    app_secret: s\n    verify_ticket_file: ticket\n  refresh_interval: 10s\n  name_by: title\n",
+			nil, "DIR/wechat-exporter.yml:1: discovery.refresh_token_dir: missing: a directory with a file per account named by its AppID, where rotated refresh tokens are kept\n" +
+				"DIR/wechat-exporter.yml:6: discovery.refresh_interval: 10s: want at least 1m\n" +
+				`DIR/wechat-exporter.yml:7: discovery.name_by: "title": want app_id or nick_name`},
+		{"refresh token file in discovery", "discovery:\n  component:\n    app_id: wxp\n    refresh_token_file: x\n",
+			nil, `DIR/wechat-exporter.yml:4: unknown key "refresh_token_file" in platform`},
 		{"bad yaml", "accounts:\n  - name: [\n", nil, `DIR/wechat-exporter.yml:2: invalid YAML: did not find expected node content`},
 		{"wrong type", "accounts:\n  - name: a\n    app_id: wx1\n    endpoints: getusersummary\n",
 			nil, "DIR/wechat-exporter.yml:4: cannot unmarshal !!str `getuser...` into []string"},
@@ -123,6 +135,25 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDiscoveryConfig: a discovery section alone is a configuration; its
+// defaults are a 10-minute refresh, names by AppID and the datacube
+// endpoints.
+func TestDiscoveryConfig(t *testing.T) {
+	path := write(t, "discovery:\n  component:\n    app_id: wxplatform\n    app_secret_file: platform.secret\n    verify_ticket_file: ticket\n  refresh_token_dir: tokens\n  exclude: [wxtest]\n  publisher: true\n",
+		map[string]string{"platform.secret": "platform-secret", "tokens/.keep": ""})
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Discovery
+	if d == nil || len(cfg.Accounts) != 0 || d.Component.AppID != "wxplatform" || d.Component.AppSecret != "platform-secret" ||
+		d.RefreshTokenDir != filepath.Join(filepath.Dir(path), "tokens") || d.RefreshInterval != DefaultRefreshInterval ||
+		d.NameBy != NameByAppID || !slices.Equal(d.Exclude, []string{"wxtest"}) ||
+		len(d.Endpoints) != len(wechat.DatacubeEndpoints())+len(wechat.PublisherEndpoints()) {
+		t.Errorf("%+v", d)
 	}
 }
 

@@ -46,7 +46,8 @@ func documentedKeys(n *yaml.Node, prefix string, out map[string]bool) {
 }
 
 // TestReadmeConfigurationKeys: every key of the README's configuration
-// examples (its yaml blocks that start with the top-level "accounts:") is a
+// examples (its yaml blocks that start with the top-level "accounts:" or
+// "discovery:") is a
 // key the configuration has, and every key the configuration has is in
 // one of those examples.
 func TestReadmeConfigurationKeys(t *testing.T) {
@@ -61,7 +62,7 @@ func TestReadmeConfigurationKeys(t *testing.T) {
 	n := 0
 	for _, blk := range blocks {
 		switch {
-		case !strings.HasPrefix(blk[2], "accounts:"):
+		case !strings.HasPrefix(blk[2], "accounts:") && !strings.HasPrefix(blk[2], "discovery:"):
 			continue // another program's file (exporter-toolkit's web configuration)
 		case strings.Contains(blk[1], "config-check example"):
 			continue // a file with mistakes on purpose

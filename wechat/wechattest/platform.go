@@ -103,6 +103,9 @@ func (s *Server) authorizerInfo(w http.ResponseWriter, r *http.Request) {
 		a = c.Authorizers[i]
 	}
 	refreshToken := c.RefreshTokens[a.AppID]
+	if c.ListWithoutRefreshToken { // the platform hands out no refresh tokens at all
+		refreshToken = ""
+	}
 	s.mu.Unlock()
 	if i < 0 {
 		s.writeErr(w, 61003) // component is not authorized by this account

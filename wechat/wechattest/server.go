@@ -60,8 +60,9 @@ type Component struct {
 	// Authorizers are the accounts api_get_authorizer_list lists, in order,
 	// and api_get_authorizer_info describes (see Authorize and Revoke).
 	Authorizers []Authorizer
-	// ListWithoutRefreshToken makes api_get_authorizer_list answer without
-	// refresh_token, as platform developers report it does.
+	// ListWithoutRefreshToken makes api_get_authorizer_list (and
+	// api_get_authorizer_info) answer without refresh tokens, as platform
+	// developers report: the tokens then come only from the authorisation.
 	ListWithoutRefreshToken bool
 }
 
