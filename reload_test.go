@@ -73,16 +73,7 @@ func TestReload(t *testing.T) {
 		t.Error("the added account was not fetched")
 	}
 
-	reload := func() (int, string) {
-		resp, err := http.Post("http://"+addr+"/-/reload", "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var sb strings.Builder
-		_, _ = fmt.Fprint(&sb, readAll(t, resp))
-		return resp.StatusCode, sb.String()
-	}
+	reload := func() (int, string) { return post(t, "http://"+addr+"/-/reload") }
 	write("accounts:\n  - " + account(1) + "    no_such_key: 1\n")
 	code, msg := reload()
 	if code != http.StatusInternalServerError || !strings.Contains(msg, all+":5: ") {
