@@ -448,9 +448,8 @@ type registry interface {
 func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg registry, s settings, logger log.Logger, f *flags) (*exporter, error) {
 	reg.MustRegister(buildInfo(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	running := &accounts{configFile: f.configFile, demo: f.demo, settings: s, options: s.clientOptions(reg),
-		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, inShard: f.inShard,
-		now: f.now, reg: reg, shard: f.shard, totalShards: f.totalShards, fileAccounts: cfg.Accounts}
+	running := &accounts{f: f, settings: s, options: s.clientOptions(reg),
+		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, reg: reg, fileAccounts: cfg.Accounts}
 	running.succeeded, running.succeededAt = newReloadMetrics(reg)
 	newStoreMetrics(reg, st)
 	if err := ctx.Err(); err != nil {
@@ -464,18 +463,12 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 			return nil, err
 		}
 	}
-	all := slices.Clone(cfg.Accounts)
-	for _, d := range running.discovered {
-		all = append(all, d.account)
-	}
+	all := running.merged()
 	accounts, names, clients, err := running.fetchAccounts(all)
 	if err != nil {
 		return nil, err
 	}
-	running.clients, running.configured = clients, map[string]config.Account{}
-	for _, a := range all {
-		running.configured[a.Name] = a
-	}
+	running.remember(all, clients)
 	state := collector.NewState(names)
 	running.state = state
 	running.applyDiscovered()

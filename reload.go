@@ -29,14 +29,10 @@ import (
 // accounts is the running configuration's accounts and their clients, to
 // build the next from.
 type accounts struct {
-	mu          sync.Mutex // one reload (or discovery) at a time
-	configFile  string
-	demo        bool
-	now         func() time.Time
-	reg         prometheus.Registerer
-	state       *collector.State
-	shard       int
-	totalShards int
+	mu    sync.Mutex // one reload (or discovery) at a time
+	f     *flags     // the configuration file, the shard, the clock
+	reg   prometheus.Registerer
+	state *collector.State
 
 	fileAccounts    []config.Account // the configuration file's, of this shard
 	discoveryConfig *config.Discovery
@@ -47,7 +43,6 @@ type accounts struct {
 	api             *collector.APIMetrics
 	saveFails       prometheus.Counter
 	logger          log.Logger
-	inShard         func([]config.Account) []config.Account
 	configured      map[string]config.Account
 	clients         map[string]*wechat.Client
 
@@ -117,16 +112,16 @@ func (a *accounts) reload(ctx context.Context, fe *fetcher.Fetcher) error {
 }
 
 func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
-	if a.demo {
+	if a.f.demo {
 		level.Info(a.logger).Log("msg", "demo mode: no configuration file to reload")
 		return nil
 	}
-	cfg, err := config.Load(a.configFile)
+	cfg, err := config.Load(a.f.configFile)
 	if err != nil {
 		return err
 	}
 	before := a.configured
-	a.fileAccounts = a.inShard(cfg.Accounts)
+	a.fileAccounts = a.f.inShard(cfg.Accounts)
 	if !reflect.DeepEqual(cfg.Discovery, a.discoveryConfig) {
 		if err := a.startDiscovery(ctx, cfg.Discovery); err != nil {
 			return err
@@ -148,7 +143,7 @@ func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
 			removed++
 		}
 	}
-	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.configFile, "accounts", len(a.configured), "added", added, "removed", removed)
+	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.f.configFile, "accounts", len(a.configured), "added", added, "removed", removed)
 	return nil
 }
 
@@ -158,7 +153,7 @@ func (a *accounts) startDiscovery(ctx context.Context, cfg *config.Discovery) er
 	if cfg == nil {
 		return nil
 	}
-	d, err := newDiscoverer(cfg, a.options, a.logger, a.now, a.reg)
+	d, err := newDiscoverer(cfg, a.options, a.logger, a.f.now, a.reg)
 	if err != nil {
 		return err
 	}
@@ -179,21 +174,31 @@ func (a *accounts) discover(ctx context.Context) {
 		level.Warn(a.logger).Log("msg", "the platform's list of authorised accounts could not be read; the accounts found before stay", "err", err)
 		return
 	}
-	a.discovered = found[:0]
-	for _, d := range found {
-		if shardOf(d.account.AppID, a.totalShards) == a.shard {
-			a.discovered = append(a.discovered, d)
-		}
+	a.discovered = slices.DeleteFunc(found, func(d discovered) bool { return !a.f.owns(d.account.AppID) })
+}
+
+// merged are the configured accounts and the discovered ones.
+func (a *accounts) merged() []config.Account {
+	all := slices.Clone(a.fileAccounts)
+	for _, d := range a.discovered {
+		all = append(all, d.account)
 	}
+	return all
+}
+
+// remember makes all, with their clients, the running accounts.
+func (a *accounts) remember(all []config.Account, clients map[string]*wechat.Client) {
+	a.configured = map[string]config.Account{}
+	for _, acc := range all {
+		a.configured[acc.Name] = acc
+	}
+	a.clients = clients
 }
 
 // rebuild gives the fetcher the configured accounts and the discovered
 // ones, and the state what discovery says of them.
 func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
-	all := slices.Clone(a.fileAccounts)
-	for _, d := range a.discovered {
-		all = append(all, d.account)
-	}
+	all := a.merged()
 	list, appIDs, clients, err := a.fetchAccounts(all)
 	if err != nil {
 		return err
@@ -207,11 +212,7 @@ func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
 			a.api.Forget(name) // gone: its request counters with it
 		}
 	}
-	a.configured = map[string]config.Account{}
-	for _, acc := range all {
-		a.configured[acc.Name] = acc
-	}
-	a.clients = clients
+	a.remember(all, clients)
 	return nil
 }
 

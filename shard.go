@@ -2,6 +2,7 @@ package main
 
 import (
 	"hash/fnv"
+	"slices"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
 )
@@ -20,16 +21,15 @@ func shardOf(appID string, total int) int {
 	return int(h.Sum64() % uint64(total))
 }
 
+// owns reports whether the account of appID is this process's.
+func (f *flags) owns(appID string) bool {
+	return f.totalShards <= 1 || shardOf(appID, f.totalShards) == f.shard
+}
+
 // inShard returns the accounts of this process's shard.
 func (f *flags) inShard(accounts []config.Account) []config.Account {
 	if f.totalShards <= 1 {
 		return accounts
 	}
-	var out []config.Account
-	for _, a := range accounts {
-		if shardOf(a.AppID, f.totalShards) == f.shard {
-			out = append(out, a)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(accounts), func(a config.Account) bool { return !f.owns(a.AppID) })
 }
