@@ -63,19 +63,7 @@ func (a *liveAnswer) check() error {
 // fetchLive asks a Live endpoint for the account now; r's last day is the
 // day the row is kept under.
 func (c *Client) fetchLive(ctx context.Context, ep Endpoint, r Range) (Answer, error) {
-	method := ep.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	ans := liveAnswer{ep: ep, day: r.End}
-	rq := request{endpoint: ep.Name, method: method, path: ep.Path(), query: url.Values{}}
-	if method == http.MethodPost {
-		rq.body = map[string]string{}
-	}
-	if err := c.send(ctx, rq, &ans); err != nil {
-		return Answer{}, err
-	}
-	return Answer{Rows: ans.got, Raw: []json.RawMessage{bytes.Clone(ans.row)}}, nil
+	return c.askLive(ctx, ep, r.End, nil)
 }
 
 // FetchQuotas asks a PerPath endpoint (APIQuota) about each of paths, one
@@ -84,13 +72,33 @@ func (c *Client) fetchLive(ctx context.Context, ep Endpoint, r Range) (Answer, e
 func (c *Client) FetchQuotas(ctx context.Context, ep Endpoint, day Date, paths []string) (Answer, error) {
 	var all Answer
 	for _, p := range paths {
-		ans := liveAnswer{ep: ep, day: day, also: map[string]string{"cgi_path": p}}
-		rq := request{endpoint: ep.Name, method: http.MethodPost, path: ep.Path(), query: url.Values{}, body: map[string]string{"cgi_path": p}}
-		if err := c.send(ctx, rq, &ans); err != nil {
+		ans, err := c.askLive(ctx, ep, day, map[string]string{"cgi_path": p})
+		if err != nil {
 			return Answer{}, err
 		}
-		all.Rows = append(all.Rows, ans.got...)
-		all.Raw = append(all.Raw, bytes.Clone(ans.row))
+		all.Rows = append(all.Rows, ans.Rows...)
+		all.Raw = append(all.Raw, ans.Raw...)
 	}
 	return all, nil
+}
+
+// askLive makes one request of a Live endpoint, its row dated day; also
+// goes in a POST's body and into the row.
+func (c *Client) askLive(ctx context.Context, ep Endpoint, day Date, also map[string]string) (Answer, error) {
+	method := ep.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	ans := liveAnswer{ep: ep, day: day, also: also}
+	rq := request{endpoint: ep.Name, method: method, path: ep.Path(), query: url.Values{}}
+	if method == http.MethodPost {
+		rq.body = map[string]string{}
+		if also != nil {
+			rq.body = also
+		}
+	}
+	if err := c.send(ctx, rq, &ans); err != nil {
+		return Answer{}, err
+	}
+	return Answer{Rows: ans.got, Raw: []json.RawMessage{bytes.Clone(ans.row)}}, nil
 }
