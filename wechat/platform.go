@@ -2,7 +2,6 @@ package wechat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -128,26 +127,15 @@ func (p *Platform) AuthorizerInfo(ctx context.Context, appID string) (Authorizer
 }
 
 // call makes a platform request with the component token, getting a new
-// token once if WeChat rejects it.
+// token once if WeChat rejects it. The platform's token source is its own:
+// holding its lock for the call serialises only the platform's requests.
 func (p *Platform) call(ctx context.Context, endpoint string, body any, out any) error {
 	p.t.redact.addSecret(p.src.cfg.ComponentSecret)
-	for attempt := 0; ; attempt++ {
-		p.src.mu.Lock()
-		tok, err := p.src.componentAccessToken(ctx, p.t)
-		p.src.mu.Unlock()
-		if err != nil {
-			return err
-		}
+	p.src.mu.Lock()
+	defer p.src.mu.Unlock()
+	return p.src.withComponentToken(ctx, p.t, func(ctoken string) error {
 		rq := request{endpoint: endpoint, method: http.MethodPost, path: "/cgi-bin/component/" + endpoint,
-			query: url.Values{"component_access_token": {tok}}, body: body}
-		err = p.t.call(ctx, rq, out)
-		var api *APIError
-		if attempt == 0 && errors.As(err, &api) && rejectsToken(api.Code) {
-			p.src.mu.Lock()
-			p.src.component = Token{}
-			p.src.mu.Unlock()
-			continue
-		}
-		return err
-	}
+			query: url.Values{"component_access_token": {ctoken}}, body: body}
+		return p.t.call(ctx, rq, out)
+	})
 }

@@ -85,3 +85,24 @@ func TestPlatformListWithoutRefreshTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformNewComponentTokenOnRejection: a component token WeChat
+// rejects (revoked before its expiry) is replaced once, and the request
+// made again with the new one.
+func TestPlatformNewComponentTokenOnRejection(t *testing.T) {
+	fake, p := newPlatform(t, 3, false)
+	if _, err := p.Authorizers(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	fake.RevokeTokens("wxplatform000001")
+	list, err := p.Authorizers(ctx(t))
+	if err != nil || len(list) != 3 {
+		t.Fatalf("after the component token was revoked: %d authorizers, %v", len(list), err)
+	}
+	if n := fake.Calls("", "api_component_token"); n != 2 {
+		t.Errorf("%d component token requests, want 2 (the first, then one after the rejection)", n)
+	}
+	if n := fake.Calls("", "api_get_authorizer_list"); n != 3 {
+		t.Errorf("%d list requests, want 3 (one, then rejected and made again)", n)
+	}
+}

@@ -215,18 +215,29 @@ func (s *componentToken) fetch(ctx context.Context, t *transport, _ bool) (Token
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t.redact.addSecret(s.refreshToken)
+	var tok Token
+	err := s.withComponentToken(ctx, t, func(ctoken string) (err error) {
+		tok, err = s.authorizerToken(ctx, t, ctoken)
+		return err
+	})
+	return tok, err
+}
+
+// withComponentToken calls do with the component token, and once more
+// with a new token if WeChat rejected it. Called with s.mu held.
+func (s *componentToken) withComponentToken(ctx context.Context, t *transport, do func(ctoken string) error) error {
 	for attempt := 0; ; attempt++ {
 		ctoken, err := s.componentAccessToken(ctx, t)
 		if err != nil {
-			return Token{}, err
+			return err
 		}
-		tok, err := s.authorizerToken(ctx, t, ctoken)
+		err = do(ctoken)
 		var api *APIError
 		if attempt == 0 && errors.As(err, &api) && rejectsToken(api.Code) {
 			s.component = Token{} // the component token was rejected: get a new one, once
 			continue
 		}
-		return tok, err
+		return err
 	}
 }
 
