@@ -23,10 +23,7 @@ func init() {
 		if path == "" || strings.HasPrefix(path, "/sns/") {
 			return nil, CodeQuotaPathInvalid
 		}
-		limit := a.DailyQuota
-		if limit == 0 {
-			limit = DefaultDailyQuota
-		}
+		limit := a.dailyQuota()
 		s.mu.Lock()
 		used := s.usedToday[usageKey{a.AppID, path}]
 		if s.usageDay != wechat.Today(now) {
@@ -59,9 +56,13 @@ func (s *Server) countUse(appID, path string, n int64) (spent bool) {
 	if a == nil || path == wechat.APIQuota.Path() || !strings.HasPrefix(path, "/datacube/") && path != "/publisher/stat" && path != wechat.GetUserCount.Path() {
 		return false // the fake enforces the quota of the data APIs only
 	}
-	limit := a.DailyQuota
-	if limit == 0 {
-		limit = DefaultDailyQuota
+	return s.usedToday[k] > a.dailyQuota()
+}
+
+// dailyQuota is the calls a day the account may make to each data API.
+func (a *Account) dailyQuota() int64 {
+	if a.DailyQuota == 0 {
+		return DefaultDailyQuota
 	}
-	return s.usedToday[k] > limit
+	return a.DailyQuota
 }
