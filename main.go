@@ -473,7 +473,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 	running.state = state
 	running.applyDiscovered()
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))
-	if _, removed := s.filter.Names(); len(removed) > 0 {
+	if removed := s.filter.Removed(); len(removed) > 0 {
 		level.Info(logger).Log("msg", "metric families left out by --metric-allowlist or --metric-denylist", "families", len(removed))
 	}
 	s.fetch.Logger = logger

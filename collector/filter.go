@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -68,20 +69,14 @@ func matchesAny(res []*regexp.Regexp, name string) bool {
 	return false
 }
 
-// Names returns the names, among the collector's metrics, the filter
-// keeps and removes.
-func (f *MetricFilter) Names() (kept, removed []string) {
-	seen := map[string]bool{}
+// Removed returns the names, among the collector's metrics, of the
+// families the filter removes.
+func (f *MetricFilter) Removed() []string {
+	var removed []string
 	for _, info := range descInfos {
-		if seen[info.name] {
-			continue
-		}
-		seen[info.name] = true
-		if f.Keeps(info.name) {
-			kept = append(kept, info.name)
-		} else {
+		if !f.Keeps(info.name) && !slices.Contains(removed, info.name) {
 			removed = append(removed, info.name)
 		}
 	}
-	return kept, removed
+	return removed
 }

@@ -1,6 +1,7 @@
 package collector_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,9 @@ func TestMetricFilter(t *testing.T) {
 			}
 			if served[name] != want || described[name] != want {
 				t.Errorf("allow %q deny %q: %s served %v, described %v, want %v", tc.allow, tc.deny, name, served[name], described[name], want)
+			}
+			if slices.Contains(f.Removed(), name) == want {
+				t.Errorf("allow %q deny %q: %s in Removed() %v, want %v", tc.allow, tc.deny, name, !want, !want)
 			}
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -69,8 +71,9 @@ func WriteHistory(w io.Writer, src HistorySource, o HistoryOptions) (samples int
 			os.Remove(f.file.Name())
 		}
 	}()
+	removed := removedDescs(o.Filter)
 	for _, account := range o.Accounts {
-		points, err := accountHistory(src, account, o)
+		points, err := accountHistory(src, account, o, removed)
 		if err != nil {
 			return 0, err
 		}
@@ -109,7 +112,7 @@ type accountPoints map[string]*familyPoints
 // accountHistory replays each stored day of the account through the same
 // family code as /metrics: for each day, every endpoint's rows served with
 // it, the per-post series chosen among all of them, as live.
-func accountHistory(src HistorySource, account string, o HistoryOptions) (accountPoints, error) {
+func accountHistory(src HistorySource, account string, o HistoryOptions, removed map[*prometheus.Desc]bool) (accountPoints, error) {
 	out := accountPoints{}
 	rows := map[string]map[wechat.Date][]wechat.Row{} // endpoint -> day -> rows
 	labels := map[wechat.Date]bool{}
@@ -146,7 +149,6 @@ func accountHistory(src HistorySource, account string, o HistoryOptions) (accoun
 		sorted = append(sorted, d)
 	}
 	slices.Sort(sorted)
-	removed := removedDescs(o.Filter)
 	for _, day := range sorted {
 		// What /metrics served for the day: each endpoint with a row set
 		// for it, with the days served together.
