@@ -19,12 +19,13 @@ func cacheState() (*State, *Collector) {
 	return s, New(s)
 }
 
-func joined(chunks [][]byte) string {
-	var out []byte
-	for _, c := range chunks {
-		out = append(out, c...)
+// joined is the text of renderText's gzip members.
+func joined(members [][]byte) string {
+	var out strings.Builder
+	if err := writePlain(&out, members); err != nil {
+		panic(err)
 	}
-	return string(out)
+	return out.String()
 }
 
 // TestRenderedRoundTrip: an entry decodes to the pieces it was made from,

@@ -18,12 +18,12 @@ import (
 // The data section of a large platform is big (about 2,000 series per
 // account) and changes only when the snapshot does, which is a few times a
 // day once the store is complete. So it is rendered once per snapshot by
-// renderText (the same bytes promhttp would write, much faster) and reused
-// by every scrape until the next swap, plain and gzipped; only the small
-// live section is gathered per request. Text expositions with disjoint
-// metric families may be concatenated, and so may gzip members. Requests
-// for another format (protobuf) are served by promhttp over both
-// registries, uncached.
+// renderText (the same bytes promhttp would write, much faster) as gzip
+// members, each account's kept from one snapshot to the next until the
+// account changes, and reused by every scrape; only the small live section
+// is gathered per request. Text expositions with disjoint metric families
+// may be concatenated, and so may gzip members. Requests for another
+// format (protobuf) are served by promhttp over both registries, uncached.
 type Handler struct {
 	state    *State
 	c        *Collector
@@ -32,10 +32,9 @@ type Handler struct {
 	liveOnly http.Handler
 	opts     promhttp.HandlerOpts
 
-	mu    sync.Mutex // one rebuild at a time; later scrapes reuse it
-	snap  *Snapshot
-	plain [][]byte // the data section, in chunks
-	gz    []byte   // the same, as one gzip member
+	mu      sync.Mutex // one rebuild at a time; later scrapes reuse it
+	snap    *Snapshot
+	members [][]byte // the data section, as gzip members
 }
 
 // NewHandler returns the handler for the collector c of state, and the
@@ -70,8 +69,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fallback.ServeHTTP(w, r)
 		return
 	}
-	gzipped := acceptsGzip(r)
-	data := h.dataSection(gzipped)
+	data := h.dataSection()
 	live, err := encode(h.live)
 	if err != nil {
 		h.fail(w, err)
@@ -80,44 +78,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every metric name here is a legacy name, so no escaping scheme the
 	// client asked for changes a byte of the cached text.
 	w.Header().Set("Content-Type", string(format))
-	if !gzipped {
-		for _, chunk := range data {
-			_, _ = w.Write(chunk)
+	if !acceptsGzip(r) {
+		if err := writePlain(w, data); err != nil && h.opts.ErrorLog != nil {
+			h.opts.ErrorLog.Println("writing metrics:", err)
 		}
 		_, _ = w.Write(live)
 		return
 	}
 	w.Header().Set("Content-Encoding", "gzip")
-	for _, chunk := range data {
-		_, _ = w.Write(chunk)
+	for _, member := range data {
+		_, _ = w.Write(member)
 	}
-	zw := gzip.NewWriter(w)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(w)
 	_, _ = zw.Write(live)
 	_ = zw.Close()
 }
 
-// dataSection returns the encoded data metrics of the current snapshot,
-// plain or as a gzip member, encoding (or compressing) them only if the
-// snapshot changed since they were last needed.
-func (h *Handler) dataSection(gzipped bool) [][]byte {
+// dataSection returns the data metrics of the current snapshot as gzip
+// members, rendering them only if the snapshot changed since they were
+// last needed.
+func (h *Handler) dataSection() [][]byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if snap := h.state.Load(); snap != h.snap {
-		h.snap, h.plain, h.gz = snap, h.c.renderText(snap), nil
+		h.snap, h.members = snap, h.c.renderText(snap)
 	}
-	if !gzipped {
-		return h.plain
-	}
-	if h.gz == nil {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		for _, chunk := range h.plain {
-			_, _ = zw.Write(chunk)
-		}
-		_ = zw.Close()
-		h.gz = buf.Bytes()
-	}
-	return [][]byte{h.gz}
+	return h.members
 }
 
 func encode(g prometheus.Gatherer) ([]byte, error) {

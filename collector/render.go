@@ -1,6 +1,9 @@
 package collector
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -24,11 +27,15 @@ import (
 // so each family is its accounts' series in account order, each account's
 // sorted on its own.
 //
-// The result is a list of chunks (a family's header, its series) to write
-// one after the other, which spares one copy of the whole exposition.
+// The result is a list of gzip members (a family's header, an account's
+// series of it) to write one after the other: concatenated, they are one
+// valid gzip stream (RFC 1952, section 2.2) of the exposition. The text is
+// kept compressed because it is the largest thing the exporter holds
+// (about 260 KB per account); gzip is what Prometheus asks for, and a
+// plain scrape decompresses it as it is written (writePlain).
 func (c *Collector) renderText(snap *Snapshot) [][]byte {
 	accounts := snap.Accounts()
-	rendered := make([][][]byte, len(accounts)) // account -> family id -> lines
+	rendered := make([][][]byte, len(accounts)) // account -> family id -> member
 	var prev map[*Account][][]byte
 	if p := c.rendered.Load(); p != nil {
 		prev = *p
@@ -53,14 +60,14 @@ func (c *Collector) renderText(snap *Snapshot) [][]byte {
 
 	fams := familyTable()
 	var out [][]byte
-	for id, info := range fams.infos {
+	for id := range fams.infos {
 		header := false
 		for _, pieces := range rendered {
 			if len(pieces[id]) == 0 {
 				continue
 			}
 			if !header {
-				out = append(out, []byte("# HELP "+info.name+" "+helpEscaper.Replace(info.help)+"\n# TYPE "+info.name+" gauge\n"))
+				out = append(out, fams.headers[id])
 				header = true
 			}
 			out = append(out, pieces[id])
@@ -69,9 +76,60 @@ func (c *Collector) renderText(snap *Snapshot) [][]byte {
 	return out
 }
 
-// renderAccount renders an account's samples into one buffer, family by
-// family, each family's series in label order, and returns each family's
-// piece of it (indexed by family id; empty for families without series).
+// writePlain writes the text of gzip members, decompressed.
+func writePlain(w io.Writer, members [][]byte) error {
+	if len(members) == 0 {
+		return nil
+	}
+	readers := make([]io.Reader, len(members))
+	for i, m := range members {
+		readers[i] = bytes.NewReader(m)
+	}
+	zr, err := gzip.NewReader(io.MultiReader(readers...)) // multistream: every member in turn
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, zr)
+	return err
+}
+
+// gzipWriters are reused: a compressor's state is far larger than most
+// pieces it compresses.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
+// gzipMembers compresses each of pieces into a gzip member of its own, all
+// in one exactly sized buffer; an empty piece stays empty.
+func gzipMembers(pieces [][]byte) [][]byte {
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	ends := make([]int, len(pieces))
+	for i, p := range pieces {
+		if len(p) > 0 {
+			zw.Reset(&buf)
+			_, _ = zw.Write(p)
+			_ = zw.Close()
+		}
+		ends[i] = buf.Len()
+	}
+	all := bytes.Clone(buf.Bytes())
+	members := make([][]byte, len(pieces))
+	start := 0
+	for i, end := range ends {
+		if end > start {
+			members[i] = all[start:end:end]
+		}
+		start = end
+	}
+	return members
+}
+
+// renderAccount renders an account's samples family by family, each
+// family's series in label order, and returns each family's piece of it as
+// a gzip member (indexed by family id; empty for families without series).
 func (c *Collector) renderAccount(acc *Account) [][]byte {
 	fams := familyTable()
 	m := c.accountSamples(acc)
@@ -105,15 +163,16 @@ func (c *Collector) renderAccount(acc *Account) [][]byte {
 	for id := range pieces {
 		pieces[id] = buf[starts[id]:ends[id]]
 	}
-	return pieces
+	return gzipMembers(pieces)
 }
 
 // families numbers the metric families in name order, the order of the
 // exposition, with their label orders.
 type familyIDs struct {
-	infos  []descInfo
-	orders [][]int
-	ids    map[*prometheus.Desc]int
+	infos   []descInfo
+	orders  [][]int
+	ids     map[*prometheus.Desc]int
+	headers [][]byte // each family's HELP and TYPE lines, a gzip member
 }
 
 var familyTable = sync.OnceValue(func() familyIDs {
@@ -132,7 +191,9 @@ var familyTable = sync.OnceValue(func() familyIDs {
 		index[n] = i
 		t.infos = append(t.infos, byName[n])
 		t.orders = append(t.orders, sortedLabelOrder(byName[n].labels))
+		t.headers = append(t.headers, []byte("# HELP "+n+" "+helpEscaper.Replace(byName[n].help)+"\n# TYPE "+n+" gauge\n"))
 	}
+	t.headers = gzipMembers(t.headers)
 	for d, info := range descInfos {
 		t.ids[d] = index[info.name]
 	}

@@ -67,7 +67,7 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got := bytes.Join(c.renderText(state.Load()), nil)
+		got := []byte(joined(c.renderText(state.Load())))
 		if !bytes.Equal(got, want.Bytes()) {
 			g, w := bytes.Split(got, []byte("\n")), bytes.Split(want.Bytes(), []byte("\n"))
 			for i := 0; i < min(len(g), len(w)); i++ {
@@ -79,6 +79,30 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 		}
 		if len(want.Bytes()) < 100000 {
 			t.Fatalf("only %d bytes compared", len(want.Bytes()))
+		}
+	}
+}
+
+// TestRenderKeptCompressed: what the collector keeps of a render between
+// scrapes (each account's pieces) is gzip, a fraction of the text, and
+// decompresses to the text.
+func TestRenderKeptCompressed(t *testing.T) {
+	state := richState(t)
+	c := New(state)
+	members := c.renderText(state.Load())
+	plain := joined(members)
+	kept := 0
+	for _, pieces := range *c.rendered.Load() {
+		for _, p := range pieces {
+			kept += len(p)
+		}
+	}
+	if kept == 0 || kept*4 > len(plain) {
+		t.Errorf("%d bytes kept for %d bytes of text, want under a quarter", kept, len(plain))
+	}
+	for i, m := range members {
+		if len(m) < 2 || m[0] != 0x1f || m[1] != 0x8b {
+			t.Fatalf("member %d is not gzip: % x", i, m[:min(len(m), 4)])
 		}
 	}
 }
