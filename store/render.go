@@ -23,8 +23,9 @@ type Served struct {
 }
 
 // digest hashes the records of the account that are served: the newest
-// Days of each endpoint, keys and values, in the order given.
-func digest(tx *bolt.Tx, account string, served []Served) uint64 {
+// Days of each endpoint, keys and values, in the order given; read is the
+// bytes of the values.
+func digest(tx *bolt.Tx, account string, served []Served) (sum uint64, read int) {
 	h := xxhash.New()
 	var n [8]byte
 	for _, sv := range served {
@@ -41,10 +42,11 @@ func digest(tx *bolt.Tx, account string, served []Served) uint64 {
 			_, _ = h.Write(k)
 			_, _ = h.Write(n[:])
 			_, _ = h.Write(v)
+			read += len(v)
 			i++
 		}
 	}
-	return h.Sum64()
+	return h.Sum64(), read
 }
 
 // CachedRender returns, from one consistent read, the digest of the
@@ -52,8 +54,10 @@ func digest(tx *bolt.Tx, account string, served []Served) uint64 {
 func (s *Store) CachedRender(account string, served []Served) (uint64, []byte, error) {
 	var d uint64
 	var entry []byte
+	read := 0
+	defer func() { s.touch(read + len(entry)) }()
 	err := s.view(func(tx *bolt.Tx) error {
-		d = digest(tx, account, served)
+		d, read = digest(tx, account, served)
 		if b := tx.Bucket(renderBucket); b != nil {
 			if v := b.Get([]byte(account)); v != nil {
 				entry = append([]byte(nil), v...) // the value lives only as long as the transaction
@@ -66,6 +70,11 @@ func (s *Store) CachedRender(account string, served []Served) (uint64, []byte, e
 
 // PutRenders stores render entries, by account, in one transaction.
 func (s *Store) PutRenders(entries map[string][]byte) error {
+	written := 0
+	for _, v := range entries {
+		written += len(v)
+	}
+	defer s.touch(written)
 	return s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(renderBucket)
 		if err != nil {

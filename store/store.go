@@ -45,6 +45,7 @@ type Store struct {
 	path      string
 	recovered *Recovery
 	readOnly  bool
+	mappedState
 }
 
 // Open opens (creating if needed) the store in directory dir. A store file
@@ -221,6 +222,8 @@ type record struct {
 // Put writes the days of one fetch of an account's endpoint in a single
 // transaction: all are stored, or none.
 func (s *Store) Put(account, endpoint string, days []Day) error {
+	written := 0
+	defer func() { s.touch(written) }()
 	return s.update(func(tx *bolt.Tx) error {
 		b, err := endpointBucket(tx, account, endpoint, true)
 		if err != nil {
@@ -241,6 +244,7 @@ func (s *Store) Put(account, endpoint string, days []Day) error {
 			if err := b.Put([]byte(d.Date.String()), v); err != nil {
 				return err
 			}
+			written += len(v)
 		}
 		return nil
 	})
@@ -306,6 +310,8 @@ func (s *Store) Range(account, endpoint string, from, to wechat.Date) ([]Day, er
 // scan calls fn for each stored day within [from, to], in order, until fn
 // fails. The value is only valid during the call.
 func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(wechat.Date, []byte) error) error {
+	read := 0
+	defer func() { s.touch(read) }()
 	return s.view(func(tx *bolt.Tx) error {
 		b, _ := endpointBucket(tx, account, endpoint, false)
 		if b == nil {
@@ -320,6 +326,7 @@ func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(wec
 			if d > to {
 				break
 			}
+			read += len(v)
 			if err := fn(d, v); err != nil {
 				return err
 			}
@@ -340,6 +347,8 @@ func parseKey(k []byte, account, endpoint string) (wechat.Date, error) {
 // first. A day whose record is damaged is returned with Err set.
 func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 	var out []Day
+	read := 0
+	defer func() { s.touch(read) }()
 	err := s.view(func(tx *bolt.Tx) error {
 		b, _ := endpointBucket(tx, account, endpoint, false)
 		if b == nil {
@@ -351,6 +360,7 @@ func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 			if err != nil {
 				return err
 			}
+			read += len(v)
 			out = append(out, decodeDay(d, v, account, endpoint))
 		}
 		return nil
