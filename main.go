@@ -70,6 +70,7 @@ type flags struct {
 	clockOffset     time.Duration // hidden: the tests' shifted clock (demo only)
 	shard           int
 	totalShards     int
+	gogc            int
 
 	command  string // "serve" or "backfill"
 	from, to string
@@ -122,6 +123,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("collector.article.max-posts", "Most per-post article series per account (highest reads first).").Default("50").IntVar(&f.maxPosts)
 	app.Flag("shard", "This process's shard, from 0: it fetches and serves the accounts whose AppID hashes to it (with --total-shards).").Default("0").IntVar(&f.shard)
 	app.Flag("total-shards", "Number of processes sharing the accounts of the same configuration, each with its --shard.").Default("1").IntVar(&f.totalShards)
+	app.Flag("runtime.gogc", "Garbage collection target percentage (as GOGC) when the GOGC environment variable is not set; lower trades CPU for a lower memory peak.").Default(strconv.Itoa(DefaultGOGC)).IntVar(&f.gogc)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
 	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
 	// The end-to-end tests replay chosen days against the demo's fake: the
@@ -199,9 +201,12 @@ func run(args []string) int {
 		return 2
 	}
 	logger, bare := newLogger(f.logFormat, f.logLevel)
-	if f.command == "backfill" {
+	err = setGC(f.gogc, logger)
+	switch {
+	case err != nil: // a usage error, reported below
+	case f.command == "backfill":
 		err = backfill(ctx, f, logger)
-	} else {
+	default:
 		err = serve(ctx, f, logger, bare, hup)
 	}
 	if err == nil {

@@ -5,22 +5,34 @@
 # does (gzip), and prints the process's VmHWM. Then it stops the exporter
 # (which saves its render cache), starts it again on the same store, and
 # prints the VmHWM of the restart once its stored rows are decoded and
-# scraped.
+# scraped. With SHARD and TOTAL, the exporter is that shard of TOTAL
+# (--shard, --total-shards) over the ACCOUNTS demo accounts. The CPU time
+# the process used is printed with each figure. The environment passes to
+# the exporter (GOGC, GOMEMLIMIT).
 #
-#   scripts/peak-rss.sh [ACCOUNTS]
+#   scripts/peak-rss.sh [ACCOUNTS [SHARD TOTAL]]
 set -euo pipefail
 n=${1:-1000}
+shard=${2:-0}
+total=${3:-1}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 go build -o "$dir/wechat-exporter" .
 port=$((20000 + RANDOM % 20000))
 start_exporter() {
-  "$dir/wechat-exporter" --demo --demo.accounts="$n" --storage.path="$dir/data" \
+  "$dir/wechat-exporter" --demo --demo.accounts="$n" --storage.path="$dir/data" --shard="$shard" --total-shards="$total" \
     --web.listen-address="127.0.0.1:$port" --log.level="$1" 2>"$dir/log" &
   pid=$!
 }
 start_exporter error
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+
+# report prints the process's peak and current memory and its CPU time.
+report() {
+  grep -E 'VmHWM|VmRSS|RssAnon|RssFile' "/proc/$pid/status"
+  # utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "CPU: %.0f s\n", ($12 + $13) / hz }' "/proc/$pid/stat"
+}
 
 start=$(date +%s)
 # The first cycle is complete when every account reports success for every
@@ -28,7 +40,7 @@ start=$(date +%s)
 while :; do
   metrics=$(curl -s "http://127.0.0.1:$port/metrics" || true) # not listening yet: try again
   status=$(printf '%s\n' "$metrics" | grep '^wechat_datacube_last_fetch_success{' || true)
-  total=$(printf '%s\n' "$status" | grep -c . || true)
+  statuses=$(printf '%s\n' "$status" | grep -c . || true)
   ok=$(printf '%s\n' "$status" | grep -c '} 1$' || true)
   # endpoints WeChat reports offline (the demo's shop) are settled too
   offline=$(printf '%s\n' "$metrics" | grep -c '^wechat_datacube_endpoint_unavailable{' || true)
@@ -37,19 +49,21 @@ while :; do
   # every account the quota
   datacube=$(printf '%s\n' "$status" | grep -c 'endpoint="get' || true)
   endpoints=$( (printf '%s\n' "$status" | grep -o 'endpoint="[a-z]*"' || true) | sort -u | wc -l)
-  if [ "$endpoints" -ge 17 ] && [ "$datacube" -eq $((n * 21)) ] && [ $((ok + offline)) -eq "$total" ]; then
+  # the shard's accounts are all listed at once (wechat_account_info)
+  mine=$(printf '%s\n' "$metrics" | grep -c '^wechat_account_info{' || true)
+  if [ "$mine" -gt 0 ] && [ "$endpoints" -ge 17 ] && [ "$datacube" -eq $((mine * 21)) ] && [ $((ok + offline)) -eq "$statuses" ]; then
     break
   fi
   sleep 5
 done
-echo "first fetch cycle of $n accounts: about $(( $(date +%s) - start )) s"
+echo "first fetch cycle of $mine accounts (shard $shard of $total over $n): about $(( $(date +%s) - start )) s"
 for _ in 1 2 3; do
   curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
 done
 size=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c)
 series=$(curl -s "http://127.0.0.1:$port/metrics" | grep -vc '^#')
 echo "/metrics: $series series, $((size / 1024 / 1024)) MiB"
-grep -E 'VmHWM|VmRSS|RssAnon|RssFile' "/proc/$pid/status"
+report
 
 echo "restart on the same store:"
 kill -TERM $pid
@@ -63,4 +77,4 @@ until curl -s "http://127.0.0.1:$port/metrics" | grep '^wechat_datacube_last_fet
 for _ in 1 2 3; do
   curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
 done
-grep -E 'VmHWM|VmRSS|RssAnon|RssFile' "/proc/$pid/status"
+report
