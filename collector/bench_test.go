@@ -69,9 +69,14 @@ func (d *discard) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func serve(b *testing.B, h http.Handler) {
+// gzipped is the request header of a scrape as Prometheus makes it.
+var gzipped = http.Header{"Accept-Encoding": {"gzip"}}
+
+func serve(b *testing.B, h http.Handler, header http.Header) {
 	w := &discard{header: http.Header{}, code: http.StatusOK}
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	r.Header = header.Clone()
+	h.ServeHTTP(w, r)
 	if w.code != http.StatusOK || w.n < 1000 {
 		b.Fatalf("status %d, %d bytes", w.code, w.n)
 	}
@@ -85,20 +90,27 @@ func serve(b *testing.B, h http.Handler) {
 //
 //	go test ./collector -run '^$' -bench 'Scrape' -benchmem -count 3
 func BenchmarkScrape(b *testing.B) {
-	benchHandler(b, steady)
+	benchHandler(b, steady, nil)
+}
+
+// BenchmarkScrapeGzip is BenchmarkScrape as Prometheus asks (gzip): the
+// kept gzip members are written as they are, where a plain scrape has
+// them decompressed. Compare with BenchmarkScrapeBaselineGzip.
+func BenchmarkScrapeGzip(b *testing.B) {
+	benchHandler(b, steady, gzipped)
 }
 
 // BenchmarkScrapeCold renders every account for every scrape, as the
 // first scrape of a snapshot none of whose accounts was rendered before
 // (after the rows of a cold start are decoded): the worst case.
 func BenchmarkScrapeCold(b *testing.B) {
-	benchHandler(b, cold)
+	benchHandler(b, cold, nil)
 }
 
 // BenchmarkScrapeChanged has one account changed before every scrape, as
 // while the fetcher publishes: only that account is rendered again.
 func BenchmarkScrapeChanged(b *testing.B) {
-	benchHandler(b, oneChanged)
+	benchHandler(b, oneChanged, nil)
 }
 
 type scrapeCase int
@@ -109,7 +121,7 @@ const (
 	oneChanged
 )
 
-func benchHandler(b *testing.B, c scrapeCase) {
+func benchHandler(b *testing.B, c scrapeCase, header http.Header) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			state := populated(b, n)
@@ -119,7 +131,7 @@ func benchHandler(b *testing.B, c scrapeCase) {
 			h := newHandler()
 			at := time.Now()
 			if c != cold {
-				serve(b, h) // the data section is encoded once
+				serve(b, h, header) // the data section is encoded once
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -130,7 +142,7 @@ func benchHandler(b *testing.B, c scrapeCase) {
 					at = at.Add(time.Second)
 					state.SetStatus("account0000", "getusersummary", true, at)
 				}
-				serve(b, h)
+				serve(b, h, header)
 			}
 		})
 	}
@@ -149,6 +161,16 @@ func (p prebuilt) Collect(ch chan<- prometheus.Metric) {
 // BenchmarkScrapeBaseline serves the same series as pre-built const
 // metrics in a plain registry through promhttp.
 func BenchmarkScrapeBaseline(b *testing.B) {
+	benchBaseline(b, nil)
+}
+
+// BenchmarkScrapeBaselineGzip is BenchmarkScrapeBaseline with gzip, as
+// Prometheus asks.
+func BenchmarkScrapeBaselineGzip(b *testing.B) {
+	benchBaseline(b, gzipped)
+}
+
+func benchBaseline(b *testing.B, header http.Header) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			ch := make(chan prometheus.Metric, 1024)
@@ -168,7 +190,7 @@ func BenchmarkScrapeBaseline(b *testing.B) {
 			h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 			b.ReportAllocs()
 			for b.Loop() {
-				serve(b, h)
+				serve(b, h, header)
 			}
 		})
 	}
