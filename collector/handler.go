@@ -90,7 +90,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(member)
 	}
 	zw := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(zw)
+	defer putGzipWriter(zw)
 	zw.Reset(w)
 	_, _ = zw.Write(live)
 	_ = zw.Close()

@@ -94,18 +94,26 @@ func writePlain(w io.Writer, members [][]byte) error {
 }
 
 // gzipWriters are reused: a compressor's state is far larger than most
-// pieces it compresses.
+// pieces it compresses. BestSpeed: the default level makes the members of
+// 1,000 demo accounts 7% smaller for a third more time.
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return zw
 }}
+
+// putGzipWriter returns a writer to the pool, holding on to nothing of the
+// last output it wrote to.
+func putGzipWriter(zw *gzip.Writer) {
+	zw.Reset(io.Discard)
+	gzipWriters.Put(zw)
+}
 
 // gzipMembers compresses each of pieces into a gzip member of its own, all
 // in one exactly sized buffer; an empty piece stays empty.
 func gzipMembers(pieces [][]byte) [][]byte {
 	var buf bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(zw)
+	defer putGzipWriter(zw)
 	ends := make([]int, len(pieces))
 	for i, p := range pieces {
 		if len(p) > 0 {
