@@ -201,6 +201,9 @@ func run(args []string) int {
 		return 2
 	}
 	logger, bare := newLogger(f.logFormat, f.logLevel)
+	// From here a signal is the exporter's to handle (before, during the
+	// Go runtime's own start, SIGTERM ends the process by default).
+	level.Debug(logger).Log("msg", "handling signals", "stop", "SIGINT, SIGTERM", "reload", "SIGHUP")
 	err = setGC(f.gogc, logger)
 	switch {
 	case err != nil: // a usage error, reported below

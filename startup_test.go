@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,10 +84,21 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 	}
 	for _, after := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
 		cmd := exec.Command(os.Args[0], "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-			"--web.listen-address="+freeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=error")
+			"--web.listen-address="+freeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=debug")
 		cmd.Env = childEnv(t)
+		// The moments count from when the exporter handles signals: before
+		// it, the Go runtime (slow to start under the race detector on a
+		// busy machine) ends the process on SIGTERM, as any program's does.
+		handling := &marker{text: "handling signals", seen: make(chan struct{})}
+		cmd.Stderr = handling
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
+		}
+		select {
+		case <-handling.seen:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("the exporter never logged that it handles signals")
 		}
 		time.Sleep(after)
 		sent := time.Now()
@@ -108,4 +120,19 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 			t.Fatalf("SIGTERM %v into start-up: still running after 10 s", after)
 		}
 	}
+}
+
+// marker is a writer that closes seen once text was written to it (text
+// must come whole in one write, as a log line does), and drops the rest.
+type marker struct {
+	text string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (m *marker) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), m.text) {
+		m.once.Do(func() { close(m.seen) })
+	}
+	return len(p), nil
 }
