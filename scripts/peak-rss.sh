@@ -8,13 +8,17 @@
 # scraped. With SHARD and TOTAL, the exporter is that shard of TOTAL
 # (--shard, --total-shards) over the ACCOUNTS demo accounts. The CPU time
 # the process used is printed with each figure. The environment passes to
-# the exporter (GOGC, GOMEMLIMIT).
+# the exporter (GOGC, GOMEMLIMIT). POLL is the seconds between the scrapes
+# that watch for the end of the first cycle (default 5); each is a whole
+# plain /metrics, so many shards on few cores want a longer one: the ten
+# shards of 10,000 accounts on 2 cores were measured with POLL=60.
 #
 #   scripts/peak-rss.sh [ACCOUNTS [SHARD TOTAL]]
 set -euo pipefail
 n=${1:-1000}
 shard=${2:-0}
 total=${3:-1}
+poll=${POLL:-5}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 go build -o "$dir/wechat-exporter" .
@@ -54,7 +58,7 @@ while :; do
   if [ "$mine" -gt 0 ] && [ "$endpoints" -ge 17 ] && [ "$datacube" -eq $((mine * 21)) ] && [ $((ok + offline)) -eq "$statuses" ]; then
     break
   fi
-  sleep 5
+  sleep "$poll"
 done
 echo "first fetch cycle of $mine accounts (shard $shard of $total over $n): about $(( $(date +%s) - start )) s"
 for _ in 1 2 3; do
