@@ -20,6 +20,37 @@ type SceneUsers struct {
 	SceneDesc string `json:"scene_desc"`
 }
 
+// sceneNames are the scene names WeChat documents. The decoder gives each
+// row its own copy of every name it reads, and the served rows hold each
+// name many times per article and day: at 1,000 demo accounts the copies
+// were 11.5 MB of the 20 MB of strings decoded rows held (a heap profile
+// after a restart), so decoded rows share these instead. A name not here
+// keeps its own copy.
+var sceneNames = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{"全部", "公众号消息", "聊天会话", "朋友圈", "公众号主页", "其他", "推荐", "搜一搜"} {
+		m[name] = name
+	}
+	return m
+}()
+
+// shareSceneNames points each scene's name at sceneNames' copy.
+func shareSceneNames(scenes []SceneUsers) {
+	for i := range scenes {
+		if name, ok := sceneNames[scenes[i].SceneDesc]; ok {
+			scenes[i].SceneDesc = name
+		}
+	}
+}
+
+func (r *BizSummary) shareStrings()  { shareSceneNames(r.Detail.ReadUserSource) }
+func (r *ArticleRead) shareStrings() { shareSceneNames(r.Detail.ReadUserSource) }
+func (r *PublishedArticle) shareStrings() {
+	for i := range r.DetailList {
+		shareSceneNames(r.DetailList[i].ReadUserSource)
+	}
+}
+
 // BizSummary is a getbizsummary row: the account's published content that
 // day.
 type BizSummary struct {

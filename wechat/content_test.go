@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -61,5 +62,50 @@ func TestContentDataStarts20251101(t *testing.T) {
 	_, err := fetchRows[wechat.BizSummary](ctx(t), e.client, wechat.GetBizSummary, wechat.Range{Begin: d, End: d})
 	if err == nil || err.Error() != "wechat getbizsummary: range 2025-10-31..2025-10-31: WeChat keeps no data before 2025-11-01" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestDecodedRowsShareSceneNames: every decoded row's scene names point at
+// one copy of each name, however many answers they came from, so a month
+// of article details does not hold each name thousands of times.
+func TestDecodedRowsShareSceneNames(t *testing.T) {
+	scenes := `"read_user_source":[{"user_count":3,"scene_desc":"全部"},{"user_count":2,"scene_desc":"朋友圈"},{"user_count":1,"scene_desc":"未知场景"}]`
+	tests := []struct {
+		ep     wechat.Endpoint
+		list   string
+		scenes func(wechat.Row) []wechat.SceneUsers
+	}{
+		{wechat.GetBizSummary, `[{"ref_date":"2025-11-20","detail":{"read_user":3,` + scenes + `,"share_user":0}}]`,
+			func(r wechat.Row) []wechat.SceneUsers { return r.(wechat.BizSummary).Detail.ReadUserSource }},
+		{wechat.GetArticleRead, `[{"ref_date":"2025-11-20","msgid":"1_1","detail":{"read_user":3,` + scenes + `}}]`,
+			func(r wechat.Row) []wechat.SceneUsers { return r.(wechat.ArticleRead).Detail.ReadUserSource }},
+		{wechat.GetArticleTotalDetail, `[{"ref_date":"2025-11-20","msgid":"1_1","title":"t","content_url":"u","detail_list":[{"stat_date":"2025-11-20","read_user":3,` + scenes + `,"share_user":0}]}]`,
+			func(r wechat.Row) []wechat.SceneUsers {
+				return r.(wechat.PublishedArticle).DetailList[0].ReadUserSource
+			}},
+	}
+	day := wechat.MustParseDate("2025-11-20")
+	for _, tt := range tests {
+		var decoded [2][]wechat.SceneUsers
+		for i := range decoded {
+			rows, err := wechat.DecodeDay(tt.ep, day, []byte(tt.list))
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("%s: %d rows, %v", tt.ep.Name, len(rows), err)
+			}
+			decoded[i] = tt.scenes(rows[0])
+		}
+		a, b := decoded[0], decoded[1]
+		if len(a) != 3 || len(b) != 3 || a[0].SceneDesc != "全部" || a[1].SceneDesc != "朋友圈" || a[2].SceneDesc != "未知场景" {
+			t.Fatalf("%s: scenes %+v", tt.ep.Name, a)
+		}
+		for i := 0; i < 2; i++ { // the documented names are one copy
+			if unsafe.StringData(a[i].SceneDesc) != unsafe.StringData(b[i].SceneDesc) {
+				t.Errorf("%s: two copies of %q", tt.ep.Name, a[i].SceneDesc)
+			}
+		}
+		// a name WeChat does not document is kept as it came
+		if unsafe.StringData(a[2].SceneDesc) == unsafe.StringData(b[2].SceneDesc) {
+			t.Errorf("%s: %q shared, though not a documented name", tt.ep.Name, a[2].SceneDesc)
+		}
 	}
 }

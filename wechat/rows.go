@@ -289,6 +289,7 @@ func decodeRowsOn[T Row](b []byte, day Date) ([]Row, error) {
 		if d, ok := any(&list[i]).(interface{ setDate(Date) }); ok {
 			d.setDate(day)
 		}
+		shareStrings(&list[i])
 		rows[i] = list[i]
 	}
 	return rows, nil
@@ -300,10 +301,19 @@ func decodeRows[T Row](b []byte) ([]Row, error) {
 		return nil, err
 	}
 	rows := make([]Row, len(list))
-	for i, r := range list {
-		rows[i] = r
+	for i := range list {
+		shareStrings(&list[i])
+		rows[i] = list[i]
 	}
 	return rows, nil
+}
+
+// shareStrings makes a decoded row's repeated strings (see sceneNames)
+// share one copy, for row types that have them.
+func shareStrings(row any) {
+	if s, ok := row.(interface{ shareStrings() }); ok {
+		s.shareStrings()
+	}
 }
 
 // DecodeDay decodes a stored day's rows of ep (a JSON array of rows as
