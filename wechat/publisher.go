@@ -317,16 +317,11 @@ func dayRows(ep Endpoint, r Range, list []byte) ([]Row, error) {
 	case PublisherCPSGeneral.Name:
 		return datedRows(list, r, func(c *CPSGeneral) (*Ref, string) { return &c.Ref, c.Date })
 	case PublisherSettlement.Name:
-		var rows []Settlement
-		if err := json.Unmarshal(list, &rows); err != nil {
+		rows, err := decodeRowsOn[Settlement](list, r.End)
+		if err != nil {
 			return nil, fmt.Errorf("settlement: %v", describeJSONError(err))
 		}
-		out := make([]Row, len(rows))
-		for i := range rows {
-			rows[i].RefDate = r.End
-			out[i] = rows[i]
-		}
-		return out, nil
+		return rows, nil
 	}
 	return nil, ErrUnknownEndpoint(ep.Name)
 }

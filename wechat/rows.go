@@ -280,28 +280,29 @@ func codec[T Row]() *rowCodec {
 }
 
 func decodeRowsOn[T Row](b []byte, day Date) ([]Row, error) {
-	var list []T
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, err
-	}
-	rows := make([]Row, len(list))
-	for i := range list {
-		if d, ok := any(&list[i]).(interface{ setDate(Date) }); ok {
+	return decodeList(b, func(row *T) {
+		if d, ok := any(row).(interface{ setDate(Date) }); ok {
 			d.setDate(day)
 		}
-		shareStrings(&list[i])
-		rows[i] = list[i]
-	}
-	return rows, nil
+	})
 }
 
 func decodeRows[T Row](b []byte) ([]Row, error) {
+	return decodeList[T](b, nil)
+}
+
+// decodeList decodes a JSON array of T, gives each decoded row to fill
+// (when not nil) and shares its repeated strings, and returns the rows.
+func decodeList[T Row](b []byte, fill func(*T)) ([]Row, error) {
 	var list []T
 	if err := json.Unmarshal(b, &list); err != nil {
 		return nil, err
 	}
 	rows := make([]Row, len(list))
 	for i := range list {
+		if fill != nil {
+			fill(&list[i])
+		}
 		shareStrings(&list[i])
 		rows[i] = list[i]
 	}
