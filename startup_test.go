@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,16 +88,11 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 		// The moments count from when the exporter handles signals: before
 		// it, the Go runtime (slow to start under the race detector on a
 		// busy machine) ends the process on SIGTERM, as any program's does.
-		handling := &marker{text: "handling signals", seen: make(chan struct{})}
-		cmd.Stderr = handling
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-handling.seen:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatal("the exporter never logged that it handles signals")
+		logs := startLogged(t, cmd)
+		for deadline := time.Now().Add(10 * time.Second); logs.find("handling signals") == ""; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the exporter never logged that it handles signals")
+			}
 		}
 		time.Sleep(after)
 		sent := time.Now()
@@ -120,19 +114,4 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 			t.Fatalf("SIGTERM %v into start-up: still running after 10 s", after)
 		}
 	}
-}
-
-// marker is a writer that closes seen once text was written to it (text
-// must come whole in one write, as a log line does), and drops the rest.
-type marker struct {
-	text string
-	seen chan struct{}
-	once sync.Once
-}
-
-func (m *marker) Write(p []byte) (int, error) {
-	if strings.Contains(string(p), m.text) {
-		m.once.Do(func() { close(m.seen) })
-	}
-	return len(p), nil
 }
