@@ -1,6 +1,7 @@
 package wechattest
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -59,7 +60,13 @@ func (s *Server) datacube(w http.ResponseWriter, r *http.Request, name string) {
 	if ep.Since != 0 { // the content endpoints say whether figures are final
 		answer["is_delay"] = delayed
 	}
-	writeJSON(w, answer)
+	if len(a.Omit) == 0 {
+		writeJSON(w, answer)
+		return
+	}
+	b, _ := json.Marshal(answer)
+	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+	_, _ = w.Write(a.omit(name, b))
 }
 
 // periodEnded reports whether the period labelled d is over on day today:

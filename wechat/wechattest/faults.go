@@ -10,19 +10,20 @@ import (
 )
 
 // Fault makes matching requests fail. Exactly one of Errcode, Ret, Status,
-// Reset, Body or Truncate should be set; Latency may be added to any of
+// Reset, Body, Truncate or Rewrite should be set; Latency may be added to any of
 // them, or used alone to slow down real answers.
 type Fault struct {
 	AppID    string // "" matches every account
 	Endpoint string // "" matches every endpoint, token endpoints included
 
-	Errcode  int64         // answer {"errcode":N} with HTTP 200, as WeChat does
-	Ret      int64         // answer {"base_resp":{"ret":N}}, as the publisher API does
-	Status   int           // answer with this HTTP status and a proxy's HTML page
-	Reset    bool          // drop the connection without answering
-	Body     string        // answer with this raw body (malformed JSON, HTML...)
-	Truncate bool          // answer with the first half of the real answer
-	Latency  time.Duration // wait this long first (the request's context ends it)
+	Errcode  int64               // answer {"errcode":N} with HTTP 200, as WeChat does
+	Ret      int64               // answer {"base_resp":{"ret":N}}, as the publisher API does
+	Status   int                 // answer with this HTTP status and a proxy's HTML page
+	Reset    bool                // drop the connection without answering
+	Body     string              // answer with this raw body (malformed JSON, HTML...)
+	Truncate bool                // answer with the first half of the real answer
+	Rewrite  func([]byte) []byte // answer with the real answer rewritten (see WithoutField)
+	Latency  time.Duration       // wait this long first (the request's context ends it)
 
 	// Times limits the fault to the next N matching requests; 0 keeps it
 	// until the function Inject returned is called.
@@ -124,6 +125,11 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, appID, endpo
 		body := rec.Body.Bytes()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body[:len(body)/2])
+	case f.Rewrite != nil:
+		rec := httptest.NewRecorder()
+		s.serveReal(rec, r, endpoint)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(f.Rewrite(rec.Body.Bytes()))
 	default:
 		return false // latency only: go on to the real answer
 	}

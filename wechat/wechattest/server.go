@@ -46,6 +46,10 @@ type Account struct {
 	// off (getarticletotaldetail publish_type 1); 0: every post notifies
 	// the followers.
 	SilentEvery int
+	// Omit lists figures the account's datacube answers leave out, as
+	// endpoint:path (getarticletotal:details.target_user), as older
+	// documentation shows them (see LegacyArticleTotal).
+	Omit []string
 }
 
 // Component is a third-party platform the fake knows.
