@@ -137,7 +137,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 		v, err := api.queryAt(`round(sum(last_over_time(wechat_ad_income_yuan{account="a0000"}[1d])) * 100)`, noon(d))
 		var fen int64
 		for _, r := range fake.Rows("wxmany0000", wechat.PublisherAdPosGeneral.Name, d) {
-			fen += r.(wechat.AdPosition).Income
+			fen += r.(wechat.AdPosition).Income.Or(0)
 		}
 		if err != nil || len(v) != 1 || v[0].Value[1] != fmt.Sprint(fen) {
 			t.Errorf("%s: ad income %v (%v), WeChat said %d fen", d, v, err, fen)
@@ -279,4 +279,54 @@ func TestBackfillWhileServing(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "is locked") || !strings.Contains(out, "give backfill a --storage.path of its own") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
+}
+
+// TestBackfillOnDocumentationShapes backfills from a fake that answers
+// getarticletotal in the shape of the original documentation (details
+// without int_page_from_* and feed_share_from_*): backfill exits 0, the
+// history has every figure the answers give and no series of those they
+// lack, and a second backfill makes no call (the days were stored).
+func TestBackfillOnDocumentationShapes(t *testing.T) {
+	fake := wechattest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	fake.AddAccount(wechattest.Account{AppID: "wxlegacy01", Secret: "legacy-secret-wxlegacy01", Omit: legacyOmit()})
+	cfg := filepath.Join(dir, "wechat-exporter.yml")
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: legacy\n    app_id: wxlegacy01\n    app_secret: legacy-secret-wxlegacy01\n    endpoints: [getarticletotal]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yesterday := wechat.Today(time.Now()).AddDays(-1)
+	out := filepath.Join(dir, "history.om")
+	args := []string{"backfill", "--config.file=" + cfg, "--storage.path=" + filepath.Join(dir, "data"), "--wechat.api-url=" + fake.URL,
+		"--from=" + yesterday.AddDays(-9).String(), "--to=" + yesterday.String(), "--output=" + out}
+	if code, output := runChild(t, args...); code != 0 {
+		t.Fatalf("backfill exited %d:\n%s", code, output)
+	}
+	om, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"wechat_article_post_cumulative_reads{", "wechat_article_post_target_users{", "wechat_article_post_cumulative_favorites{"} {
+		if !strings.Contains(string(om), want) {
+			t.Errorf("the history has no %s", want)
+		}
+	}
+	for _, lacking := range []string{"wechat_article_post_cumulative_reads_by_source{", "wechat_article_post_cumulative_moments_shares{"} {
+		if strings.Contains(string(om), lacking) {
+			t.Errorf("the history has %s, which the answers do not give", lacking)
+		}
+	}
+	fake.ResetCalls()
+	if code, output := runChild(t, args...); code != 0 || fake.DatacubeCalls("") != 0 {
+		t.Errorf("second backfill exited %d with %d calls:\n%s", code, fake.DatacubeCalls(""), output)
+	}
+}
+
+// legacyOmit is what the original documentation's getarticletotal lacks.
+func legacyOmit() []string {
+	var out []string
+	for _, f := range wechattest.LegacyArticleTotal {
+		out = append(out, wechat.GetArticleTotal.Name+":"+f)
+	}
+	return out
 }

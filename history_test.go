@@ -125,7 +125,7 @@ func TestHistoryJoinsLive(t *testing.T) {
 	}
 	net := func(d wechat.Date) (n int64) {
 		for _, r := range fake.Rows(demoAppID(0), wechat.GetUserSummary.Name, d) {
-			n += r.(wechat.UserSummary).NewUser - r.(wechat.UserSummary).CancelUser
+			n += r.(wechat.UserSummary).NewUser.Or(0) - r.(wechat.UserSummary).CancelUser.Or(0)
 		}
 		return n
 	}

@@ -11,9 +11,8 @@ import (
 // gives amounts in fen (CNY cents); they are exposed in yuan, the unit
 // every WeChat screen shows.
 
-// yuan converts fen: dividing by 100 rounds correctly (521.75, not the
-// 521.7500000000001 of multiplying by 0.01).
-func yuan[T int64 | float64](fen T) float64 { return float64(fen) / 100 }
+// yuan is a figure in fen, in yuan.
+func yuan(fen known) known { return fen.per(100) }
 
 var (
 	adRequestsDesc      = newDesc("wechat_ad_requests", "Ad requests that returned an ad, per ad slot (publisher_adpos_general req_succ_count).", "slot")
@@ -56,43 +55,47 @@ func slotLabel(s string) string { return sanitize(s, 48) }
 
 // collectAdPositions serves each slot of the served day. Several ad units
 // of one slot are added up, their rates and eCPM recomputed from the sums;
-// one unit's are served as WeChat sent them.
+// one unit's are served as WeChat sent them. A sum is known only when
+// every unit's figure is.
 func collectAdPositions(m *metrics, a *scope, ep *Endpoint) {
 	bySlot := map[string][]wechat.AdPosition{}
 	for _, r := range ep.Rows {
 		if row := r.(wechat.AdPosition); row.RefDate == ep.Date {
-			bySlot[slotLabel(row.AdSlot)] = append(bySlot[slotLabel(row.AdSlot)], row)
+			slot := slotLabel(string(row.AdSlot))
+			bySlot[slot] = append(bySlot[slot], row)
 		}
 	}
 	for _, slot := range sortedKeys(bySlot) {
 		rows := bySlot[slot]
 		sum := rows[0]
 		for _, r := range rows[1:] {
-			sum.ReqSuccCount += r.ReqSuccCount
-			sum.ExposureCount += r.ExposureCount
-			sum.ClickCount += r.ClickCount
-			sum.Income += r.Income
+			sum.ReqSuccCount = sum.ReqSuccCount.Add(r.ReqSuccCount)
+			sum.ExposureCount = sum.ExposureCount.Add(r.ExposureCount)
+			sum.ClickCount = sum.ClickCount.Add(r.ClickCount)
+			sum.Income = sum.Income.Add(r.Income)
 		}
+		exposureRate, clickRate, ecpm := decimalOf(sum.ExposureRate), decimalOf(sum.ClickRate), decimalOf(sum.ECPM)
 		if len(rows) > 1 {
-			sum.ExposureRate = ratio(sum.ExposureCount, sum.ReqSuccCount)
-			sum.ClickRate = ratio(sum.ClickCount, sum.ExposureCount)
-			sum.ECPM = ratio(sum.Income*1000, sum.ExposureCount)
+			exposureRate = ratio(countOf(sum.ExposureCount), countOf(sum.ReqSuccCount))
+			clickRate = ratio(countOf(sum.ClickCount), countOf(sum.ExposureCount))
+			ecpm = ratio(countOf(sum.Income).times(1000), countOf(sum.ExposureCount))
 		}
 		m.add(adRequestsDesc, sum.ReqSuccCount, a.account, slot)
 		m.add(adExposuresDesc, sum.ExposureCount, a.account, slot)
-		m.addFloat(adExposureRatioDesc, sum.ExposureRate, a.account, slot)
+		m.put(adExposureRatioDesc, exposureRate, a.account, slot)
 		m.add(adClicksDesc, sum.ClickCount, a.account, slot)
-		m.addFloat(adClickRatioDesc, sum.ClickRate, a.account, slot)
-		m.addFloat(adIncomeDesc, yuan(sum.Income), a.account, slot)
-		m.addFloat(adECPMDesc, yuan(sum.ECPM), a.account, slot)
+		m.put(adClickRatioDesc, clickRate, a.account, slot)
+		m.put(adIncomeDesc, yuan(countOf(sum.Income)), a.account, slot)
+		m.put(adECPMDesc, yuan(ecpm), a.account, slot)
 	}
 }
 
-func ratio(n, d int64) float64 {
-	if d == 0 {
-		return 0
+// ratio is n/d, 0 for a d of 0, known when both are.
+func ratio(n, d known) known {
+	if d.ok && d.v == 0 {
+		return known{0, n.ok}
 	}
-	return float64(n) / float64(d)
+	return known{n.v / d.v, n.ok && d.ok}
 }
 
 func collectCPS(m *metrics, a *scope, ep *Endpoint) {
@@ -103,11 +106,11 @@ func collectCPS(m *metrics, a *scope, ep *Endpoint) {
 		}
 		m.add(cpsExposuresDesc, row.ExposureCount, a.account)
 		m.add(cpsClicksDesc, row.ClickCount, a.account)
-		m.addFloat(cpsClickRateDesc, row.ClickRate, a.account)
+		m.put(cpsClickRateDesc, decimalOf(row.ClickRate), a.account)
 		m.add(cpsOrdersDesc, row.OrderCount, a.account)
-		m.addFloat(cpsOrderRatioDesc, row.OrderRate, a.account)
-		m.addFloat(cpsOrderAmtDesc, yuan(row.TotalFee), a.account)
-		m.addFloat(cpsCommissionDesc, yuan(row.TotalCommission), a.account)
+		m.put(cpsOrderRatioDesc, decimalOf(row.OrderRate), a.account)
+		m.put(cpsOrderAmtDesc, yuan(countOf(row.TotalFee)), a.account)
+		m.put(cpsCommissionDesc, yuan(countOf(row.TotalCommission)), a.account)
 	}
 }
 
@@ -119,10 +122,11 @@ func collectSettlement(m *metrics, a *scope, ep *Endpoint) {
 		if s.RefDate != ep.Date {
 			continue
 		}
-		m.addFloat(adRevenueDesc, yuan(s.RevenueAll), a.account)
-		m.addFloat(adSettledDesc, yuan(s.SettledRevenueAll), a.account)
-		m.addFloat(adPendingDesc, yuan(s.RevenueAll-s.SettledRevenueAll), a.account)
-		m.addFloat(adPenaltyDesc, yuan(s.PenaltyAll), a.account)
+		all, settled := countOf(s.RevenueAll), countOf(s.SettledRevenueAll)
+		m.put(adRevenueDesc, yuan(all), a.account)
+		m.put(adSettledDesc, yuan(settled), a.account)
+		m.put(adPendingDesc, yuan(known{all.v - settled.v, all.ok && settled.ok}), a.account)
+		m.put(adPenaltyDesc, yuan(countOf(s.PenaltyAll)), a.account)
 		byLabel := map[string]wechat.SettlementPeriod{}
 		for _, p := range s.Periods {
 			byLabel[periodLabel(p)] = p // a period listed twice: the later entry
@@ -136,10 +140,12 @@ func collectSettlement(m *metrics, a *scope, ep *Endpoint) {
 			periods = periods[:maxSettlementPeriods]
 		}
 		for _, p := range periods {
-			m.addFloat(adPeriodRevenueDesc, yuan(p.SettledRevenue), a.account, p.label)
-			m.addFloat(adPeriodStatusDesc, float64(p.SettStatus), a.account, p.label)
+			m.put(adPeriodRevenueDesc, yuan(countOf(p.SettledRevenue)), a.account, p.label)
+			if status, ok := p.SettStatus.Value(); ok {
+				m.addFloat(adPeriodStatusDesc, float64(status), a.account, p.label)
+			}
 			for _, sr := range p.SlotRevenue {
-				m.addFloat(adPeriodSlotDesc, yuan(sr.Amount()), a.account, p.label, slotLabel(sr.SlotID))
+				m.put(adPeriodSlotDesc, yuan(countOf(sr.Amount())), a.account, p.label, slotLabel(string(sr.SlotID)))
 			}
 		}
 	}
@@ -157,5 +163,6 @@ func periodLabel(p wechat.SettlementPeriod) string {
 	if d, ok := p.Start(); ok {
 		return d.String()
 	}
-	return sanitize(string(p.Month), 16) + "-" + strconv.FormatInt(p.Order, 10)
+	order, _ := p.Order.Value()
+	return sanitize(string(p.Month), 16) + "-" + strconv.FormatInt(order, 10)
 }

@@ -16,9 +16,9 @@ import (
 
 // fetchAdFixture serves a public ad sample as WeChat would and fetches it
 // through the client, which sets each row's day.
-func fetchAdFixture(t *testing.T, ep wechat.Endpoint, d wechat.Date) []wechat.Row {
+func fetchAdFixture(t *testing.T, ep wechat.Endpoint, file string, d wechat.Date) []wechat.Row {
 	t.Helper()
-	body := readSample(t, ep.Name)
+	body := readAnswer(t, filepath.Dir(file), filepath.Base(file))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 	defer srv.Close()
 	tok := filepath.Join(t.TempDir(), "token")
@@ -41,11 +41,21 @@ func fetchAdFixture(t *testing.T, ep wechat.Endpoint, d wechat.Date) []wechat.Ro
 func TestAdFixturesReachMetrics(t *testing.T) {
 	a := `account="fx"`
 	d := wechat.MustParseDate("2020-04-13")
+	settlement := map[string]float64{
+		`wechat_ad_revenue_yuan{` + a + `}`:                                                                       51783686.98,
+		`wechat_ad_settled_revenue_yuan{` + a + `}`:                                                               26136967.65,
+		`wechat_ad_pending_revenue_yuan{` + a + `}`:                                                               25646719.33,
+		`wechat_ad_penalty_yuan{` + a + `}`:                                                                       0,
+		`wechat_ad_settlement_revenue_yuan{` + a + `,period="2020-03-01"}`:                                        7189260.45,
+		`wechat_ad_settlement_status{` + a + `,period="2020-03-01"}`:                                              1,
+		`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_BANNER"}`:       341394.43,
+		`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_REWARD_VIDEO"}`: 6847866.02}
 	tests := []struct {
 		ep   wechat.Endpoint
+		file string // in testdata: samples/<endpoint> unless set
 		want map[string]float64
 	}{
-		{wechat.PublisherAdPosGeneral, map[string]float64{
+		{wechat.PublisherAdPosGeneral, "", map[string]float64{
 			`wechat_ad_requests{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:       443610,
 			`wechat_ad_exposures{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:      181814,
 			`wechat_ad_exposure_ratio{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`: 0.409850995,
@@ -53,7 +63,7 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 			`wechat_ad_click_ratio{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:    0.055523777,
 			`wechat_ad_income_yuan{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:    521.75,
 			`wechat_ad_ecpm_yuan{` + a + `,slot="SLOT_ID_WEAPP_INTERSTITIAL"}`:      2.86969100289}},
-		{wechat.PublisherCPSGeneral, map[string]float64{
+		{wechat.PublisherCPSGeneral, "", map[string]float64{
 			`wechat_ad_cps_exposures{` + a + `}`:         15153,
 			`wechat_ad_cps_clicks{` + a + `}`:            396,
 			`wechat_ad_cps_click_rate{` + a + `}`:        38.265151515,
@@ -61,19 +71,16 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 			`wechat_ad_cps_order_ratio{` + a + `}`:       0.007575758,
 			`wechat_ad_cps_order_amount_yuan{` + a + `}`: 1629,
 			`wechat_ad_cps_commission_yuan{` + a + `}`:   250.21}},
-		{wechat.PublisherSettlement, map[string]float64{
-			`wechat_ad_revenue_yuan{` + a + `}`:                                                                       51783686.98,
-			`wechat_ad_settled_revenue_yuan{` + a + `}`:                                                               26136967.65,
-			`wechat_ad_pending_revenue_yuan{` + a + `}`:                                                               25646719.33,
-			`wechat_ad_penalty_yuan{` + a + `}`:                                                                       0,
-			`wechat_ad_settlement_revenue_yuan{` + a + `,period="2020-03-01"}`:                                        7189260.45,
-			`wechat_ad_settlement_status{` + a + `,period="2020-03-01"}`:                                              1,
-			`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_BANNER"}`:       341394.43,
-			`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_REWARD_VIDEO"}`: 6847866.02}},
+		{wechat.PublisherSettlement, "", settlement},
+		// The other SDK's name of a slot's settled revenue.
+		{wechat.PublisherSettlement, "versions/publisher_settlement.morgine", settlement},
 	}
 	for _, tt := range tests {
-		t.Run(tt.ep.Name, func(t *testing.T) {
-			rows := fetchAdFixture(t, tt.ep, d)
+		if tt.file == "" {
+			tt.file = "samples/" + tt.ep.Name
+		}
+		t.Run(tt.file, func(t *testing.T) {
+			rows := fetchAdFixture(t, tt.ep, tt.file, d)
 			state := collector.NewState(map[string]string{"fx": "wxfixture"})
 			state.SetData("fx", tt.ep.Name, d, rows)
 			got := gather(t, collector.New(state))
@@ -100,10 +107,10 @@ func TestAdSlotsAddUp(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	ref := wechat.Ref{RefDate: d}
 	rows := []wechat.Row{
-		wechat.AdPosition{Ref: ref, SlotID: "1", AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: 100, ExposureCount: 40, ExposureRate: 0.4, ClickCount: 4, ClickRate: 0.1, Income: 400, ECPM: 10000},
-		wechat.AdPosition{Ref: ref, SlotID: "2", AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: 300, ExposureCount: 60, ExposureRate: 0.2, ClickCount: 2, ClickRate: 0.0333, Income: 200, ECPM: 3333},
-		wechat.AdPosition{Ref: ref, AdSlot: strings.Repeat("X", 500) + "\n", ReqSuccCount: 7},
-		wechat.AdPosition{Ref: wechat.Ref{RefDate: d - 1}, AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: 1000}, // another day: not served
+		wechat.AdPosition{Ref: ref, SlotID: "1", AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: wechat.CountOf(100), ExposureCount: wechat.CountOf(40), ExposureRate: wechat.DecimalOf(0.4), ClickCount: wechat.CountOf(4), ClickRate: wechat.DecimalOf(0.1), Income: wechat.CountOf(400), ECPM: wechat.DecimalOf(10000)},
+		wechat.AdPosition{Ref: ref, SlotID: "2", AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: wechat.CountOf(300), ExposureCount: wechat.CountOf(60), ExposureRate: wechat.DecimalOf(0.2), ClickCount: wechat.CountOf(2), ClickRate: wechat.DecimalOf(0.0333), Income: wechat.CountOf(200), ECPM: wechat.DecimalOf(3333)},
+		wechat.AdPosition{Ref: ref, AdSlot: wechat.FlexString(strings.Repeat("X", 500) + "\n"), ReqSuccCount: wechat.CountOf(7)},
+		wechat.AdPosition{Ref: wechat.Ref{RefDate: d - 1}, AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: wechat.CountOf(1000)}, // another day: not served
 	}
 	state := collector.NewState(map[string]string{"fx": "wxfixture"})
 	state.SetData("fx", wechat.PublisherAdPosGeneral.Name, d, rows)
@@ -134,14 +141,14 @@ func TestAdSlotsAddUp(t *testing.T) {
 // undocumented month passes through sanitised.
 func TestSettlementPeriodsBounded(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
-	s := wechat.Settlement{Ref: wechat.Ref{RefDate: d}, RevenueAll: 100, SettledRevenueAll: 40}
+	s := wechat.Settlement{Ref: wechat.Ref{RefDate: d}, RevenueAll: wechat.CountOf(100), SettledRevenueAll: wechat.CountOf(40)}
 	for i := 0; i < 100; i++ {
 		y, m := 2020+i/24, 1+(i%24)/2
-		s.Periods = append(s.Periods, wechat.SettlementPeriod{Month: wechat.FlexString(fmt.Sprintf("%d%02d", y, m)), Order: int64(1 + i%2), SettStatus: 5, SettledRevenue: 100})
+		s.Periods = append(s.Periods, wechat.SettlementPeriod{Month: wechat.FlexString(fmt.Sprintf("%d%02d", y, m)), Order: wechat.CodeOf(int64(1 + i%2)), SettStatus: wechat.CodeOf(5), SettledRevenue: wechat.CountOf(100)})
 	}
 	s.Periods = append(s.Periods,
-		wechat.SettlementPeriod{Month: "202402", Order: 2, SettStatus: 1}, // the same period twice
-		wechat.SettlementPeriod{Month: "20XX\"}", Order: 3, SettStatus: 2})
+		wechat.SettlementPeriod{Month: "202402", Order: wechat.CodeOf(2), SettStatus: wechat.CodeOf(1)}, // the same period twice
+		wechat.SettlementPeriod{Month: "20XX\"}", Order: wechat.CodeOf(3), SettStatus: wechat.CodeOf(2)})
 	state := collector.NewState(map[string]string{"fx": "wxfixture"})
 	state.SetData("fx", wechat.PublisherSettlement.Name, d, []wechat.Row{s})
 	got := gather(t, collector.New(state))

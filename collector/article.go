@@ -104,7 +104,7 @@ func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.UserRead)
 		if !row.IsAllSources() {
-			src := enumLabel(readSources, *row.UserSource)
+			src := enumLabel(readSources, row.UserSource)
 			m.add(readsBySrcDesc, row.IntPageReadCount, a.account, src)
 			m.add(readUsersSrcDesc, row.IntPageReadUser, a.account, src)
 			m.add(sharesBySrcDesc, row.ShareCount, a.account, src)
@@ -124,7 +124,7 @@ func collectUserReadHour(m *metrics, a *scope, ep *Endpoint) {
 		row := r.(wechat.UserReadHour)
 		hour := hourLabel(row.Hourly)
 		if !row.IsAllSources() {
-			src := enumLabel(readSources, *row.UserSource)
+			src := enumLabel(readSources, row.UserSource)
 			m.add(hourlyReadsSrcDesc, row.IntPageReadCount, a.account, src, hour)
 			m.add(hourlyReadUsersSrc, row.IntPageReadUser, a.account, src, hour)
 			m.add(hourlySharesSrcDesc, row.ShareCount, a.account, src, hour)
@@ -150,11 +150,11 @@ func addPages(m *metrics, reads, users *prometheus.Desc, c wechat.ReadCounts, la
 func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.ArticleSummary)
-		if !a.posts[row.MsgID] {
+		if !a.posts[string(row.MsgID)] {
 			continue
 		}
-		id := sanitize(row.MsgID, maxMsgIDRunes)
-		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		id := sanitize(string(row.MsgID), maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(string(row.Title), maxTitleRunes))
 		addPages(m, postReadsDesc, postReadUsersDesc, row.ReadCounts, func(page string) []string { return []string{a.account, id, page} })
 		m.add(postSharesDesc, row.ShareCount, a.account, id)
 		m.add(postShareUsersDesc, row.ShareUser, a.account, id)
@@ -169,11 +169,11 @@ func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.ArticleTotal)
 		d, ok := row.LatestOn(ep.Date) // a replayed past day must not see later totals
-		if !ok || !a.posts[row.MsgID] {
+		if !ok || !a.posts[string(row.MsgID)] {
 			continue
 		}
-		id := sanitize(row.MsgID, maxMsgIDRunes)
-		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
+		id := sanitize(string(row.MsgID), maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(string(row.Title), maxTitleRunes))
 		m.add(postTargetUsersDesc, d.TargetUser, a.account, id)
 		addPages(m, postCumReadsDesc, postCumReadUsersDesc, d.ReadCounts, func(page string) []string { return []string{a.account, id, page} })
 		m.add(postCumSharesDesc, d.ShareCount, a.account, id)
@@ -194,7 +194,7 @@ func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
 // sourceFigures are an article's users and count from one channel.
 type sourceFigures struct {
 	source       string
-	users, count int64
+	users, count wechat.Count
 }
 
 // postReadSources are getarticletotal's int_page_from_* fields by read
@@ -227,37 +227,42 @@ func postMomentShareSources(d wechat.ArticleTotalDetail) []sourceFigures {
 // is stable between scrapes.
 func selectPosts(acc *Account, max int) map[string]bool {
 	reads := map[string]int64{}
+	// note ranks a post by a figure, 0 when not known: known, if only
+	// from its shares.
+	note := func(msgid wechat.FlexString, c wechat.Count) {
+		id := string(msgid)
+		reads[id] = maxInt(reads[id], c.Or(0))
+	}
 	if ep := acc.Endpoints[wechat.GetArticleSummary.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleSummary)
-			reads[row.MsgID] = maxInt(reads[row.MsgID], row.IntPageReadCount)
+			note(row.MsgID, row.IntPageReadCount)
 		}
 	}
 	if ep := acc.Endpoints[wechat.GetArticleTotal.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleTotal)
 			if d, ok := row.LatestOn(ep.Date); ok {
-				reads[row.MsgID] = maxInt(reads[row.MsgID], d.IntPageReadCount)
+				note(row.MsgID, d.IntPageReadCount)
 			}
 		}
 	}
 	if ep := acc.Endpoints[wechat.GetArticleRead.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleRead)
-			reads[row.MsgID] = maxInt(reads[row.MsgID], row.Detail.ReadUser)
+			note(row.MsgID, row.Detail.ReadUser)
 		}
 	}
 	if ep := acc.Endpoints[wechat.GetArticleShare.Name]; ep != nil {
 		for _, r := range ep.Rows {
-			row := r.(wechat.ArticleShare)
-			reads[row.MsgID] = maxInt(reads[row.MsgID], 0) // known, if only from its shares
+			note(r.(wechat.ArticleShare).MsgID, wechat.Count{})
 		}
 	}
 	if ep := acc.Endpoints[wechat.GetArticleTotalDetail.Name]; ep != nil {
 		for _, r := range ep.Rows {
 			row := r.(wechat.PublishedArticle)
 			if d, ok := row.LatestOn(ep.Date); ok {
-				reads[row.MsgID] = maxInt(reads[row.MsgID], d.ReadUser)
+				note(row.MsgID, d.ReadUser)
 			}
 		}
 	}

@@ -51,17 +51,14 @@ func TestArticlesFamily(t *testing.T) {
 			`wechat_article_post_cumulative_reads_by_source{` + a + `,msgid="202457380_1",source="friends"}`:      19645,
 			`wechat_article_post_cumulative_read_users_by_source{` + a + `,msgid="202457380_1",source="other"}`:   477,
 			`wechat_article_post_cumulative_reads_by_source{` + a + `,msgid="202457380_1",source="other"}`:        703,
-			// Not in this fixture (older than those fields): present as 0.
-			`wechat_article_post_cumulative_read_users_by_source{` + a + `,msgid="202457380_1",source="kanyikan"}`: 0,
-			`wechat_article_post_cumulative_reads_by_source{` + a + `,msgid="202457380_1",source="kanyikan"}`:      0,
-			`wechat_article_post_cumulative_read_users_by_source{` + a + `,msgid="202457380_1",source="souyisou"}`: 0,
-			`wechat_article_post_cumulative_reads_by_source{` + a + `,msgid="202457380_1",source="souyisou"}`:      0,
-			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="session"}`:   63925,
-			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="session"}`:        66489,
-			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="moments"}`:   18249,
-			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="moments"}`:        19319,
-			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="other"}`:     731,
-			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="other"}`:          775}},
+			// kanyikan and souyisou are not in this sample (older than those
+			// fields): no series, never a 0.
+			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="session"}`: 63925,
+			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="session"}`:      66489,
+			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="moments"}`: 18249,
+			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="moments"}`:      19319,
+			`wechat_article_post_cumulative_moments_share_users{` + a + `,msgid="202457380_1",source="other"}`:   731,
+			`wechat_article_post_cumulative_moments_shares{` + a + `,msgid="202457380_1",source="other"}`:        775}},
 		{"getuserread", map[string]float64{
 			`wechat_article_read_users{` + a + `,page="article"}`:              545497,
 			`wechat_article_reads{` + a + `,page="article"}`:                   856093,
@@ -103,7 +100,7 @@ func TestHostileTitles(t *testing.T) {
 	var rows []wechat.Row
 	for i, title := range titles {
 		rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: wechat.MustParseDate("2026-11-21")},
-			MsgID: fmt.Sprintf("id\n%d\xff", i), Title: title, ReadCounts: wechat.ReadCounts{IntPageReadCount: int64(100 - i)}})
+			MsgID: wechat.FlexString(fmt.Sprintf("id\n%d\xff", i)), Title: wechat.FlexString(title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(100 - i))}})
 	}
 	state := collector.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getarticlesummary", wechat.MustParseDate("2026-11-21"), rows)
@@ -132,8 +129,8 @@ func TestPostCap(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	var rows []wechat.Row
 	for i := 0; i < 10; i++ {
-		rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: fmt.Sprintf("m%d", i),
-			Title: "t", ReadCounts: wechat.ReadCounts{IntPageReadCount: int64(i * 10)}})
+		rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(fmt.Sprintf("m%d", i)),
+			Title: "t", ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(i * 10))}})
 	}
 	state := collector.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getarticlesummary", d, rows)
@@ -156,7 +153,7 @@ func TestArticleTotalAsOfServedDay(t *testing.T) {
 	sent := wechat.MustParseDate("2026-11-10")
 	row := wechat.ArticleTotal{Ref: wechat.Ref{RefDate: sent}, MsgID: "9_1", Title: "t"}
 	for i := 0; i < 5; i++ {
-		row.Details = append(row.Details, wechat.ArticleTotalDetail{StatDate: sent.AddDays(i), ReadCounts: wechat.ReadCounts{IntPageReadCount: int64(100 * (i + 1))}})
+		row.Details = append(row.Details, wechat.ArticleTotalDetail{StatDate: sent.AddDays(i), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(100 * (i + 1)))}})
 	}
 	for day, want := range map[string]float64{"2026-11-10": 100, "2026-11-12": 300, "2026-11-20": 500} {
 		state := collector.NewState(map[string]string{"fx": "wx"})

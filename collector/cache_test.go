@@ -14,8 +14,8 @@ import (
 func cacheState() (*State, *Collector) {
 	s := NewState(map[string]string{"a": "wxa"})
 	d := wechat.MustParseDate("2026-11-21")
-	s.SetData("a", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 7}})
-	s.SetData("a", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 3}})
+	s.SetData("a", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(7)}})
+	s.SetData("a", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(3)}})
 	return s, New(s)
 }
 

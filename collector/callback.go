@@ -23,7 +23,7 @@ var (
 	hourlyCallbackMaxTimeDesc  = newDesc("wechat_interface_hourly_callback_max_time_seconds", "Longest callback answer in each hour (getinterfacesummaryhour max_time_cost, ms converted to seconds).", "hour")
 )
 
-const millisecond = 1e-3
+const millisecondsPerSecond = 1000
 
 // The failure baseline is the median over the days served before the
 // newest (the week before it: see the endpoint's ServedDays): Prometheus
@@ -53,14 +53,16 @@ func init() {
 			row := r.(wechat.InterfaceSummary)
 			if row.RefDate != ep.Date {
 				if row.RefDate < ep.Date && row.RefDate >= ep.Date.AddDays(-baselineDays) {
-					failuresByDay[row.RefDate] += row.FailCount
+					if fails, ok := row.FailCount.Value(); ok {
+						failuresByDay[row.RefDate] += fails
+					}
 				}
 				continue
 			}
 			m.add(callbacksDesc, row.CallbackCount, a.account)
 			m.add(callbackFailuresDesc, row.FailCount, a.account)
-			m.addFloat(callbackTimeDesc, float64(row.TotalTimeCost)*millisecond, a.account)
-			m.addFloat(callbackMaxTimeDesc, float64(row.MaxTimeCost)*millisecond, a.account)
+			m.put(callbackTimeDesc, countOf(row.TotalTimeCost).per(millisecondsPerSecond), a.account)
+			m.put(callbackMaxTimeDesc, countOf(row.MaxTimeCost).per(millisecondsPerSecond), a.account)
 		}
 		if len(failuresByDay) >= minBaselineDays {
 			m.addFloat(callbackBaselineDesc, median(failuresByDay), a.account)
@@ -73,8 +75,8 @@ func init() {
 			hour := hourLabel(row.Hourly)
 			m.add(hourlyCallbacksDesc, row.CallbackCount, a.account, hour)
 			m.add(hourlyCallbackFailuresDesc, row.FailCount, a.account, hour)
-			m.addFloat(hourlyCallbackTimeDesc, float64(row.TotalTimeCost)*millisecond, a.account, hour)
-			m.addFloat(hourlyCallbackMaxTimeDesc, float64(row.MaxTimeCost)*millisecond, a.account, hour)
+			m.put(hourlyCallbackTimeDesc, countOf(row.TotalTimeCost).per(millisecondsPerSecond), a.account, hour)
+			m.put(hourlyCallbackMaxTimeDesc, countOf(row.MaxTimeCost).per(millisecondsPerSecond), a.account, hour)
 		}
 	}, hourlyCallbacksDesc, hourlyCallbackFailuresDesc, hourlyCallbackTimeDesc, hourlyCallbackMaxTimeDesc)
 }

@@ -366,10 +366,44 @@ func (m *metrics) insert(k seriesKey, s sample) {
 	m.samples = append(m.samples, s)
 }
 
-// add adds v to the series of d with the label values (account first).
-func (m *metrics) add(d *prometheus.Desc, v int64, labels ...string) {
-	m.addFloat(d, float64(v), labels...)
+// add adds the count c to the series of d with the label values (account
+// first), if WeChat gave it: a figure not known gives no series, never a
+// 0 (see wechat's decode.go).
+func (m *metrics) add(d *prometheus.Desc, c wechat.Count, labels ...string) {
+	m.put(d, countOf(c), labels...)
 }
+
+// put adds a figure to the series of d, if it is known.
+func (m *metrics) put(d *prometheus.Desc, f known, labels ...string) {
+	if f.ok {
+		m.addFloat(d, f.v, labels...)
+	}
+}
+
+// known is a figure's value in the exporter's unit, and whether WeChat
+// gave it.
+type known struct {
+	v  float64
+	ok bool
+}
+
+func countOf(c wechat.Count) known {
+	v, ok := c.Value()
+	return known{float64(v), ok}
+}
+
+func decimalOf(x wechat.Decimal) known {
+	v, ok := x.Value()
+	return known{v, ok}
+}
+
+// per divides the figure (into a larger unit: fen to yuan, ms to s):
+// dividing rounds correctly where multiplying by 0.01 would not (521.75,
+// not 521.7500000000001).
+func (f known) per(n float64) known { return known{f.v / n, f.ok} }
+
+// times multiplies the figure (into a smaller unit: minutes to seconds).
+func (f known) times(n float64) known { return known{f.v * n, f.ok} }
 
 func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
 	if m.removed[d] {

@@ -31,7 +31,7 @@ func TestLintClean(t *testing.T) {
 
 func TestRemovedAccountNotServed(t *testing.T) {
 	state := collector.NewState(map[string]string{"kept": "wx1"})
-	state.SetData("gone", "getusercumulate", wechat.MustParseDate("2026-11-21"), []wechat.Row{wechat.UserCumulate{CumulateUser: 5}})
+	state.SetData("gone", "getusercumulate", wechat.MustParseDate("2026-11-21"), []wechat.Row{wechat.UserCumulate{CumulateUser: wechat.CountOf(5)}})
 	for k := range gather(t, collector.New(state)) {
 		if strings.Contains(k, "gone") {
 			t.Errorf("unconfigured account served: %s", k)
@@ -83,7 +83,7 @@ func TestNoAlwaysZeroFamily(t *testing.T) {
 	for _, ep := range wechat.Endpoints() {
 		switch {
 		case ep.Publisher:
-			serve(ep.Name, fetchAdFixture(t, ep, wechat.MustParseDate("2020-04-13")))
+			serve(ep.Name, fetchAdFixture(t, ep, "samples/"+ep.Name, wechat.MustParseDate("2020-04-13")))
 		case ep.Period == wechat.Live:
 			rows, err := wechat.DecodeDay(ep, wechat.MustParseDate("2026-11-22"), []byte(liveRows[ep.Name]))
 			if err != nil {

@@ -26,6 +26,8 @@ var publishTypes = map[int64]string{0: "notified", 1: "not_notified"}
 
 const sceneAll = "全部"
 
+const secondsPerMinute = 60
+
 func sceneLabel(desc string) string {
 	if s, ok := contentScenes[desc]; ok {
 		return s
@@ -88,10 +90,10 @@ func init() {
 	register(wechat.GetArticleRead.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleRead)
-			if !a.posts[row.MsgID] {
+			if !a.posts[string(row.MsgID)] {
 				continue
 			}
-			id := sanitize(row.MsgID, maxMsgIDRunes)
+			id := sanitize(string(row.MsgID), maxMsgIDRunes)
 			m.add(pubPostReadUsersDesc, row.Detail.ReadUser, a.account, id)
 			addScenes(m, pubPostReadUsersSceneDesc, row.Detail.ReadUserSource, a.account, id)
 		}
@@ -100,8 +102,8 @@ func init() {
 	register(wechat.GetArticleShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleShare)
-			if a.posts[row.MsgID] {
-				m.add(pubPostShareUsersDesc, row.Detail.ShareUser, a.account, sanitize(row.MsgID, maxMsgIDRunes))
+			if a.posts[string(row.MsgID)] {
+				m.add(pubPostShareUsersDesc, row.Detail.ShareUser, a.account, sanitize(string(row.MsgID), maxMsgIDRunes))
 			}
 		}
 	}, pubPostShareUsersDesc)
@@ -115,7 +117,7 @@ func init() {
 func addScenes(m *metrics, d *prometheus.Desc, scenes []wechat.SceneUsers, labels ...string) {
 	for _, s := range scenes {
 		if s.SceneDesc != sceneAll {
-			m.add(d, s.UserCount, append(append([]string(nil), labels...), sceneLabel(s.SceneDesc))...)
+			m.add(d, s.UserCount, append(append([]string(nil), labels...), sceneLabel(string(s.SceneDesc)))...)
 		}
 	}
 }
@@ -126,12 +128,14 @@ func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.PublishedArticle)
 		d, ok := row.LatestOn(ep.Date)
-		if !ok || !a.posts[row.MsgID] {
+		if !ok || !a.posts[string(row.MsgID)] {
 			continue
 		}
-		id := sanitize(row.MsgID, maxMsgIDRunes)
-		m.info(postInfoDesc, a.account, id, sanitize(row.Title, maxTitleRunes))
-		m.info(pubPostInfoDesc, a.account, id, enumLabel(publishTypes, row.PublishType))
+		id := sanitize(string(row.MsgID), maxMsgIDRunes)
+		m.info(postInfoDesc, a.account, id, sanitize(string(row.Title), maxTitleRunes))
+		if row.PublishType.Known() {
+			m.info(pubPostInfoDesc, a.account, id, enumLabel(publishTypes, row.PublishType))
+		}
 		m.add(pubCumReadUsersDesc, d.ReadUser, a.account, id)
 		addScenes(m, pubCumReadUsersSceneDesc, d.ReadUserSource, a.account, id)
 		m.add(pubCumShareUsersDesc, d.ShareUser, a.account, id)
@@ -139,13 +143,14 @@ func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
 		m.add(pubCumLikeDesc, d.LikeUser, a.account, id)
 		m.add(pubCumCommentsDesc, d.CommentCount, a.account, id)
 		m.add(pubCumCollectionDesc, d.CollectionUser, a.account, id)
-		m.addFloat(pubCumPraiseDesc, yuan(d.PraiseMoney), a.account, id)
+		m.put(pubCumPraiseDesc, yuan(countOf(d.PraiseMoney)), a.account, id)
 		m.add(pubCumSubscribeDesc, d.ReadSubscribeUser, a.account, id)
-		m.addFloat(pubDeliveryRatioDesc, d.ReadDeliveryRate, a.account, id)
-		m.addFloat(pubFinishRatioDesc, d.ReadFinishRate, a.account, id)
-		m.addFloat(pubAvgReadTimeDesc, d.ReadAvgActivetime*60, a.account, id)
+		m.put(pubDeliveryRatioDesc, decimalOf(d.ReadDeliveryRate), a.account, id)
+		m.put(pubFinishRatioDesc, decimalOf(d.ReadFinishRate), a.account, id)
+		m.put(pubAvgReadTimeDesc, decimalOf(d.ReadAvgActivetime).times(secondsPerMinute), a.account, id)
 		for _, j := range d.ReadJumpPosition {
-			m.addFloat(pubJumpRatioDesc, j.Rate, a.account, id, strconv.FormatInt(j.Position, 10))
+			position, _ := j.Position.Value() // a key: known
+			m.put(pubJumpRatioDesc, decimalOf(j.Rate), a.account, id, strconv.FormatInt(position, 10))
 		}
 	}
 }

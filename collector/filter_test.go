@@ -17,8 +17,8 @@ import (
 func TestMetricFilter(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-22")
 	state := collector.NewState(map[string]string{"fx": "wx"})
-	state.SetData("fx", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 5, CancelUser: 2}})
-	state.SetData("fx", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 100}})
+	state.SetData("fx", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(5), CancelUser: wechat.CountOf(2)}})
+	state.SetData("fx", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(100)}})
 	for _, tc := range []struct {
 		allow, deny string
 		want        []string // the wechat_user_ families served

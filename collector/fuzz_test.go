@@ -27,8 +27,8 @@ func FuzzSanitize(f *testing.F) {
 		d := wechat.MustParseDate("2026-11-21")
 		state := NewState(map[string]string{"fx": "wx"})
 		state.SetData("fx", "getarticlesummary", d, []wechat.Row{
-			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: msgid, Title: title, ReadCounts: wechat.ReadCounts{IntPageReadCount: 7}},
-			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: msgid + "x", Title: title + title, ReadCounts: wechat.ReadCounts{IntPageReadCount: 3}},
+			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(msgid), Title: wechat.FlexString(title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(7)}},
+			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(msgid + "x"), Title: wechat.FlexString(title + title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(3)}},
 		})
 		reg := prometheus.NewPedanticRegistry()
 		reg.MustRegister(New(state))

@@ -95,7 +95,7 @@ func TestHandlerCachesPerSnapshot(t *testing.T) {
 	if strings.Replace(second, "wechat_api_requests_total 1", "wechat_api_requests_total 0", 1) != first {
 		t.Error("the data section changed without a new snapshot")
 	}
-	state.SetData("fx", "getusercumulate", wechat.MustParseDate("2026-11-21"), []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: wechat.MustParseDate("2026-11-21")}, CumulateUser: 4242}})
+	state.SetData("fx", "getusercumulate", wechat.MustParseDate("2026-11-21"), []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: wechat.MustParseDate("2026-11-21")}, CumulateUser: wechat.CountOf(4242)}})
 	if third := scrapeWith(t, h, http.Header{}).Body.String(); !strings.Contains(third, `wechat_user_followers{account="fx"} 4242`) {
 		t.Error("a new snapshot was not served")
 	}

@@ -43,9 +43,10 @@ func answerRows(t *testing.T, dir, endpoint string) []wechat.Row {
 	if err := json.Unmarshal(b, &ans); err != nil {
 		t.Fatal(err)
 	}
-	ep, ok := wechat.EndpointByName(endpoint)
+	name, _, _ := strings.Cut(endpoint, ".") // a version: endpoint.source
+	ep, ok := wechat.EndpointByName(name)
 	if !ok {
-		t.Fatalf("no endpoint %s", endpoint)
+		t.Fatalf("no endpoint %s", name)
 	}
 	var first struct {
 		Date wechat.Date `json:"ref_date"`
@@ -104,7 +105,8 @@ func newestDay(rows []wechat.Row) wechat.Date {
 	return newest
 }
 
-// familyCase is an endpoint's answer and every series it must give.
+// familyCase is an endpoint's answer (endpoint, or endpoint.source for a
+// version) and every series it must give.
 type familyCase struct {
 	endpoint string
 	want     map[string]float64
@@ -121,7 +123,8 @@ func checkFamily(t *testing.T, dir string, cases []familyCase) {
 			rows := answerRows(t, dir, tt.endpoint)
 			newest := newestDay(rows)
 			state := collector.NewState(map[string]string{"fx": "wxfixture"})
-			state.SetData("fx", tt.endpoint, newest, rows)
+			name, _, _ := strings.Cut(tt.endpoint, ".")
+			state.SetData("fx", name, newest, rows)
 			got := gather(t, collector.New(state))
 			for k, v := range tt.want {
 				g, ok := got[k]

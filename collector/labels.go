@@ -21,7 +21,13 @@ var (
 	countIntervals = map[int64]string{0: "0", 1: "1-5", 2: "6-10", 3: ">10"}
 )
 
-func enumLabel(m map[int64]string, v int64) string {
+// enumLabel is the label value of an enumeration's code (a key of the row,
+// so known; an optional one absent reads as "").
+func enumLabel(m map[int64]string, c wechat.Code) string {
+	v, ok := c.Value()
+	if !ok {
+		return ""
+	}
 	if s, ok := m[v]; ok {
 		return s
 	}
@@ -43,7 +49,8 @@ func hourLabel(h wechat.Hourly) string {
 	if i, ok := h.Hour(); ok {
 		return hours[i]
 	}
-	return strconv.FormatInt(h.RefHour, 10)
+	v, _ := h.RefHour.Value()
+	return strconv.FormatInt(v, 10)
 }
 
 // Bounds on free-text label values, so that one hostile article cannot

@@ -20,7 +20,7 @@ func probeState() *collector.Collector {
 	state := collector.NewState(map[string]string{"news": "wx1", "shop": "wx2", "support": "wx3"})
 	d := wechat.MustParseDate("2026-11-21")
 	for i, name := range []string{"news", "shop", "support"} {
-		state.SetData(name, "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: int64(100 + i)}})
+		state.SetData(name, "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(int64(100 + i))}})
 	}
 	return collector.New(state)
 }
@@ -79,7 +79,7 @@ func TestProbeWaitsForColdStartRows(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	state := collector.NewState(map[string]string{"news": "wx1"})
 	full := collector.NewState(map[string]string{"news": "wx1"})
-	rows := []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 100}}
+	rows := []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(100)}}
 	full.SetData("news", "getusercumulate", d, rows)
 	r, err := collector.DecodeRendered(collector.New(full).RenderCold(full.Load().Account("news"), 7), 7)
 	if err != nil || r == nil {

@@ -17,9 +17,10 @@ func init() {
 				continue // an earlier day's quota, reset since
 			}
 			row := r.(wechat.APIQuotaRow)
-			m.add(quotaLimitDesc, row.Quota.DailyLimit, a.account, row.Path)
-			m.add(quotaUsedDesc, row.Quota.Used, a.account, row.Path)
-			m.add(quotaRemainDesc, row.Quota.Remain, a.account, row.Path)
+			path := string(row.Path)
+			m.add(quotaLimitDesc, row.Quota.DailyLimit, a.account, path)
+			m.add(quotaUsedDesc, row.Quota.Used, a.account, path)
+			m.add(quotaRemainDesc, row.Quota.Remain, a.account, path)
 		}
 	}, quotaLimitDesc, quotaUsedDesc, quotaRemainDesc)
 }

@@ -41,10 +41,10 @@ func richState(t testing.TB) *State {
 	}
 	d := wechat.DateOf(at).AddDays(-1)
 	state.SetData("acc-0", "getarticlesummary", d, []wechat.Row{
-		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_1", Title: "bad \xff utf8 \"quoted\" \\ back\nslash", ReadCounts: wechat.ReadCounts{IntPageReadCount: 1.5e7}},
-		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_2", Title: "", ReadCounts: wechat.ReadCounts{IntPageReadCount: -1}},
+		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_1", Title: "bad \xff utf8 \"quoted\" \\ back\nslash", ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(1.5e7)}},
+		wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: "1_2", Title: "", ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(0)}}, // a known 0, the others absent
 	})
-	state.SetData("acc-1", "getusersummary", d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 987654}})
+	state.SetData("acc-1", "getusersummary", d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(987654)}})
 	return state
 }
 

@@ -16,7 +16,7 @@ func TestSeriesPerEndpointBounded(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	var rows []wechat.Row
 	for i := 0; i < 3000; i++ { // two series a row: follows and unfollows
-		rows = append(rows, wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: int64(1000 + i), NewUser: 1})
+		rows = append(rows, wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(int64(1000 + i)), NewUser: wechat.CountOf(1), CancelUser: wechat.CountOf(0)})
 	}
 	state := collector.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getusersummary", d, rows)
@@ -42,7 +42,7 @@ func TestStatusFamily(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
 	state := collector.NewState(map[string]string{"fx": "wxfixture"})
-	state.SetData("fx", "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: 5}})
+	state.SetData("fx", "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(5)}})
 	state.SetStatus("fx", "getusercumulate", true, at)
 	state.SetStatus("fx", "getupstreammsg", false, at)
 	state.SetStatus("fx", "getarticletotal", false, at)

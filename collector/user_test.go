@@ -23,9 +23,9 @@ func TestUsersFamily(t *testing.T) {
 func TestDuplicateRowsSummedNotFailed(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	rows := []wechat.Row{
-		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 5},
-		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 30, NewUser: 7},
-		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: 999, NewUser: 1},
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(5)},
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(7)},
+		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(999), NewUser: wechat.CountOf(1)},
 	}
 	state := collector.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getusersummary", d, rows)

@@ -134,6 +134,7 @@ func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) er
 	if err != nil {
 		return err
 	}
+	f.noteReport(t, ans.Report)
 	byDate := f.byDate(t, ans)
 	today := wechat.Today(f.cfg.Now())
 	var days []store.Day

@@ -306,30 +306,67 @@ func TestTenAccountsOneWrongSecret(t *testing.T) {
 	}
 }
 
-// TestImpossibleAnswerNotStored: an answer with a negative count is a
-// decode error: counted, nothing stored, the last good day stays served,
-// and the day is asked for again at the retry interval.
-func TestImpossibleAnswerNotStored(t *testing.T) {
-	h := newHarness(t, beijing("2026-11-21 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate)
+// TestOddAnswerStoredAndCounted: an answer with a negative count, a row of
+// a day not asked for and a duplicate row is WeChat's answer for the day
+// all the same: stored as final (a restart asks nothing), served without
+// the odd figure's series, each oddity counted, and said once in the log
+// (at debug level for a figure), however often it comes again.
+func TestOddAnswerStoredAndCounted(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-21 09:00"), fetcher.Config{Lookback: 1}, wechat.GetUserCumulate, wechat.GetUserSummary)
 	h.runAt(beijing("2026-11-21 09:00"))
-	release := h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserCumulate.Name,
+	odd := h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserCumulate.Name,
 		Body: `{"list":[{"ref_date":"2026-11-21","cumulate_user":-40}]}`})
+	dup := h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserSummary.Name,
+		Body: `{"list":[{"ref_date":"2026-11-21","user_source":0,"new_user":3,"cancel_user":1},{"ref_date":"2026-11-21","user_source":0,"new_user":4,"cancel_user":2},{"ref_date":"2026-11-15","user_source":0,"new_user":9,"cancel_user":9}]}`})
 	h.runAt(beijing("2026-11-22 09:00"))
-	if got := h.stored(wechat.GetUserCumulate); strings.Join(got, ",") != "2026-11-20" {
-		t.Errorf("stored %v: the impossible day was kept", got)
+	for _, ep := range []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetUserSummary} {
+		if got := h.stored(ep); strings.Join(got, ",") != "2026-11-20,2026-11-21" {
+			t.Errorf("%s: stored %v", ep.Name, got)
+		}
+		if s := h.served(ep); s == nil || s.Date.String() != "2026-11-21" || !s.Status.OK {
+			t.Errorf("%s: served %+v, want the odd day, fetched", ep.Name, s)
+		}
 	}
-	if s := h.served(wechat.GetUserCumulate); s == nil || s.Date.String() != "2026-11-20" || s.Status.OK {
-		t.Errorf("served %+v, want the last good day, failing", s)
+	text := gatherText(t, h.state)
+	if strings.Contains(text, "wechat_user_followers{") {
+		t.Error("a negative cumulate_user is served")
 	}
-	if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "getusercumulate", "errcode": "decode"}); got == 0 {
-		t.Error("the impossible answer is not counted")
+	if !strings.Contains(text, `wechat_user_followslabel:{name:"account" value:"acc"} label:{name:"source" value:"other"} gauge:{value:4}`) {
+		t.Errorf("the last of the duplicate rows is not the one served:\n%s", text)
 	}
-	release()
-	if calls := h.runAt(beijing("2026-11-22 09:10")); calls != 1 {
-		t.Errorf("%d calls at the retry interval, want 1", calls)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+	}{
+		{"wechat_datacube_fields_missing_total", map[string]string{"account": "acc", "endpoint": "getusercumulate", "field": "cumulate_user", "reason": "negative"}},
+		{"wechat_datacube_rows_skipped_total", map[string]string{"account": "acc", "endpoint": "getusersummary", "reason": "duplicate"}},
+		{"wechat_datacube_rows_skipped_total", map[string]string{"account": "acc", "endpoint": "getusersummary", "reason": "out_of_range"}},
+	} {
+		if got := h.metric(c.name, c.labels); got != 1 {
+			t.Errorf("%s%v = %v, want 1", c.name, c.labels, got)
+		}
 	}
-	if got := h.stored(wechat.GetUserCumulate); strings.Join(got, ",") != "2026-11-20,2026-11-21" {
-		t.Errorf("stored %v after the retry", got)
+	if got := h.metric("wechat_api_request_failures_total", map[string]string{"endpoint": "getusercumulate", "errcode": "decode"}); got != 0 {
+		t.Errorf("the odd answer counted as %v failed requests", got)
+	}
+	// The same oddity the next day: counted again, not logged again.
+	odd()
+	dup()
+	h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserCumulate.Name, Body: `{"list":[{"ref_date":"2026-11-22","cumulate_user":-41}]}`})
+	h.runAt(beijing("2026-11-23 09:00"))
+	if got := h.metric("wechat_datacube_fields_missing_total", map[string]string{"account": "acc", "endpoint": "getusercumulate", "field": "cumulate_user", "reason": "negative"}); got != 2 {
+		t.Errorf("cumulate_user negative counted %v times, want 2", got)
+	}
+	logs := h.logs.String()
+	for _, want := range []string{"endpoint=getusercumulate field=cumulate_user reason=negative", "endpoint=getusersummary reason=duplicate", "endpoint=getusersummary reason=out_of_range"} {
+		if n := strings.Count(logs, want); n != 1 {
+			t.Errorf("%q logged %d times, want once:\n%s", want, n, logs)
+		}
+	}
+	h.store.Close()
+	h.open()
+	if calls := h.runAt(beijing("2026-11-23 09:10")); calls != 0 {
+		t.Errorf("%d calls after a restart: the odd days were not final", calls)
 	}
 }
 

@@ -27,6 +27,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		}
 		return false, false
 	}
+	f.noteReport(t, ans.Report)
 	byDate := f.byDate(t, ans)
 	avail := f.available(t.ep, now)
 	var days []store.Day
@@ -55,6 +56,27 @@ func (f *Fetcher) ask(ctx context.Context, t *task, r wechat.Range) (wechat.Answ
 		return t.acc.Client.FetchQuotas(ctx, t.ep, r.End, t.acc.apiPaths())
 	}
 	return t.acc.Client.Fetch(ctx, t.ep, r)
+}
+
+// noteReport counts what an answer lacked (wechat.Report) and says so in
+// the log, once per endpoint and field (or reason a row was left out) for
+// the process: the counters say how often.
+func (f *Fetcher) noteReport(t *task, rep wechat.Report) {
+	for _, g := range rep.SortedGaps() {
+		n := rep.Gaps[g]
+		f.fieldsMissing.WithLabelValues(t.acc.Name, t.ep.Name, g.Field, g.Why.String()).Add(float64(n))
+		if _, logged := f.reported.LoadOrStore(t.ep.Name+"\x00"+g.Field+"\x00"+g.Why.String(), true); !logged {
+			level.Debug(f.logger).Log("msg", "a figure WeChat did not give: its series is left out, the rest of the row is served (logged once per endpoint and field; see wechat_datacube_fields_missing_total)",
+				"account", t.acc.Name, "endpoint", t.ep.Name, "field", g.Field, "reason", g.Why, "rows", n)
+		}
+	}
+	for s, n := range rep.Skipped {
+		f.rowsSkipped.WithLabelValues(t.acc.Name, t.ep.Name, s.String()).Add(float64(n))
+		if _, logged := f.reported.LoadOrStore(t.ep.Name+"\x00skip\x00"+s.String(), true); !logged {
+			level.Info(f.logger).Log("msg", "rows of an answer were left out (logged once per endpoint and reason; see wechat_datacube_rows_skipped_total)",
+				"account", t.acc.Name, "endpoint", t.ep.Name, "reason", s, "rows", n, "first", rep.Example[s])
+		}
+	}
 }
 
 // MaxRowsPerDay bounds the rows kept of one endpoint's day. The largest

@@ -130,7 +130,12 @@ type Fetcher struct {
 	storeFailures prometheus.Counter
 	readFailures  *prometheus.CounterVec
 	rowsDropped   *prometheus.CounterVec
+	fieldsMissing *prometheus.CounterVec
+	rowsSkipped   *prometheus.CounterVec
 	cycles        prometheus.Counter
+	// reported holds what was logged of answers' gaps, once each
+	// (see noteReport).
+	reported sync.Map
 
 	reconfigure sync.Mutex // one SetAccounts at a time
 
@@ -216,12 +221,20 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 			Name: "wechat_fetch_rows_dropped_total",
 			Help: "Rows of an answer beyond the bound of rows kept for one endpoint's day (fetcher.MaxRowsPerDay), dropped.",
 		}, []string{"account", "endpoint"}),
+		fieldsMissing: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wechat_datacube_fields_missing_total",
+			Help: "Figures WeChat's answers did not give, by field (JSON names below the row) and reason: missing, null, negative or invalid (not a number it can be). Each costs its own series only; the rest of the row and the day are stored and served.",
+		}, []string{"account", "endpoint", "field", "reason"}),
+		rowsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wechat_datacube_rows_skipped_total",
+			Help: "Rows of WeChat's answers left out, by reason: missing_key (no date, msgid, hour or enumeration to tell it by), out_of_range (a day not asked for), duplicate (the same keys as a later row, which wins).",
+		}, []string{"account", "endpoint", "reason"}),
 		cycles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_fetch_cycles_total",
 			Help: "Passes of the fetcher over the due account endpoints.",
 		}),
 	}
-	reg.MustRegister(f.storeFailures, f.readFailures, f.rowsDropped, f.cycles)
+	reg.MustRegister(f.storeFailures, f.readFailures, f.rowsDropped, f.fieldsMissing, f.rowsSkipped, f.cycles)
 	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
 	f.set.Store(newTaskSet(accounts, func(*Account, wechat.Endpoint) *task { return nil }))
 	return f

@@ -426,10 +426,10 @@ func TestRestartMakesNoCall(t *testing.T) {
 	}
 }
 
-func gatherText(t *testing.T, state *collector.State) string {
+func gatherText(t *testing.T, state *collector.State, opts ...collector.Option) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector.New(state))
+	reg.MustRegister(collector.New(state, opts...))
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

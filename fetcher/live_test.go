@@ -23,7 +23,7 @@ func TestLiveEndpointHourly(t *testing.T) {
 	if s == nil || s.Date.String() != "2026-11-22" || len(s.Rows) != 1 || !s.Status.OK {
 		t.Fatalf("served %+v, want today's count", s)
 	}
-	first := s.Rows[0].(wechat.UserCount).Total
+	first := s.Rows[0].(wechat.UserCount).Total.Or(-1)
 	for _, at := range []string{"2026-11-22 06:10", "2026-11-22 06:59"} {
 		h.runAt(beijing(at))
 	}
@@ -39,7 +39,7 @@ func TestLiveEndpointHourly(t *testing.T) {
 	if got := strings.Join(h.stored(wechat.GetUserCount), ","); got != "2026-11-22" {
 		t.Errorf("stored days %s, want today's only", got)
 	}
-	if now := h.served(wechat.GetUserCount).Rows[0].(wechat.UserCount).Total; now <= first {
+	if now := h.served(wechat.GetUserCount).Rows[0].(wechat.UserCount).Total.Or(-1); now <= first {
 		t.Errorf("served %d at noon, %d at 06:00: not the newest answer", now, first)
 	}
 	h.runAt(beijing("2026-11-23 00:30"))

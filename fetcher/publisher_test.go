@@ -33,12 +33,12 @@ func TestPublisherFetching(t *testing.T) {
 		t.Errorf("settlement stored %s, want only the snapshot of yesterday", got)
 	}
 	s := h.fake.Rows(appID, wechat.PublisherSettlement.Name, wechat.MustParseDate("2026-11-21"))[0].(wechat.Settlement)
-	if got, want := h.metric("wechat_ad_revenue_yuan", map[string]string{"account": "acc"}), float64(s.RevenueAll)/100; got != want {
+	if got, want := h.metric("wechat_ad_revenue_yuan", map[string]string{"account": "acc"}), float64(s.RevenueAll.Or(-1))/100; got != want {
 		t.Errorf("revenue %v yuan, fake has %v", got, want)
 	}
 	var income int64
 	for _, r := range h.fake.Rows(appID, wechat.PublisherAdPosGeneral.Name, wechat.MustParseDate("2026-11-21")) {
-		income += r.(wechat.AdPosition).Income
+		income += r.(wechat.AdPosition).Income.Or(0)
 	}
 	if got := h.metric("wechat_ad_income_yuan", map[string]string{"account": "acc"}); got < float64(income)/100-1e-6 || got > float64(income)/100+1e-6 {
 		t.Errorf("income %v yuan, fake has %v fen", got, income)

@@ -24,11 +24,11 @@ func TestQuotaAskedPerPathHourly(t *testing.T) {
 	got := map[string]wechat.QuotaFigures{}
 	for _, r := range h.served(wechat.APIQuota).Rows {
 		q := r.(wechat.APIQuotaRow)
-		got[q.Path] = q.Quota
+		got[string(q.Path)] = q.Quota
 	}
 	want := map[string]wechat.QuotaFigures{
-		"/datacube/getusersummary":  {DailyLimit: wechattest.DefaultDailyQuota, Used: 4001, Remain: wechattest.DefaultDailyQuota - 4001},
-		"/datacube/getusercumulate": {DailyLimit: wechattest.DefaultDailyQuota, Used: 1, Remain: wechattest.DefaultDailyQuota - 1},
+		"/datacube/getusersummary":  {DailyLimit: wechat.CountOf(wechattest.DefaultDailyQuota), Used: wechat.CountOf(4001), Remain: wechat.CountOf(wechattest.DefaultDailyQuota - 4001)},
+		"/datacube/getusercumulate": {DailyLimit: wechat.CountOf(wechattest.DefaultDailyQuota), Used: wechat.CountOf(1), Remain: wechat.CountOf(wechattest.DefaultDailyQuota - 1)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("served quotas %v, want %v", got, want)

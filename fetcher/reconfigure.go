@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -56,6 +58,11 @@ func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account, appIDs ma
 	}
 	f.set.Store(next)
 	f.state.SetAccounts(appIDs, configured)
+	for name := range old.byAcc {
+		if len(next.byAcc[name]) == 0 {
+			f.forgetCounters(name)
+		}
+	}
 
 	// Serve what the store holds of the new accounts and endpoints.
 	errs := []error{f.loadAccounts(ctx, newAccounts)}
@@ -80,4 +87,13 @@ func accountsOf(ts []*task) []string {
 		}
 	}
 	return out
+}
+
+// forgetCounters drops the counters of an account that left, as its API
+// counters are: an account removed is no longer a series.
+func (f *Fetcher) forgetCounters(account string) {
+	labels := prometheus.Labels{"account": account}
+	for _, c := range []*prometheus.CounterVec{f.readFailures, f.rowsDropped, f.fieldsMissing, f.rowsSkipped} {
+		c.DeletePartialMatch(labels)
+	}
 }

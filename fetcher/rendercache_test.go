@@ -100,7 +100,7 @@ func TestRenderCacheColdStart(t *testing.T) {
 
 	// New records for b: its entry no longer matches.
 	latest := wechat.GetUserCumulate.LatestComplete(wechat.Today(h.clock.Now()))
-	rows, _ := json.Marshal([]wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: latest}, CumulateUser: 4242}})
+	rows, _ := json.Marshal([]wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: latest}, CumulateUser: wechat.CountOf(4242)}})
 	if err := h.store.Put("b", wechat.GetUserCumulate.Name, []store.Day{{Date: latest, FetchedOn: latest.AddDays(1), Rows: rows}}); err != nil {
 		t.Fatal(err)
 	}

@@ -150,38 +150,59 @@ func checkRange(ep Endpoint, r Range) error {
 
 // Answer is what WeChat answered for a range: its rows, each also as the
 // JSON WeChat sent (what the store keeps, unknown fields included, so that
-// a later version can read a new field from stored history), and whether
-// the figures are provisional (is_delay, on the content endpoints).
+// a later version can read a new field from stored history), whether the
+// figures are provisional (is_delay, on the content endpoints), and what
+// of the answer could not be used (figures not known, rows left out: see
+// decode.go).
 type Answer struct {
 	Rows    []Row
 	Raw     []json.RawMessage // Raw[i] is Rows[i] as WeChat sent it
 	Delayed bool
+	Report  Report
 }
 
+func (a *Answer) add(o Answer) {
+	a.Rows = append(a.Rows, o.Rows...)
+	a.Raw = append(a.Raw, o.Raw...)
+	a.Delayed = a.Delayed || o.Delayed
+	a.Report.Add(o.Report)
+}
+
+// listAnswer is a datacube answer, decoded by the transport in one pass
+// with its envelope (see oneDecode).
 type listAnswer struct {
 	ep      Endpoint
-	List    json.RawMessage `json:"list"`
-	IsDelay bool            `json:"is_delay"`
-	rows    []Row
-	raw     []json.RawMessage
+	r       Range
+	body    answerBody
+	whole   []byte
+	typeErr error
+	ans     Answer
 }
 
-// check decodes the list into rows, checking its figures first (see
-// validate.go): called by the transport, so that an impossible answer
-// counts as a failed request and is retried like a broken body.
+// target starts the answer afresh: the transport decodes each attempt's
+// body into it, and a field of a failed attempt (its errcode) must not
+// outlive it.
+func (a *listAnswer) target() any {
+	a.body, a.typeErr, a.ans = a.ep.rows.body(), nil, Answer{}
+	return a.body
+}
+
+func (a *listAnswer) envelopeIn() *envelope { return a.body.env() }
+func (a *listAnswer) typeError(err error)   { a.typeErr = err }
+func (a *listAnswer) keep(body []byte)      { a.whole = body }
+
+// check screens the rows (see decode.go): called by the transport, so
+// that an answer whose rows cannot be read at all counts as a failed
+// request and is retried like a broken body.
 func (a *listAnswer) check() error {
-	if len(a.List) == 0 || string(a.List) == "null" {
-		return nil // tolerant: an answer without "list" means no data
+	if err := tolerate(a.typeErr, a.body.decoded(), "list", &a.ans.Report); err != nil {
+		return fmt.Errorf("list: %w", err)
 	}
-	items, err := checkList("list", a.List, a.ep.rows.typ)
+	rows, raw, err := a.body.rows(a.whole, rowDay{asked: a.r, check: true, period: a.ep.Period}, &a.ans.Report)
 	if err != nil {
 		return err
 	}
-	rows, err := a.ep.rows.decode(a.List)
-	if err != nil {
-		return fmt.Errorf("decoding %s rows: %w", a.ep.Name, describeJSONError(err))
-	}
-	a.rows, a.raw = rows, items
+	a.ans.Rows, a.ans.Raw, a.ans.Delayed = rows, raw, a.body.delayed()
 	return nil
 }
 
@@ -209,9 +230,7 @@ func (c *Client) Fetch(ctx context.Context, ep Endpoint, r Range) (Answer, error
 			c.spans[ep.Name] = 1
 			c.mu.Unlock()
 		}
-		all.Rows = append(all.Rows, part.Rows...)
-		all.Raw = append(all.Raw, part.Raw...)
-		all.Delayed = all.Delayed || part.Delayed
+		all.add(part)
 	}
 	return all, nil
 }
@@ -225,11 +244,11 @@ func (c *Client) fetchOnce(ctx context.Context, ep Endpoint, r Range) (Answer, e
 	case ep.Period == Live:
 		return c.fetchLive(ctx, ep, r)
 	}
-	ans := listAnswer{ep: ep}
+	ans := listAnswer{ep: ep, r: r}
 	if err := c.post(ctx, ep, r, &ans); err != nil {
 		return Answer{}, err
 	}
-	return Answer{Rows: ans.rows, Raw: ans.raw, Delayed: ans.IsDelay}, nil
+	return ans.ans, nil
 }
 
 // Plan splits the wanted dates of ep into the fewest requests, using the

@@ -3,9 +3,7 @@ package wechat
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
-	"strconv"
 )
 
 // Rows of the 2025 "published content" endpoints (getbizsummary,
@@ -16,8 +14,8 @@ import (
 // SceneUsers is readers from one scene; SceneDesc is WeChat's Chinese
 // name of it (全部, 公众号消息, 聊天会话, 朋友圈, 公众号主页, 其他, 推荐, 搜一搜).
 type SceneUsers struct {
-	UserCount int64  `json:"user_count"`
-	SceneDesc string `json:"scene_desc"`
+	UserCount Count      `json:"user_count"`
+	SceneDesc FlexString `json:"scene_desc" wx:"key"`
 }
 
 // sceneNames are the scene names WeChat documents. The decoder gives each
@@ -37,8 +35,8 @@ var sceneNames = func() map[string]string {
 // shareSceneNames points each scene's name at sceneNames' copy.
 func shareSceneNames(scenes []SceneUsers) {
 	for i := range scenes {
-		if name, ok := sceneNames[scenes[i].SceneDesc]; ok {
-			scenes[i].SceneDesc = name
+		if name, ok := sceneNames[string(scenes[i].SceneDesc)]; ok {
+			scenes[i].SceneDesc = FlexString(name)
 		}
 	}
 }
@@ -61,28 +59,28 @@ type BizSummary struct {
 // Engagement are the figures the account summary and each article's
 // totals share. "zaikan" is 在看 (the heart), "like" the thumbs-up.
 type Engagement struct {
-	ReadUser       int64        `json:"read_user"`
+	ReadUser       Count        `json:"read_user"`
 	ReadUserSource []SceneUsers `json:"read_user_source"`
-	ShareUser      int64        `json:"share_user"`
-	ZaikanUser     int64        `json:"zaikan_user" wx:"optional"`
-	LikeUser       int64        `json:"like_user" wx:"optional"`
-	CommentCount   int64        `json:"comment_count" wx:"optional"`
-	CollectionUser int64        `json:"collection_user" wx:"optional"`
+	ShareUser      Count        `json:"share_user"`
+	ZaikanUser     Count        `json:"zaikan_user"`
+	LikeUser       Count        `json:"like_user"`
+	CommentCount   Count        `json:"comment_count"`
+	CollectionUser Count        `json:"collection_user"`
 }
 
 // BizSummaryDetail are the figures of a getbizsummary row.
 type BizSummaryDetail struct {
 	Engagement
-	RedirectOriPageUser int64 `json:"redirect_ori_page_user" wx:"optional"`
-	SendPageCount       int64 `json:"send_page_count" wx:"optional"`
+	RedirectOriPageUser Count `json:"redirect_ori_page_user"`
+	SendPageCount       Count `json:"send_page_count"`
 }
 
 // ArticleRead is a getarticleread row: one article's readers that day.
 type ArticleRead struct {
 	Ref
-	MsgID  string `json:"msgid"`
+	MsgID  FlexString `json:"msgid" wx:"key"`
 	Detail struct {
-		ReadUser       int64        `json:"read_user"`
+		ReadUser       Count        `json:"read_user"`
 		ReadUserSource []SceneUsers `json:"read_user_source"`
 	} `json:"detail"`
 }
@@ -90,9 +88,9 @@ type ArticleRead struct {
 // ArticleShare is a getarticleshare row: one article's sharers that day.
 type ArticleShare struct {
 	Ref
-	MsgID  string `json:"msgid"`
+	MsgID  FlexString `json:"msgid" wx:"key"`
 	Detail struct {
-		ShareUser int64 `json:"share_user"`
+		ShareUser Count `json:"share_user"`
 	} `json:"detail"`
 }
 
@@ -101,10 +99,10 @@ type ArticleShare struct {
 // 30 days).
 type PublishedArticle struct {
 	Ref
-	MsgID       string                   `json:"msgid"`
-	PublishType int64                    `json:"publish_type" wx:"optional"` // 0 followers notified, 1 not
-	Title       string                   `json:"title"`
-	ContentURL  string                   `json:"content_url"`
+	MsgID       FlexString               `json:"msgid" wx:"key"`
+	PublishType Code                     `json:"publish_type"` // 0 followers notified, 1 not
+	Title       FlexString               `json:"title"`
+	ContentURL  FlexString               `json:"content_url"`
 	DetailList  []PublishedArticleDetail `json:"detail_list"`
 }
 
@@ -124,67 +122,68 @@ func (a PublishedArticle) AsOf(day Date) Row {
 // StatDate. PraiseMoney is in fen; ReadAvgActivetime in minutes; the rates
 // are ratios (0..1) [?: the documentation does not say].
 type PublishedArticleDetail struct {
-	StatDate Date `json:"stat_date"`
+	StatDate Date `json:"stat_date" wx:"key"`
 	Engagement
-	PraiseMoney       int64         `json:"praise_money" wx:"optional"`
-	ReadSubscribeUser int64         `json:"read_subscribe_user" wx:"optional"`
-	ReadDeliveryRate  float64       `json:"read_delivery_rate" wx:"optional"`
-	ReadFinishRate    float64       `json:"read_finish_rate" wx:"optional"`
-	ReadAvgActivetime float64       `json:"read_avg_activetime" wx:"optional"`
+	PraiseMoney       Count         `json:"praise_money"`
+	ReadSubscribeUser Count         `json:"read_subscribe_user"`
+	ReadDeliveryRate  Decimal       `json:"read_delivery_rate"`
+	ReadFinishRate    Decimal       `json:"read_finish_rate"`
+	ReadAvgActivetime Decimal       `json:"read_avg_activetime"`
 	ReadJumpPosition  JumpPositions `json:"read_jump_position"`
 }
 
 // JumpPosition is the share of readers who left at a fifth of the
 // article: position 1 is 0-20%, ..., 5 is 80-100%.
 type JumpPosition struct {
-	Position int64   `json:"position"`
-	Rate     float64 `json:"rate"`
+	Position Code    `json:"position" wx:"key"`
+	Rate     Decimal `json:"rate"`
 }
 
 // JumpPositions decodes read_jump_position tolerantly: the documentation
 // shows an object, SDKs an array [?]. It accepts an array of
 // {position, rate}, a single such object, or an object mapping positions
-// to rates.
+// to rates; anything else reads as absent.
 type JumpPositions []JumpPosition
 
-// UnmarshalJSON implements the tolerant decoding.
+// UnmarshalJSON implements the tolerant decoding. It never fails: a
+// position that cannot be read is left out when the row is screened, a
+// rate that cannot be read is absent.
 func (j *JumpPositions) UnmarshalJSON(b []byte) error {
+	*j = nil
 	b = bytes.TrimSpace(b)
 	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		*j = nil
-		return nil
+	case len(b) == 0:
 	case b[0] == '[':
 		var list []JumpPosition
-		if err := json.Unmarshal(b, &list); err != nil {
-			return err
+		_ = json.Unmarshal(b, &list) // a mismatch leaves what it touched absent
+		if list == nil {
+			list = JumpPositions{}
 		}
 		*j = list
-		return nil
-	case b[0] != '{':
-		return fmt.Errorf("read_jump_position: want an array or an object, got %s", truncate(string(b), 16))
-	}
-	var one struct {
-		Position *int64  `json:"position"`
-		Rate     float64 `json:"rate"`
-	}
-	if err := json.Unmarshal(b, &one); err == nil && one.Position != nil {
-		*j = JumpPositions{{*one.Position, one.Rate}}
-		return nil
-	}
-	var byPosition map[string]float64
-	if err := json.Unmarshal(b, &byPosition); err != nil {
-		return fmt.Errorf("read_jump_position: %w", err)
-	}
-	out := JumpPositions{}
-	for k, v := range byPosition {
-		p, err := strconv.ParseInt(k, 10, 64)
-		if err != nil {
-			return fmt.Errorf("read_jump_position: position %q is not a number", k)
+	case b[0] == '{':
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(b, &fields) != nil {
+			return nil
 		}
-		out = append(out, JumpPosition{p, v})
+		if _, one := fields["position"]; one {
+			var p JumpPosition
+			_ = json.Unmarshal(b, &p)
+			*j = JumpPositions{p}
+			return nil
+		}
+		out := make(JumpPositions, 0, len(fields))
+		for k, v := range fields {
+			var p JumpPosition
+			_ = p.Position.UnmarshalJSON([]byte(k))
+			_ = p.Rate.UnmarshalJSON(v)
+			out = append(out, p)
+		}
+		sort.Slice(out, func(a, b int) bool {
+			pa, _ := out[a].Position.Value()
+			pb, _ := out[b].Position.Value()
+			return pa < pb
+		})
+		*j = out
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Position < out[b].Position })
-	*j = out
 	return nil
 }

@@ -11,13 +11,22 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 
+func jump(position int64, rate float64) wechat.JumpPosition {
+	return wechat.JumpPosition{Position: wechat.CodeOf(position), Rate: wechat.DecimalOf(rate)}
+}
+
 func TestJumpPositionsTolerant(t *testing.T) {
-	want := wechat.JumpPositions{{Position: 1, Rate: 0.5}, {Position: 2, Rate: 0.25}}
+	want := wechat.JumpPositions{jump(1, 0.5), jump(2, 0.25)}
 	tests := map[string]wechat.JumpPositions{
 		`[{"position":1,"rate":0.5},{"position":2,"rate":0.25}]`: want,
 		`{"2":0.25,"1":0.5}`:        want,
-		`{"position":3,"rate":0.1}`: {{Position: 3, Rate: 0.1}},
+		`{"2":"0.25","1":0.5}`:      want,
+		`{"position":3,"rate":0.1}`: {jump(3, 0.1)},
 		`null`:                      nil,
+		// Never an error, which would cost the whole answer: what cannot
+		// be read is absent.
+		`"x"`: nil,
+		`[]`:  {},
 	}
 	for in, w := range tests {
 		var got struct {
@@ -31,11 +40,14 @@ func TestJumpPositionsTolerant(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", in, got.J, w)
 		}
 	}
-	for _, bad := range []string{`"x"`, `{"a":1}`, `[1]`} {
-		var got wechat.JumpPositions
-		if err := json.Unmarshal([]byte(bad), &got); err == nil {
-			t.Errorf("%s accepted", bad)
-		}
+	// A rate that is not a number is absent; a position that is not one
+	// leaves its element without its key (left out when the row is read).
+	var got wechat.JumpPositions
+	if err := json.Unmarshal([]byte(`[{"position":1,"rate":"x"},{"position":"first","rate":0.2}]`), &got); err != nil || len(got) != 2 {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	if got[0].Rate.Known() || got[0].Rate.Absence() != wechat.Invalid || got[1].Position.Known() {
+		t.Errorf("%+v: want the rate invalid, the second position absent", got)
 	}
 }
 
@@ -99,12 +111,12 @@ func TestDecodedRowsShareSceneNames(t *testing.T) {
 			t.Fatalf("%s: scenes %+v", tt.ep.Name, a)
 		}
 		for i := 0; i < 2; i++ { // the documented names are one copy
-			if unsafe.StringData(a[i].SceneDesc) != unsafe.StringData(b[i].SceneDesc) {
+			if unsafe.StringData(string(a[i].SceneDesc)) != unsafe.StringData(string(b[i].SceneDesc)) {
 				t.Errorf("%s: two copies of %q", tt.ep.Name, a[i].SceneDesc)
 			}
 		}
 		// a name WeChat does not document is kept as it came
-		if unsafe.StringData(a[2].SceneDesc) == unsafe.StringData(b[2].SceneDesc) {
+		if unsafe.StringData(string(a[2].SceneDesc)) == unsafe.StringData(string(b[2].SceneDesc)) {
 			t.Errorf("%s: %q shared, though not a documented name", tt.ep.Name, a[2].SceneDesc)
 		}
 	}

@@ -22,9 +22,26 @@ type Date int32
 // anything earlier is documented as untrustworthy.
 var EarliestDate = MustParseDate("2014-12-01")
 
-// NewDate returns the date of the given civil year, month and day.
+// NewDate returns the date of the given civil year, month and day (out of
+// range values normalised, as time.Date does).
 func NewDate(year int, month time.Month, day int) Date {
-	return Date(time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	if month < 1 || month > 12 || day < 1 || day > 28 {
+		return Date(time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	}
+	// days from civil (H. Hinnant's algorithm): no time.Date on the hot path
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (int64(month) + 9) % 12
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return Date(era*146097 + doe - 719468)
 }
 
 // DateOf returns the Beijing calendar day that contains t.
@@ -37,16 +54,43 @@ func DateOf(t time.Time) Date {
 	return Date(d)
 }
 
-// ParseDate parses a strict "YYYY-MM-DD" date.
+// ParseDate parses a strict "YYYY-MM-DD" date. It is read by hand: every
+// row and every statistics day of an answer has one.
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+	y, ok1 := digits(s[0:4])
+	m, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
 		return 0, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
 	}
-	return NewDate(t.Year(), t.Month(), t.Day()), nil
+	return NewDate(y, time.Month(m), d), nil
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // MustParseDate is ParseDate for constants; it panics on a bad date.
@@ -100,17 +144,19 @@ func (d Date) NextMonthStart() Date {
 // MarshalJSON encodes the date as a "YYYY-MM-DD" string.
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON decodes a "YYYY-MM-DD" string.
+// UnmarshalJSON decodes a "YYYY-MM-DD" string. Anything else decodes as
+// the zero Date, which is no day WeChat has data for: a row's date is its
+// key, and a row without one is left out when read (decode.go), where an
+// error would lose the whole answer.
 func (d *Date) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date must be a string, got %s", truncate(string(b), 32))
+	*d = 0
+	s, ok := plainString(b)
+	if !ok {
+		return nil
 	}
-	v, err := ParseDate(s)
-	if err != nil {
-		return err
+	if v, err := ParseDate(s); err == nil {
+		*d = v
 	}
-	*d = v
 	return nil
 }
 

@@ -26,6 +26,10 @@ func readSample(t testing.TB, endpoint string) []byte {
 	return b
 }
 
+// cnt and dec write known figures.
+func cnt(v int64) wechat.Count     { return wechat.CountOf(v) }
+func dec(v float64) wechat.Decimal { return wechat.DecimalOf(v) }
+
 // now is the tests' fixed clock: 10:00 Beijing time on 2026-11-22.
 var now = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 

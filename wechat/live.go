@@ -17,11 +17,12 @@ import (
 // liveAnswer is a Live endpoint's answer: its kept fields as one row,
 // with the fields of also (a PerPath endpoint's cgi_path).
 type liveAnswer struct {
-	ep   Endpoint
-	day  Date
-	also map[string]string
-	row  json.RawMessage
-	got  []Row
+	ep     Endpoint
+	day    Date
+	also   map[string]string
+	row    json.RawMessage
+	got    []Row
+	report Report
 }
 
 // keep is given the answer's body by the transport; it keeps only the
@@ -44,17 +45,14 @@ func (a *liveAnswer) keep(body []byte) {
 	a.row, _ = json.Marshal(kept)
 }
 
-// check checks the kept row's figures (see validate.go) and decodes it.
+// check decodes the kept row (see decode.go).
 func (a *liveAnswer) check() error {
 	if a.row == nil {
 		return fmt.Errorf("not a JSON object")
 	}
-	if err := checkObject("answer", a.row, a.ep.rows.typ, []string{"ref_date"}); err != nil {
-		return err
-	}
-	rows, err := a.ep.rows.decodeOn(append(append([]byte("["), a.row...), ']'), a.day)
+	rows, _, err := a.ep.rows.list(joinRaw([]json.RawMessage{a.row}), rowDay{day: a.day}, false, &a.report)
 	if err != nil {
-		return fmt.Errorf("decoding %s: %w", a.ep.Name, describeJSONError(err))
+		return fmt.Errorf("decoding %s: %w", a.ep.Name, err)
 	}
 	a.got = rows
 	return nil
@@ -76,8 +74,7 @@ func (c *Client) FetchQuotas(ctx context.Context, ep Endpoint, day Date, paths [
 		if err != nil {
 			return Answer{}, err
 		}
-		all.Rows = append(all.Rows, ans.Rows...)
-		all.Raw = append(all.Raw, ans.Raw...)
+		all.add(ans)
 	}
 	return all, nil
 }
@@ -100,5 +97,9 @@ func (c *Client) askLive(ctx context.Context, ep Endpoint, day Date, also map[st
 	if err := c.send(ctx, rq, &ans); err != nil {
 		return Answer{}, err
 	}
-	return Answer{Rows: ans.got, Raw: []json.RawMessage{bytes.Clone(ans.row)}}, nil
+	raw := []json.RawMessage{bytes.Clone(ans.row)}
+	if len(ans.got) == 0 {
+		raw = nil // left out (no key): nothing to keep
+	}
+	return Answer{Rows: ans.got, Raw: raw, Report: ans.report}, nil
 }

@@ -60,8 +60,8 @@ func TestPublisherFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []wechat.AdPosition{{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Date: "2020-04-13", SlotID: "3030046789020061",
-			AdSlot: "SLOT_ID_WEAPP_INTERSTITIAL", ReqSuccCount: 443610, ExposureCount: 181814, ExposureRate: 0.409850995,
-			ClickCount: 10095, ClickRate: 0.055523777, Income: 52175, ECPM: 286.969100289}}
+			AdSlot: "SLOT_ID_WEAPP_INTERSTITIAL", ReqSuccCount: cnt(443610), ExposureCount: cnt(181814), ExposureRate: dec(0.409850995),
+			ClickCount: cnt(10095), ClickRate: dec(0.055523777), Income: cnt(52175), ECPM: dec(286.969100289)}}
 		if !reflect.DeepEqual(rows, want) {
 			t.Errorf("got %+v\nwant %+v", rows, want)
 		}
@@ -85,8 +85,8 @@ func TestPublisherFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []wechat.CPSGeneral{{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Date: "20XX-XX-XX", ExposureCount: 15153,
-			ClickCount: 396, ClickRate: 38.265151515, OrderCount: 3, OrderRate: 0.007575758, TotalFee: 162900, TotalCommission: 25021}}
+		want := []wechat.CPSGeneral{{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Date: "20XX-XX-XX", ExposureCount: cnt(15153),
+			ClickCount: cnt(396), ClickRate: dec(38.265151515), OrderCount: cnt(3), OrderRate: dec(0.007575758), TotalFee: cnt(162900), TotalCommission: cnt(25021)}}
 		if !reflect.DeepEqual(rows, want) {
 			t.Errorf("got %+v\nwant %+v", rows, want)
 		}
@@ -101,11 +101,11 @@ func TestPublisherFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := wechat.Settlement{Ref: wechat.Ref{RefDate: day("2020-04-13")}, Body: "深圳市腾讯计算机系统有限公司",
-			RevenueAll: 5178368698, SettledRevenueAll: 2613696765, Periods: []wechat.SettlementPeriod{{
-				Date: "2020-03-25", Zone: "2020年3月1日至15日", Month: "202003", Order: 1, SettStatus: 1, SettledRevenue: 718926045,
+			RevenueAll: cnt(5178368698), PenaltyAll: cnt(0), SettledRevenueAll: cnt(2613696765), Periods: []wechat.SettlementPeriod{{
+				Date: "2020-03-25", Zone: "2020年3月1日至15日", Month: "202003", Order: wechat.CodeOf(1), SettStatus: wechat.CodeOf(1), SettledRevenue: cnt(718926045),
 				SettNo: "XXX", MailSendCnt: "0", SlotRevenue: []wechat.SlotRevenue{
-					{SlotID: "SLOT_ID_WEAPP_BANNER", SlotSettledRevenue: 34139443},
-					{SlotID: "SLOT_ID_WEAPP_REWARD_VIDEO", SlotSettledRevenue: 684786602}}}}}
+					{SlotID: "SLOT_ID_WEAPP_BANNER", SlotSettledRevenue: cnt(34139443)},
+					{SlotID: "SLOT_ID_WEAPP_REWARD_VIDEO", SlotSettledRevenue: cnt(684786602)}}}}}
 		if !reflect.DeepEqual(s, want) {
 			t.Errorf("got %+v\nwant %+v", s, want)
 		}
@@ -149,17 +149,17 @@ func TestPublisherSettlementAgreesWithIncome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Periods) < 20 || s.RevenueAll <= s.SettledRevenueAll {
-		t.Fatalf("%d periods, revenue %d, settled %d", len(s.Periods), s.RevenueAll, s.SettledRevenueAll)
+	if len(s.Periods) < 20 || num(s.RevenueAll) <= num(s.SettledRevenueAll) {
+		t.Fatalf("%d periods, revenue %d, settled %d", len(s.Periods), num(s.RevenueAll), num(s.SettledRevenueAll))
 	}
 	// Each period's slots add up to the period.
 	for _, p := range s.Periods {
 		var sum int64
 		for _, sr := range p.SlotRevenue {
-			sum += sr.Amount()
+			sum += num(sr.Amount())
 		}
-		if sum != p.SettledRevenue {
-			t.Errorf("period %s %d: slots %d, period %d", p.Month, p.Order, sum, p.SettledRevenue)
+		if sum != num(p.SettledRevenue) {
+			t.Errorf("period %s %d: slots %d, period %d", p.Month, num(p.Order), sum, num(p.SettledRevenue))
 		}
 	}
 }
@@ -209,7 +209,8 @@ func TestPublisherErrors(t *testing.T) {
 }
 
 // TestPublisherMalformed: answers that cannot be trusted are clear errors
-// that name the problem, never a loop or a panic.
+// that name the problem, never a loop or a panic. (Odd figures and rows
+// are not errors: see TestOddFiguresCostOnlyThemselves.)
 func TestPublisherMalformed(t *testing.T) {
 	r3 := wechat.Range{Begin: day("2020-04-11"), End: day("2020-04-13")}
 	// row is an ad slot's day with every figure, income as given.
@@ -230,12 +231,6 @@ func TestPublisherMalformed(t *testing.T) {
 		want string
 	}{
 		{"endless pages", fullPage, "more than 50 pages of 90"},
-		{"placeholder date in a range", func(url.Values) string {
-			return `{"base_resp":{"ret":0},"total_num":1,"list":[` + row("20XX-XX-XX", "1") + `]}`
-		}, `list[0].date: "20XX-XX-XX" is not a date (YYYY-MM-DD) in a 3-day answer`},
-		{"income as text", func(url.Values) string {
-			return `{"base_resp":{"ret":0},"total_num":1,"list":[` + row("2020-04-12", `"12.5"`) + `]}`
-		}, "field income"},
 		{"list not an array", func(url.Values) string { return `{"base_resp":{"ret":0},"list":{"a":1}}` }, "page 1: list:"},
 	}
 	for _, tt := range tests {

@@ -57,10 +57,11 @@ func posts(a *Account, sent wechat.Date) []post {
 func dayReads(a *Account, p post, age int) wechat.ReadCounts {
 	r := rng(a, p.msgID, age)
 	c := readCounts(r, p.reach*readDecay[age])
-	c.OriPageReadUser = around(r, float64(c.IntPageReadUser)/200)
-	c.OriPageReadCount = c.OriPageReadUser + around(r, float64(c.OriPageReadUser)/4)
-	c.AddToFavUser = around(r, float64(c.IntPageReadUser)/60)
-	c.AddToFavCount = c.AddToFavUser + around(r, float64(c.AddToFavUser)/5)
+	readers := float64(val(c.IntPageReadUser))
+	ori := around(r, readers/200)
+	c.OriPageReadUser, c.OriPageReadCount = cnt(ori), cnt(ori+around(r, float64(ori)/4))
+	fav := around(r, readers/60)
+	c.AddToFavUser, c.AddToFavCount = cnt(fav), cnt(fav+around(r, float64(fav)/5))
 	return c
 }
 
@@ -71,10 +72,11 @@ func articleSummaries(a *Account, d wechat.Date) []wechat.Row {
 	for age := 0; age < len(readDecay); age++ {
 		for _, p := range posts(a, d.AddDays(-age)) {
 			c := dayReads(a, p, age)
-			if c.IntPageReadUser+c.OriPageReadUser+c.ShareUser+c.ShareCount+c.AddToFavCount < 3 {
+			if val(c.IntPageReadUser)+val(c.OriPageReadUser)+val(c.ShareUser)+val(c.ShareCount)+val(c.AddToFavCount) < 3 {
 				continue
 			}
-			rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: p.msgID, Title: p.title, ReadCounts: c})
+			rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(p.msgID),
+				Title: wechat.FlexString(p.title), ReadCounts: c})
 		}
 	}
 	return rows
@@ -85,19 +87,19 @@ func articleSummaries(a *Account, d wechat.Date) []wechat.Row {
 func articleTotals(a *Account, sent, today wechat.Date) []wechat.Row {
 	var rows []wechat.Row
 	for _, p := range posts(a, sent) {
-		row := wechat.ArticleTotal{Ref: wechat.Ref{RefDate: sent}, MsgID: p.msgID, Title: p.title,
-			URL: "https://mp.weixin.qq.com/s/" + p.msgID}
-		var sum wechat.ArticleTotalDetail
+		row := wechat.ArticleTotal{Ref: wechat.Ref{RefDate: sent}, MsgID: wechat.FlexString(p.msgID), Title: wechat.FlexString(p.title),
+			URL: wechat.FlexString("https://mp.weixin.qq.com/s/" + p.msgID)}
+		sum := zeroTotals()
 		for age := 0; age < len(readDecay) && sent.AddDays(age) < today; age++ {
 			c := dayReads(a, p, age)
 			addReads(&sum.ReadCounts, c)
-			sum.OriPageReadUser += c.OriPageReadUser
-			sum.OriPageReadCount += c.OriPageReadCount
-			sum.AddToFavUser += c.AddToFavUser
-			sum.AddToFavCount += c.AddToFavCount
+			sum.OriPageReadUser = sum.OriPageReadUser.Add(c.OriPageReadUser)
+			sum.OriPageReadCount = sum.OriPageReadCount.Add(c.OriPageReadCount)
+			sum.AddToFavUser = sum.AddToFavUser.Add(c.AddToFavUser)
+			sum.AddToFavCount = sum.AddToFavCount.Add(c.AddToFavCount)
 			addSources(&sum, c)
 			sum.StatDate = sent.AddDays(age)
-			sum.TargetUser = followers(a, sent)
+			sum.TargetUser = cnt(followers(a, sent))
 			row.Details = append(row.Details, sum)
 		}
 		rows = append(rows, row)
@@ -107,13 +109,9 @@ func articleTotals(a *Account, sent, today wechat.Date) []wechat.Row {
 
 // addSources splits a day's reads over the channels and adds them up.
 func addSources(d *wechat.ArticleTotalDetail, c wechat.ReadCounts) {
-	part := func(f float64) (int64, int64) {
-		return int64(float64(c.IntPageReadUser) * f), int64(float64(c.IntPageReadCount) * f)
-	}
-	add := func(u, n *int64, f float64) {
-		du, dn := part(f)
-		*u += du
-		*n += dn
+	add := func(u, n *wechat.Count, f float64) {
+		*u = u.Add(cnt(int64(float64(val(c.IntPageReadUser)) * f)))
+		*n = n.Add(cnt(int64(float64(val(c.IntPageReadCount)) * f)))
 	}
 	add(&d.IntPageFromSessionReadUser, &d.IntPageFromSessionReadCount, .45)
 	add(&d.IntPageFromHistMsgReadUser, &d.IntPageFromHistMsgReadCount, .05)
@@ -125,4 +123,16 @@ func addSources(d *wechat.ArticleTotalDetail, c wechat.ReadCounts) {
 	add(&d.FeedShareFromSessionUser, &d.FeedShareFromSessionCnt, .01)
 	add(&d.FeedShareFromFeedUser, &d.FeedShareFromFeedCnt, .005)
 	add(&d.FeedShareFromOtherUser, &d.FeedShareFromOtherCnt, .001)
+}
+
+// zeroTotals is an article's totals before its first day: every figure
+// known to be 0.
+func zeroTotals() wechat.ArticleTotalDetail {
+	z := cnt(0)
+	return wechat.ArticleTotalDetail{TargetUser: z, ReadCounts: zeroReads(),
+		IntPageFromSessionReadUser: z, IntPageFromSessionReadCount: z, IntPageFromHistMsgReadUser: z, IntPageFromHistMsgReadCount: z,
+		IntPageFromFeedReadUser: z, IntPageFromFeedReadCount: z, IntPageFromFriendsReadUser: z, IntPageFromFriendsReadCount: z,
+		IntPageFromOtherReadUser: z, IntPageFromOtherReadCount: z, IntPageFromKanyikanReadUser: z, IntPageFromKanyikanReadCount: z,
+		IntPageFromSouyisouReadUser: z, IntPageFromSouyisouReadCount: z, FeedShareFromSessionUser: z, FeedShareFromSessionCnt: z,
+		FeedShareFromFeedUser: z, FeedShareFromFeedCnt: z, FeedShareFromOtherUser: z, FeedShareFromOtherCnt: z}
 }

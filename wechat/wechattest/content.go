@@ -26,9 +26,9 @@ func isDelay(d wechat.Date, now time.Time) bool {
 }
 
 func sceneUsers(total int64) []wechat.SceneUsers {
-	out := []wechat.SceneUsers{{UserCount: total, SceneDesc: "全部"}}
+	out := []wechat.SceneUsers{{UserCount: cnt(total), SceneDesc: "全部"}}
 	for _, s := range scenes {
-		out = append(out, wechat.SceneUsers{UserCount: int64(float64(total) * s.weight), SceneDesc: s.desc})
+		out = append(out, wechat.SceneUsers{UserCount: cnt(int64(float64(total) * s.weight)), SceneDesc: wechat.FlexString(s.desc)})
 	}
 	return out
 }
@@ -42,20 +42,20 @@ func contentRows(a *Account, ep wechat.Endpoint, d, today wechat.Date) (rows []w
 		r := rng(a, ep.Name, int(d))
 		read := around(r, float64(a.Scale)/12)
 		return []wechat.Row{wechat.BizSummary{Ref: ref, Detail: wechat.BizSummaryDetail{
-			Engagement: wechat.Engagement{ReadUser: read, ReadUserSource: sceneUsers(read), ShareUser: around(r, float64(read)/25),
-				ZaikanUser: around(r, float64(read)/80), LikeUser: around(r, float64(read)/40), CommentCount: around(r, float64(read)/300),
-				CollectionUser: around(r, float64(read)/150)},
-			RedirectOriPageUser: around(r, float64(read)/500), SendPageCount: int64(len(posts(a, d)))}}}, true
+			Engagement: wechat.Engagement{ReadUser: cnt(read), ReadUserSource: sceneUsers(read), ShareUser: cnt(around(r, float64(read)/25)),
+				ZaikanUser: cnt(around(r, float64(read)/80)), LikeUser: cnt(around(r, float64(read)/40)), CommentCount: cnt(around(r, float64(read)/300)),
+				CollectionUser: cnt(around(r, float64(read)/150))},
+			RedirectOriPageUser: cnt(around(r, float64(read)/500)), SendPageCount: cnt(int64(len(posts(a, d))))}}}, true
 	case wechat.GetArticleRead, wechat.GetArticleShare:
 		for age := 0; age < len(readDecay); age++ {
 			for _, p := range posts(a, d.AddDays(-age)) {
 				c := dayReads(a, p, age)
 				if ep == wechat.GetArticleRead {
-					row := wechat.ArticleRead{Ref: ref, MsgID: p.msgID}
-					row.Detail.ReadUser, row.Detail.ReadUserSource = c.IntPageReadUser, sceneUsers(c.IntPageReadUser)
+					row := wechat.ArticleRead{Ref: ref, MsgID: wechat.FlexString(p.msgID)}
+					row.Detail.ReadUser, row.Detail.ReadUserSource = c.IntPageReadUser, sceneUsers(val(c.IntPageReadUser))
 					rows = append(rows, row)
 				} else {
-					row := wechat.ArticleShare{Ref: ref, MsgID: p.msgID}
+					row := wechat.ArticleShare{Ref: ref, MsgID: wechat.FlexString(p.msgID)}
 					row.Detail.ShareUser = c.ShareUser
 					rows = append(rows, row)
 				}
@@ -66,27 +66,26 @@ func contentRows(a *Account, ep wechat.Endpoint, d, today wechat.Date) (rows []w
 		// Each item is counted over its first 30 days, the statistics
 		// period of the documentation; reads after the first week trickle.
 		for _, p := range posts(a, d) {
-			row := wechat.PublishedArticle{Ref: ref, MsgID: p.msgID, Title: p.title, ContentURL: "https://mp.weixin.qq.com/s/" + p.msgID,
-				PublishType: publishType(a, p)}
-			var sum wechat.PublishedArticleDetail
+			row := wechat.PublishedArticle{Ref: ref, MsgID: wechat.FlexString(p.msgID), Title: wechat.FlexString(p.title),
+				ContentURL: wechat.FlexString("https://mp.weixin.qq.com/s/" + p.msgID), PublishType: wechat.CodeOf(publishType(a, p))}
+			var read, share, zaikan, like, comments, collected, praise int64
 			for age := 0; age < ContentPeriod && d.AddDays(age) < today; age++ {
 				c := contentReads(a, p, age)
 				r := rng(a, p.msgID+"/detail", age)
-				sum.StatDate = d.AddDays(age)
-				sum.ReadUser += c.IntPageReadUser
-				sum.ReadUserSource = sceneUsers(sum.ReadUser)
-				sum.ShareUser += c.ShareUser
-				sum.ZaikanUser += around(r, float64(c.IntPageReadUser)/80)
-				sum.LikeUser += around(r, float64(c.IntPageReadUser)/40)
-				sum.CommentCount += around(r, float64(c.IntPageReadUser)/300)
-				sum.CollectionUser += c.AddToFavUser
-				sum.PraiseMoney += around(r, 500)
-				sum.ReadSubscribeUser = sum.ReadUser * 7 / 10
-				sum.ReadDeliveryRate = 0.05 + r.Float64()*0.1
-				sum.ReadFinishRate = 0.3 + r.Float64()*0.4
-				sum.ReadAvgActivetime = 1 + r.Float64()*3
-				sum.ReadJumpPosition = jumpPositions
-				row.DetailList = append(row.DetailList, sum)
+				readers := float64(val(c.IntPageReadUser))
+				read += val(c.IntPageReadUser)
+				share += val(c.ShareUser)
+				zaikan += around(r, readers/80)
+				like += around(r, readers/40)
+				comments += around(r, readers/300)
+				collected += val(c.AddToFavUser)
+				praise += around(r, 500)
+				row.DetailList = append(row.DetailList, wechat.PublishedArticleDetail{StatDate: d.AddDays(age),
+					Engagement: wechat.Engagement{ReadUser: cnt(read), ReadUserSource: sceneUsers(read), ShareUser: cnt(share),
+						ZaikanUser: cnt(zaikan), LikeUser: cnt(like), CommentCount: cnt(comments), CollectionUser: cnt(collected)},
+					PraiseMoney: cnt(praise), ReadSubscribeUser: cnt(read * 7 / 10),
+					ReadDeliveryRate: wechat.DecimalOf(0.05 + r.Float64()*0.1), ReadFinishRate: wechat.DecimalOf(0.3 + r.Float64()*0.4),
+					ReadAvgActivetime: wechat.DecimalOf(1 + r.Float64()*3), ReadJumpPosition: jumpPositions})
 			}
 			rows = append(rows, row)
 		}
@@ -117,4 +116,10 @@ func contentReads(a *Account, p post, age int) wechat.ReadCounts {
 	return readCounts(r, p.reach*0.004)
 }
 
-var jumpPositions = wechat.JumpPositions{{Position: 1, Rate: .3}, {Position: 2, Rate: .2}, {Position: 3, Rate: .15}, {Position: 4, Rate: .1}, {Position: 5, Rate: .25}}
+var jumpPositions = func() wechat.JumpPositions {
+	var out wechat.JumpPositions
+	for i, rate := range []float64{.3, .2, .15, .1, .25} {
+		out = append(out, wechat.JumpPosition{Position: wechat.CodeOf(int64(i + 1)), Rate: wechat.DecimalOf(rate)})
+	}
+	return out
+}()

@@ -57,12 +57,12 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 	case wechat.GetUserSummary:
 		var rows []wechat.Row
 		for _, src := range followSources {
-			rows = append(rows, wechat.UserSummary{Ref: ref, UserSource: src.key,
-				NewUser: around(r, scale/300*src.weight), CancelUser: around(r, scale/900*src.weight)})
+			rows = append(rows, wechat.UserSummary{Ref: ref, UserSource: wechat.CodeOf(src.key),
+				NewUser: cnt(around(r, scale/300*src.weight)), CancelUser: cnt(around(r, scale/900*src.weight))})
 		}
 		return rows
 	case wechat.GetUserCumulate:
-		return []wechat.Row{wechat.UserCumulate{Ref: ref, CumulateUser: followers(a, d)}}
+		return []wechat.Row{wechat.UserCumulate{Ref: ref, CumulateUser: cnt(followers(a, d))}}
 	case wechat.GetArticleSummary:
 		return articleSummaries(a, d)
 	case wechat.GetArticleTotal:
@@ -75,7 +75,7 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 		var rows []wechat.Row
 		for _, sc := range shareScenes {
 			u := around(r, scale/150*sc.weight)
-			rows = append(rows, wechat.UserShare{Ref: ref, ShareScene: sc.key, ShareUser: u, ShareCount: u + around(r, float64(u)/3)})
+			rows = append(rows, wechat.UserShare{Ref: ref, ShareScene: wechat.CodeOf(sc.key), ShareUser: cnt(u), ShareCount: cnt(u + around(r, float64(u)/3))})
 		}
 		return rows
 	case wechat.GetUserShareHour:
@@ -83,8 +83,8 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 		for h, w := range hourWeights {
 			for _, sc := range shareScenes[:2] {
 				u := around(r, scale/150*sc.weight*w)
-				rows = append(rows, wechat.UserShareHour{Ref: ref, Hourly: wechat.Hourly{RefHour: int64(h * 100)},
-					ShareScene: sc.key, ShareUser: u, ShareCount: u + around(r, float64(u)/3)})
+				rows = append(rows, wechat.UserShareHour{Ref: ref, Hourly: hourOf(h),
+					ShareScene: wechat.CodeOf(sc.key), ShareUser: cnt(u), ShareCount: cnt(u + around(r, float64(u)/3))})
 			}
 		}
 		return rows
@@ -99,8 +99,8 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 		for h, w := range hourWeights {
 			for _, t := range msgTypes[:2] {
 				u := around(r, scale/150*t.weight*w)
-				rows = append(rows, wechat.UpstreamMsgHour{Ref: ref, Hourly: wechat.Hourly{RefHour: int64(h * 100)},
-					MsgType: t.key, MsgUser: u, MsgCount: u + around(r, float64(u))})
+				rows = append(rows, wechat.UpstreamMsgHour{Ref: ref, Hourly: hourOf(h),
+					MsgType: wechat.CodeOf(t.key), MsgUser: cnt(u), MsgCount: cnt(u + around(r, float64(u)))})
 			}
 		}
 		return rows
@@ -126,24 +126,26 @@ func followers(a *Account, d wechat.Date) int64 {
 
 func readCounts(r *rand.Rand, users float64) wechat.ReadCounts {
 	u := around(r, users)
-	return wechat.ReadCounts{IntPageReadUser: u, IntPageReadCount: u + around(r, float64(u)*0.4),
-		ShareUser: around(r, float64(u)/25), ShareCount: around(r, float64(u)/20)}
+	c := zeroReads() // the original page and favourites: 0 but on the all-channels row
+	c.IntPageReadUser, c.IntPageReadCount = cnt(u), cnt(u+around(r, float64(u)*0.4))
+	c.ShareUser, c.ShareCount = cnt(around(r, float64(u)/25)), cnt(around(r, float64(u)/20))
+	return c
 }
 
 // userRead gives the 2020 shape: one row per channel, and the
 // all-channels row (99999999) that alone carries ori_page and favourites.
 func userRead(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
-	all := wechat.UserRead{Ref: ref, UserSource: ptr(wechat.ReadSourceAll)}
+	all := wechat.UserRead{Ref: ref, UserSource: wechat.CodeOf(wechat.ReadSourceAll), ReadCounts: zeroReads()}
 	rows := []wechat.Row{nil}
 	for _, src := range readSources {
 		c := readCounts(r, users*src.weight)
 		addReads(&all.ReadCounts, c)
-		rows = append(rows, wechat.UserRead{Ref: ref, UserSource: ptr(src.key), ReadCounts: c})
+		rows = append(rows, wechat.UserRead{Ref: ref, UserSource: wechat.CodeOf(src.key), ReadCounts: c})
 	}
-	all.OriPageReadUser = around(r, users/500)
-	all.OriPageReadCount = all.OriPageReadUser + around(r, users/2000)
-	all.AddToFavUser = around(r, users/150)
-	all.AddToFavCount = all.AddToFavUser + around(r, users/1000)
+	ori := around(r, users/500)
+	all.OriPageReadUser, all.OriPageReadCount = cnt(ori), cnt(ori+around(r, users/2000))
+	fav := around(r, users/150)
+	all.AddToFavUser, all.AddToFavCount = cnt(fav), cnt(fav+around(r, users/1000))
 	rows[0] = all
 	return rows
 }
@@ -151,13 +153,13 @@ func userRead(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 func userReadHour(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 	var rows []wechat.Row
 	for h, w := range hourWeights {
-		hour := wechat.Hourly{RefHour: int64(h * 100)}
-		all := wechat.UserReadHour{Ref: ref, Hourly: hour, UserSource: ptr(wechat.ReadSourceAll)}
+		hour := hourOf(h)
+		all := wechat.UserReadHour{Ref: ref, Hourly: hour, UserSource: wechat.CodeOf(wechat.ReadSourceAll), ReadCounts: zeroReads()}
 		var parts []wechat.Row
 		for _, src := range readSources[:3] {
 			c := readCounts(r, users*w*src.weight)
 			addReads(&all.ReadCounts, c)
-			parts = append(parts, wechat.UserReadHour{Ref: ref, Hourly: hour, UserSource: ptr(src.key), ReadCounts: c})
+			parts = append(parts, wechat.UserReadHour{Ref: ref, Hourly: hour, UserSource: wechat.CodeOf(src.key), ReadCounts: c})
 		}
 		rows = append(append(rows, all), parts...)
 	}
@@ -165,19 +167,31 @@ func userReadHour(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 }
 
 func addReads(sum *wechat.ReadCounts, c wechat.ReadCounts) {
-	sum.IntPageReadUser += c.IntPageReadUser
-	sum.IntPageReadCount += c.IntPageReadCount
-	sum.ShareUser += c.ShareUser
-	sum.ShareCount += c.ShareCount
+	sum.IntPageReadUser = sum.IntPageReadUser.Add(c.IntPageReadUser)
+	sum.IntPageReadCount = sum.IntPageReadCount.Add(c.IntPageReadCount)
+	sum.ShareUser = sum.ShareUser.Add(c.ShareUser)
+	sum.ShareCount = sum.ShareCount.Add(c.ShareCount)
 }
 
-func ptr(v int64) *int64 { return &v }
+// zeroReads are every read figure, known to be 0: where sums start.
+func zeroReads() wechat.ReadCounts {
+	z := cnt(0)
+	return wechat.ReadCounts{IntPageReadUser: z, IntPageReadCount: z, OriPageReadUser: z, OriPageReadCount: z,
+		ShareUser: z, ShareCount: z, AddToFavUser: z, AddToFavCount: z}
+}
+
+// cnt, val and hourOf write figures as WeChat has them.
+func cnt(v int64) wechat.Count { return wechat.CountOf(v) }
+
+func val(c wechat.Count) int64 { return c.Or(0) }
+
+func hourOf(h int) wechat.Hourly { return wechat.Hourly{RefHour: wechat.CodeOf(int64(h * 100))} }
 
 func upstream(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 	var rows []wechat.Row
 	for _, t := range msgTypes {
 		u := around(r, users*t.weight)
-		rows = append(rows, wechat.UpstreamMsg{Ref: ref, MsgType: t.key, MsgUser: u, MsgCount: u + around(r, float64(u)*1.5)})
+		rows = append(rows, wechat.UpstreamMsg{Ref: ref, MsgType: wechat.CodeOf(t.key), MsgUser: cnt(u), MsgCount: cnt(u + around(r, float64(u)*1.5))})
 	}
 	return rows
 }
@@ -185,7 +199,7 @@ func upstream(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 func distribution(r *rand.Rand, ref wechat.Ref, users float64) []wechat.Row {
 	var rows []wechat.Row
 	for _, b := range countBuckets {
-		rows = append(rows, wechat.UpstreamMsgDist{Ref: ref, CountInterval: b.key, MsgUser: around(r, users*b.weight)})
+		rows = append(rows, wechat.UpstreamMsgDist{Ref: ref, CountInterval: wechat.CodeOf(b.key), MsgUser: cnt(around(r, users*b.weight))})
 	}
 	return rows
 }
@@ -209,9 +223,9 @@ func interfaceHours(a *Account, d wechat.Date) []wechat.Row {
 			rate = spikeFailRate * 2
 		}
 		rows = append(rows, wechat.InterfaceSummaryHour{
-			Ref: wechat.Ref{RefDate: d}, Hourly: wechat.Hourly{RefHour: int64(h * 100)},
-			CallbackCount: c, FailCount: int64(float64(c) * rate * (0.5 + r.Float64())),
-			TotalTimeCost: c * (120 + r.Int64N(200)), MaxTimeCost: 800 + r.Int64N(4200),
+			Ref: wechat.Ref{RefDate: d}, Hourly: hourOf(h),
+			CallbackCount: cnt(c), FailCount: cnt(int64(float64(c) * rate * (0.5 + r.Float64()))),
+			TotalTimeCost: cnt(c * (120 + r.Int64N(200))), MaxTimeCost: cnt(800 + r.Int64N(4200)),
 		})
 	}
 	return rows
@@ -219,13 +233,14 @@ func interfaceHours(a *Account, d wechat.Date) []wechat.Row {
 
 // interfaceDay is the sum of the hours, as WeChat's figures are.
 func interfaceDay(a *Account, d wechat.Date) wechat.Row {
-	day := wechat.InterfaceSummary{Ref: wechat.Ref{RefDate: d}}
+	var calls, fails, total, longest int64
 	for _, row := range interfaceHours(a, d) {
 		h := row.(wechat.InterfaceSummaryHour)
-		day.CallbackCount += h.CallbackCount
-		day.FailCount += h.FailCount
-		day.TotalTimeCost += h.TotalTimeCost
-		day.MaxTimeCost = max(day.MaxTimeCost, h.MaxTimeCost)
+		calls += val(h.CallbackCount)
+		fails += val(h.FailCount)
+		total += val(h.TotalTimeCost)
+		longest = max(longest, val(h.MaxTimeCost))
 	}
-	return day
+	return wechat.InterfaceSummary{Ref: wechat.Ref{RefDate: d}, CallbackCount: cnt(calls), FailCount: cnt(fails),
+		TotalTimeCost: cnt(total), MaxTimeCost: cnt(longest)}
 }

@@ -141,16 +141,10 @@ func adPositions(a *Account, d wechat.Date) []wechat.AdPosition {
 		exp := int64(float64(req) * (0.35 + 0.1*r.Float64()))
 		clicks := int64(float64(exp) * (0.01 + 0.04*r.Float64()))
 		income := int64(float64(exp) * (8 + 20*r.Float64()) / 1000 * 100) // 8-28 yuan eCPM
-		row := wechat.AdPosition{Ref: wechat.Ref{RefDate: d}, Date: d.String(), SlotID: wechat.FlexString(strconv.FormatInt(slot.id, 10)),
-			AdSlot: slot.name, ReqSuccCount: req, ExposureCount: exp, ClickCount: clicks, Income: income}
-		if req > 0 {
-			row.ExposureRate = float64(exp) / float64(req)
-		}
-		if exp > 0 {
-			row.ClickRate = float64(clicks) / float64(exp)
-			row.ECPM = float64(income) * 1000 / float64(exp)
-		}
-		out = append(out, row)
+		out = append(out, wechat.AdPosition{Ref: wechat.Ref{RefDate: d}, Date: wechat.FlexString(d.String()),
+			SlotID: wechat.FlexString(strconv.FormatInt(slot.id, 10)), AdSlot: wechat.FlexString(slot.name),
+			ReqSuccCount: cnt(req), ExposureCount: cnt(exp), ClickCount: cnt(clicks), Income: cnt(income),
+			ExposureRate: rate(exp, req), ClickRate: rate(clicks, exp), ECPM: rate(income*1000, exp)})
 	}
 	return out
 }
@@ -160,7 +154,7 @@ func adSummary(a *Account, start, end wechat.Date) map[string]any {
 	var req, exp, clicks, income int64
 	for d := start; d <= end; d++ {
 		for _, p := range adPositions(a, d) {
-			req, exp, clicks, income = req+p.ReqSuccCount, exp+p.ExposureCount, clicks+p.ClickCount, income+p.Income
+			req, exp, clicks, income = req+val(p.ReqSuccCount), exp+val(p.ExposureCount), clicks+val(p.ClickCount), income+val(p.Income)
 		}
 	}
 	return map[string]any{"req_succ_count": req, "exposure_count": exp, "click_count": clicks, "income": income}
@@ -169,9 +163,17 @@ func adSummary(a *Account, start, end wechat.Date) map[string]any {
 func dayIncome(a *Account, d wechat.Date) int64 {
 	var n int64
 	for _, p := range adPositions(a, d) {
-		n += p.Income
+		n += val(p.Income)
 	}
 	return n
+}
+
+// rate is n/d, 0 when d is: as WeChat sends a rate of nothing.
+func rate(n, d int64) wechat.Decimal {
+	if d == 0 {
+		return wechat.DecimalOf(0)
+	}
+	return wechat.DecimalOf(float64(n) / float64(d))
 }
 
 // cpsDay generates one day's rebate goods figures.
@@ -181,15 +183,9 @@ func cpsDay(a *Account, d wechat.Date) wechat.CPSGeneral {
 	clicks := int64(float64(exp) * (0.01 + 0.03*r.Float64()))
 	orders := int64(float64(clicks) * (0.005 + 0.02*r.Float64()))
 	fee := orders * around(r, 8000)
-	row := wechat.CPSGeneral{Ref: wechat.Ref{RefDate: d}, Date: d.String(), ExposureCount: exp, ClickCount: clicks,
-		OrderCount: orders, TotalFee: fee, TotalCommission: fee * 15 / 100}
-	if exp > 0 {
-		row.ClickRate = float64(clicks) / float64(exp)
-	}
-	if clicks > 0 {
-		row.OrderRate = float64(orders) / float64(clicks)
-	}
-	return row
+	return wechat.CPSGeneral{Ref: wechat.Ref{RefDate: d}, Date: wechat.FlexString(d.String()), ExposureCount: cnt(exp), ClickCount: cnt(clicks),
+		OrderCount: cnt(orders), TotalFee: cnt(fee), TotalCommission: cnt(fee * 15 / 100),
+		ClickRate: rate(clicks, exp), OrderRate: rate(orders, clicks)}
 }
 
 // settlement generates a publisher's settlement as of the day before
@@ -197,21 +193,22 @@ func cpsDay(a *Account, d wechat.Date) wechat.CPSGeneral {
 // their status by age, and totals that include the current period.
 func settlement(a *Account, start, end, today wechat.Date) wechat.Settlement {
 	base := int64(hash(a.AppID, "settled-before", 0) % 50_000_000)
-	st := wechat.Settlement{Ref: wechat.Ref{RefDate: end}, Body: "深圳市" + a.AppID + "科技有限公司",
-		RevenueAll: base, SettledRevenueAll: base, PenaltyAll: int64(hash(a.AppID, "penalty", 0) % 3 * 1000)}
+	all, settled := base, base
+	st := wechat.Settlement{Ref: wechat.Ref{RefDate: end}, Body: wechat.FlexString("深圳市" + a.AppID + "科技有限公司"),
+		PenaltyAll: cnt(int64(hash(a.AppID, "penalty", 0) % 3 * 1000))}
 	for p := halfMonthStart(start); p < today; p = nextHalfMonth(p) {
 		pend := nextHalfMonth(p).AddDays(-1)
 		var revenue int64
 		for d := p; d <= min(pend, today.AddDays(-1)); d++ {
 			revenue += dayIncome(a, d)
 		}
-		st.RevenueAll += revenue
+		all += revenue
 		if pend >= today || p < start || p > end {
 			continue // the current period is not settled yet
 		}
 		status := settlementStatus(int(today - pend))
 		if status >= 2 {
-			st.SettledRevenueAll += revenue
+			settled += revenue
 		}
 		order := int64(1)
 		if p.Day() > 1 {
@@ -219,11 +216,12 @@ func settlement(a *Account, start, end, today wechat.Date) wechat.Settlement {
 		}
 		y, m := p.Year(), p.Month()
 		st.Periods = append(st.Periods, wechat.SettlementPeriod{
-			Date: min(pend.AddDays(10), today.AddDays(-1)).String(), Zone: fmt.Sprintf("%d年%d月%d日至%d日", y, m, p.Day(), pend.Day()),
-			Month: wechat.FlexString(fmt.Sprintf("%04d%02d", y, m)), Order: order, SettStatus: status, SettledRevenue: revenue,
+			Date: wechat.FlexString(min(pend.AddDays(10), today.AddDays(-1)).String()), Zone: wechat.FlexString(fmt.Sprintf("%d年%d月%d日至%d日", y, m, p.Day(), pend.Day())),
+			Month: wechat.FlexString(fmt.Sprintf("%04d%02d", y, m)), Order: wechat.CodeOf(order), SettStatus: wechat.CodeOf(status), SettledRevenue: cnt(revenue),
 			SettNo: wechat.FlexString(fmt.Sprintf("S%s%d", p.String(), order)), MailSendCnt: "0",
 			SlotRevenue: slotRevenue(a, p, pend)})
 	}
+	st.RevenueAll, st.SettledRevenueAll = cnt(all), cnt(settled)
 	return st
 }
 
@@ -244,12 +242,12 @@ func slotRevenue(a *Account, from, to wechat.Date) []wechat.SlotRevenue {
 	sums := make([]int64, len(adSlots))
 	for d := from; d <= to; d++ {
 		for i, p := range adPositions(a, d) {
-			sums[i] += p.Income
+			sums[i] += val(p.Income)
 		}
 	}
 	out := make([]wechat.SlotRevenue, len(adSlots))
 	for i, slot := range adSlots {
-		out[i] = wechat.SlotRevenue{SlotID: slot.name, SlotSettledRevenue: sums[i]}
+		out[i] = wechat.SlotRevenue{SlotID: wechat.FlexString(slot.name), SlotSettledRevenue: cnt(sums[i])}
 	}
 	return out
 }
