@@ -331,8 +331,8 @@ func TestOddAnswerStoredAndCounted(t *testing.T) {
 	if strings.Contains(text, "wechat_user_followers{") {
 		t.Error("a negative cumulate_user is served")
 	}
-	if !strings.Contains(text, `wechat_user_followslabel:{name:"account" value:"acc"} label:{name:"source" value:"other"} gauge:{value:4}`) {
-		t.Errorf("the last of the duplicate rows is not the one served:\n%s", text)
+	if got := h.metric("wechat_user_follows", map[string]string{"account": "acc", "source": "other"}); got != 4 {
+		t.Errorf("wechat_user_follows = %v: the last of the duplicate rows (4) is not the one served", got)
 	}
 	for _, c := range []struct {
 		name   string
