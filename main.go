@@ -116,7 +116,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
 	app.Flag("collector.live-interval", "How often an endpoint that describes the account now (user_get) is asked.").Default("1h").DurationVar(&f.liveInterval)
-	app.Flag("collector.quota-interval", "How often the daily quota of each API path an account calls is asked (one quota/get request per path); 0 turns the quota metrics off.").Default("1h").DurationVar(&f.quotaInterval)
+	app.Flag("collector.quota-interval", "How often the daily quota of each API path an account calls is asked (one quota/get request per path): 24h or more, once a Beijing day after the day's fetch and at once after a 45009; shorter (at least 1h), that often; 0 turns the quota metrics off.").Default("24h").DurationVar(&f.quotaInterval)
 	app.Flag("collector.lookback", "How many past days must be in the store (e.g. 7d, 30d).").Default("7d").StringVar(&f.lookback)
 	app.Flag("metric-allowlist", "Comma-separated regular expressions over metric names: only the WeChat metric families that match one are served (and stored in the render cache, and written by backfill). Not with --metric-denylist.").StringVar(&f.allowlist)
 	app.Flag("metric-denylist", "Comma-separated regular expressions over metric names: the WeChat metric families that match one are not served (nor stored in the render cache, nor written by backfill). Not with --metric-allowlist.").StringVar(&f.denylist)

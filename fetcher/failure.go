@@ -39,6 +39,9 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 		midnight := wechat.Today(now).AddDays(1).Start()
 		level.Warn(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
 		f.retryLater(t, now, midnight.Sub(now))
+		if !t.ep.PerPath {
+			f.askQuotaNow(t.acc.Name, now) // what is left of the others now
+		}
 	case wechat.OutcomeUnavailable:
 		f.unavailable(t, logger, reason, err, now)
 	default:

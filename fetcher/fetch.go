@@ -53,7 +53,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 // path the account calls.
 func (f *Fetcher) ask(ctx context.Context, t *task, r wechat.Range) (wechat.Answer, error) {
 	if t.ep.PerPath {
-		return t.acc.Client.FetchQuotas(ctx, t.ep, r.End, t.acc.apiPaths())
+		return t.acc.Client.FetchQuotas(ctx, t.ep, r.End, f.quotaPaths(t.acc))
 	}
 	return t.acc.Client.Fetch(ctx, t.ep, r)
 }

@@ -94,7 +94,8 @@ type Config struct {
 	// account now, such as user/get) is asked.
 	LiveInterval time.Duration
 	// QuotaInterval is how often the quota of each API path an account
-	// calls is asked (wechat.APIQuota).
+	// calls is asked (wechat.APIQuota); a day or more: once a Beijing day,
+	// after the day's fetch, and at once after a 45009 (see quota.go).
 	QuotaInterval time.Duration
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
@@ -114,7 +115,7 @@ const (
 	DefaultMaxConcurrency = 4
 	DefaultEmptyGrace     = 4 * time.Hour
 	DefaultLiveInterval   = time.Hour
-	DefaultQuotaInterval  = time.Hour
+	DefaultQuotaInterval  = 24 * time.Hour
 )
 
 // Fetcher runs the fetching of every account's endpoints.
@@ -177,6 +178,9 @@ type task struct {
 	pending  []store.Day // fetched, not yet stored: written before anything is fetched again
 	// liveNext is when a live endpoint's stored row is due again.
 	liveNext time.Time
+	// quotaForced: WeChat answered 45009 for one of the account's paths,
+	// so its quota is asked at once (see quota.go).
+	quotaForced bool
 	// unpublished: the task stored days it has not served yet.
 	unpublished bool
 	// damaged are stored days that cannot be read back: counted and logged

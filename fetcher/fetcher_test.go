@@ -57,9 +57,10 @@ type harness struct {
 	logs     *syncBuffer
 	cfg      fetcher.Config
 	eps      []wechat.Endpoint
-	accounts []string          // account names; the first is "acc" (appID) unless set
-	secrets  map[string]string // account -> secret the client uses (default: the right one)
-	appIDs   map[string]string // account -> AppID, when not the default
+	epsOf    map[string][]wechat.Endpoint // an account's own endpoints, instead of eps
+	accounts []string                     // account names; the first is "acc" (appID) unless set
+	secrets  map[string]string            // account -> secret the client uses (default: the right one)
+	appIDs   map[string]string            // account -> AppID, when not the default
 	reg      *prometheus.Registry
 	wrap     func(fetcher.Store) fetcher.Store
 	clients  map[string]*wechat.Client // the accounts' clients, as the last open made them
@@ -136,7 +137,11 @@ func (h *harness) open() {
 		}
 		names[a] = h.appID(a)
 		h.clients[a] = client
-		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: h.eps})
+		eps := h.eps
+		if own, ok := h.epsOf[a]; ok {
+			eps = own
+		}
+		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: eps})
 	}
 	h.state = collector.NewState(names)
 	coll := collector.New(h.state)

@@ -125,6 +125,12 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	var out []wechat.Date
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]
+		if t.ep.PerPath && f.quotaDaily() {
+			if f.quotaDue(t, ok, now) {
+				out = append(out, d)
+			}
+			continue
+		}
 		settling := settle > 0 && ok && h.FetchedOn <= d.AddDays(settle) && h.FetchedOn < today &&
 			!(t.ep.Empty == wechat.EmptyNormal && noRows(h.Rows) && h.FetchedOn >= d.AddDays(2))
 		// A live endpoint's day is asked again whenever it is due: it
@@ -200,8 +206,14 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 		t.mu.Lock()
 		next := t.liveNext
 		t.liveNext = time.Time{}
+		if len(dates) > 0 {
+			t.quotaForced = false
+		}
 		t.mu.Unlock()
-		if len(dates) > 0 || next.IsZero() {
+		switch {
+		case len(dates) > 0 && t.ep.PerPath && f.quotaDaily():
+			next = f.readyAt(wechat.Today(now).AddDays(1))
+		case len(dates) > 0 || next.IsZero():
 			next = now.Add(f.liveInterval(t.ep))
 		}
 		f.retryLater(t, now, next.Sub(now))

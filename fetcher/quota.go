@@ -1,0 +1,112 @@
+package fetcher
+
+import (
+	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
+
+// The quota of the API paths an account calls (wechat.APIQuota): one
+// quota/get request per path, so asking it is not free. With a
+// QuotaInterval of a day (the default) it is asked once a Beijing day,
+// after the day's fetch of the account's other endpoints (their calls are
+// what spends the quota: asked before, it would show the night), or
+// EmptyGrace after the ready time at the latest (an endpoint that keeps
+// failing does not hold it back); and at once after WeChat answers 45009
+// for one of the account's paths, when the figures matter most. A shorter
+// QuotaInterval asks that often instead.
+
+// quotaDaily reports whether the quota is asked once a day.
+func (f *Fetcher) quotaDaily() bool { return f.cfg.QuotaInterval >= 24*time.Hour }
+
+// quotaDue reports whether the account's quota is to be asked now; held
+// says today's answer is stored. Otherwise it sets when to look again.
+func (f *Fetcher) quotaDue(t *task, held bool, now time.Time) bool {
+	today := wechat.Today(now)
+	t.mu.Lock()
+	forced := t.quotaForced
+	t.mu.Unlock()
+	if forced {
+		return true
+	}
+	tomorrow := f.readyAt(today.AddDays(1))
+	if held {
+		t.setLiveNext(tomorrow)
+		return false
+	}
+	latest := f.readyAt(today).Add(f.cfg.EmptyGrace)
+	waitFor, settled := f.daysFetch(t.acc.Name, tomorrow)
+	if settled || !now.Before(latest) {
+		return true
+	}
+	if latest.Before(waitFor) {
+		waitFor = latest
+	}
+	t.setLiveNext(waitFor)
+	return false
+}
+
+// daysFetch reports whether the account's endpoints (live ones and the
+// quota aside) have nothing left to do before next, the next day's ready
+// time; if not, it returns the soonest time one of them is due.
+func (f *Fetcher) daysFetch(account string, next time.Time) (soonest time.Time, settled bool) {
+	settled = true
+	for _, o := range f.tasks().byAcc[account] {
+		if o.ep.PerPath || o.ep.Period == wechat.Live {
+			continue
+		}
+		o.mu.Lock()
+		due := o.next
+		o.mu.Unlock()
+		if due.Before(next) {
+			if settled || due.Before(soonest) {
+				soonest = due
+			}
+			settled = false
+		}
+	}
+	return soonest, settled
+}
+
+// askQuotaNow has the account's quota asked at the next pass, after WeChat
+// answered 45009 for one of its paths.
+func (f *Fetcher) askQuotaNow(account string, now time.Time) {
+	for _, o := range f.tasks().byAcc[account] {
+		if o.ep.PerPath {
+			o.mu.Lock()
+			o.quotaForced, o.next = true, now
+			o.mu.Unlock()
+			select {
+			case f.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (t *task) setLiveNext(at time.Time) {
+	t.mu.Lock()
+	t.liveNext = at
+	t.mu.Unlock()
+}
+
+// quotaPaths are the API paths whose quota is asked: those the account's
+// endpoints call, but for endpoints WeChat will not serve it (offline,
+// unauthorized, not a publisher), which spend nothing.
+func (f *Fetcher) quotaPaths(acc *Account) []string {
+	served := f.state.Load().Account(acc.Name)
+	var paths []string
+	for _, p := range acc.apiPaths() {
+		for _, ep := range acc.Endpoints {
+			if ep.Path() != p || ep.PerPath {
+				continue
+			}
+			if served != nil && served.Endpoints[ep.Name] != nil && served.Endpoints[ep.Name].Status.Unavailable != "" {
+				continue
+			}
+			paths = append(paths, p)
+			break
+		}
+	}
+	return paths
+}
