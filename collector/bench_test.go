@@ -86,7 +86,8 @@ func serve(b *testing.B, h http.Handler, header http.Header) {
 // BenchmarkScrape is a full /metrics response through the real handler
 // from a populated snapshot, in the steady state: the snapshot changes a
 // few times a day, so almost every scrape finds its data section encoded.
-// Compare with BenchmarkScrapeBaseline (and BenchmarkScrapeCold):
+// Compare with BenchmarkScrapeBaseline (and BenchmarkScrapeCold, the gzip
+// ones with BenchmarkScrapeBaselineGzip):
 //
 //	go test ./collector -run '^$' -bench 'Scrape' -benchmem -count 3
 func BenchmarkScrape(b *testing.B) {
@@ -111,6 +112,16 @@ func BenchmarkScrapeCold(b *testing.B) {
 // while the fetcher publishes: only that account is rendered again.
 func BenchmarkScrapeChanged(b *testing.B) {
 	benchHandler(b, oneChanged, nil)
+}
+
+// BenchmarkScrapeColdGzip is BenchmarkScrapeCold as Prometheus asks.
+func BenchmarkScrapeColdGzip(b *testing.B) {
+	benchHandler(b, cold, gzipped)
+}
+
+// BenchmarkScrapeChangedGzip is BenchmarkScrapeChanged as Prometheus asks.
+func BenchmarkScrapeChangedGzip(b *testing.B) {
+	benchHandler(b, oneChanged, gzipped)
 }
 
 type scrapeCase int

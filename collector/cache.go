@@ -61,9 +61,9 @@ var statusFamilies = []*prometheus.Desc{fetchSuccessDesc, fetchSuccessTimeDesc, 
 // it with its status cleared.
 func (c *Collector) coldPieces(acc *Account) [][]byte {
 	if p := c.rendered.Load(); p != nil {
-		if pieces, ok := (*p)[acc]; ok {
+		if r, ok := (*p)[acc]; ok {
 			fams := familyTable()
-			cold := append([][]byte(nil), pieces...)
+			cold := append([][]byte(nil), r.gz...)
 			for _, d := range statusFamilies {
 				cold[fams.ids[d]] = nil
 			}
@@ -75,7 +75,7 @@ func (c *Collector) coldPieces(acc *Account) [][]byte {
 	for name, ep := range acc.Endpoints {
 		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
 	}
-	return c.renderAccount(&cold)
+	return c.renderAccount(&cold, false).gz
 }
 
 var errBadRender = errors.New("malformed render cache entry")

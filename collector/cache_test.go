@@ -32,7 +32,7 @@ func joined(members [][]byte) string {
 // and an account served from it renders the same bytes until it changes.
 func TestRenderedRoundTrip(t *testing.T) {
 	s, c := cacheState()
-	want := joined(c.renderText(s.Load()))
+	want := joined(c.renderText(s.Load()).members)
 	entry := c.RenderCold(s.Load().Account("a"), 99)
 	r, err := DecodeRendered(entry, 99)
 	if err != nil || r == nil {
@@ -43,12 +43,12 @@ func TestRenderedRoundTrip(t *testing.T) {
 	}
 	fresh := NewState(map[string]string{"a": "wxa"})
 	fresh.SetRendered("a", r)
-	if got := joined(c.renderText(fresh.Load())); got != want {
+	if got := joined(c.renderText(fresh.Load()).members); got != want {
 		t.Errorf("from the entry:\n%s\nwant:\n%s", got, want)
 	}
 	// A change to the account drops the entry: its status shows.
 	fresh.SetStatus("a", wechat.GetUserCumulate.Name, true, time.Unix(1, 0))
-	if got := joined(c.renderText(fresh.Load())); got == want {
+	if got := joined(c.renderText(fresh.Load()).members); got == want {
 		t.Error("the entry is still served after the account changed")
 	}
 }
@@ -92,7 +92,7 @@ func TestRenderColdReusesScrape(t *testing.T) {
 	s.SetStatus("a", wechat.GetUserCumulate.Name, false, time.Unix(1, 0))
 	s.SetStatus("a", wechat.GetUserSummary.Name, true, time.Unix(2, 0))
 	s.SetUnavailable("a", wechat.GetArticleTotal.Name, wechat.ReasonOffline)
-	scraped := joined(c.renderText(s.Load()))
+	scraped := joined(c.renderText(s.Load()).members)
 	if !strings.Contains(scraped, "wechat_datacube_last_fetch_success{") || !strings.Contains(scraped, "wechat_datacube_endpoint_unavailable{") {
 		t.Fatalf("no status rendered:\n%s", scraped)
 	}

@@ -155,7 +155,7 @@ type Collector struct {
 	// rendered keeps each account's rendered pieces from the last
 	// renderText: accounts are immutable, so an account a new snapshot
 	// still holds is not rendered again, and RenderCold reuses them.
-	rendered atomic.Pointer[map[*Account][][]byte]
+	rendered atomic.Pointer[map[*Account]accountRender]
 	cut      sync.Map // "account/endpoint" whose series were cut, logged once
 }
 

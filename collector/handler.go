@@ -2,7 +2,7 @@ package collector
 
 import (
 	"bytes"
-	"compress/gzip"
+	"github.com/klauspost/compress/gzip"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,7 +34,7 @@ type Handler struct {
 
 	mu      sync.Mutex // one rebuild at a time; later scrapes reuse it
 	snap    *Snapshot
-	members [][]byte // the data section, as gzip members
+	section section // the data section, as gzip members (and text)
 }
 
 // NewHandler returns the handler for the collector c of state, and the
@@ -79,18 +79,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// client asked for changes a byte of the cached text.
 	w.Header().Set("Content-Type", string(format))
 	if !acceptsGzip(r) {
-		if err := writePlain(w, data); err != nil && h.opts.ErrorLog != nil {
+		if data.plain != nil {
+			for _, p := range data.plain {
+				_, _ = w.Write(p)
+			}
+		} else if err := writePlain(w, data.members); err != nil && h.opts.ErrorLog != nil {
 			h.opts.ErrorLog.Println("writing metrics:", err)
 		}
 		_, _ = w.Write(live)
 		return
 	}
 	w.Header().Set("Content-Encoding", "gzip")
-	for _, member := range data {
+	for _, member := range data.members {
 		_, _ = w.Write(member)
 	}
 	zw := gzipWriters.Get().(*gzip.Writer)
-	defer putGzipWriter(zw)
+	defer putGzipWriter(&gzipWriters, zw)
 	zw.Reset(w)
 	_, _ = zw.Write(live)
 	_ = zw.Close()
@@ -99,13 +103,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // dataSection returns the data metrics of the current snapshot as gzip
 // members, rendering them only if the snapshot changed since they were
 // last needed.
-func (h *Handler) dataSection() [][]byte {
+func (h *Handler) dataSection() section {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if snap := h.state.Load(); snap != h.snap {
-		h.snap, h.members = snap, h.c.renderText(snap)
+		h.snap, h.section = snap, h.c.renderText(snap)
 	}
-	return h.members
+	return h.section
 }
 
 func encode(g prometheus.Gatherer) ([]byte, error) {

@@ -2,9 +2,12 @@ package collector
 
 import (
 	"bytes"
-	"compress/gzip"
+	"errors"
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,64 +36,134 @@ import (
 // kept compressed because it is the largest thing the exporter holds
 // (about 260 KB per account); gzip is what Prometheus asks for, and a
 // plain scrape decompresses it as it is written (writePlain).
-func (c *Collector) renderText(snap *Snapshot) [][]byte {
+func (c *Collector) renderText(snap *Snapshot) section {
 	accounts := snap.Accounts()
-	rendered := make([][][]byte, len(accounts)) // account -> family id -> member
-	var prev map[*Account][][]byte
+	// A small exposition keeps its text too: a plain scrape is then a
+	// copy, not a decompression, and costs less than promhttp's at one
+	// account.
+	keepPlain := len(accounts) <= keepPlainUpTo
+	rendered := make([]accountRender, len(accounts))
+	var prev map[*Account]accountRender
 	if p := c.rendered.Load(); p != nil {
 		prev = *p
 	}
 	// Accounts render independently: on every core.
 	parallel.For(len(accounts), func(i int) {
 		acc := accounts[i]
-		switch pieces, ok := prev[acc]; {
-		case ok:
-			rendered[i] = pieces // the account did not change
+		switch r, ok := prev[acc]; {
+		case ok && (r.plain != nil || !keepPlain):
+			rendered[i] = r // the account did not change
 		case acc.rendered != nil:
-			rendered[i] = acc.rendered.pieces // unchanged since a cold start loaded it
+			// Unchanged since a cold start loaded it from the render
+			// cache, maybe before its rows: its text is not kept.
+			rendered[i] = accountRender{gz: acc.rendered.pieces}
 		default:
-			rendered[i] = c.renderAccount(acc)
+			rendered[i] = c.renderAccount(acc, keepPlain)
 		}
 	})
-	next := make(map[*Account][][]byte, len(accounts))
+	next := make(map[*Account]accountRender, len(accounts))
 	for i, acc := range accounts {
 		next[acc] = rendered[i]
 	}
 	c.rendered.Store(&next)
 
+	for _, r := range rendered {
+		keepPlain = keepPlain && r.plain != nil
+	}
 	fams := familyTable()
-	var out [][]byte
+	var out section
 	for id := range fams.infos {
 		header := false
-		for _, pieces := range rendered {
-			if len(pieces[id]) == 0 {
+		for _, r := range rendered {
+			if len(r.gz[id]) == 0 {
 				continue
 			}
 			if !header {
-				out = append(out, fams.headers[id])
+				out.members = append(out.members, fams.headers[id])
+				if keepPlain {
+					out.plain = append(out.plain, fams.plainHeaders[id])
+				}
 				header = true
 			}
-			out = append(out, pieces[id])
+			out.members = append(out.members, r.gz[id])
+			if keepPlain {
+				out.plain = append(out.plain, r.plain[id])
+			}
 		}
 	}
 	return out
 }
 
-// writePlain writes the text of gzip members, decompressed.
+// keepPlainUpTo is how many accounts an exposition may have and still be
+// kept as text beside its gzip members (about 260 KB an account).
+const keepPlainUpTo = 16
+
+// section is the data section of a snapshot: gzip members to write one
+// after the other, and for a small exposition the same text, plain.
+type section struct {
+	members [][]byte
+	plain   [][]byte // nil unless kept
+}
+
+// accountRender is an account's pieces of each family (by family id):
+// gzip members, and their text when kept.
+type accountRender struct {
+	gz, plain [][]byte
+}
+
+// writePlain writes the text of gzip members, decompressed. The members
+// are the collector's own (gzipMembers): a 10-byte header without extra
+// fields, a deflate stream, an 8-byte trailer. So each is inflated on its
+// own, past the gzip layer (whose checksum guards nothing here: the bytes
+// never left memory), and a stored one is copied as it is.
 func writePlain(w io.Writer, members [][]byte) error {
-	if len(members) == 0 {
-		return nil
+	var zr io.ReadCloser
+	var src bytes.Reader
+	for _, m := range members {
+		if len(m) < gzipHeaderLen+gzipTrailerLen {
+			return errors.New("writing metrics: a gzip member too short")
+		}
+		body := m[gzipHeaderLen : len(m)-gzipTrailerLen]
+		if text, ok := storedBlock(body); ok {
+			if _, err := w.Write(text); err != nil {
+				return err
+			}
+			continue
+		}
+		src.Reset(body)
+		if zr == nil {
+			zr = flate.NewReader(&src)
+		} else if err := zr.(flate.Resetter).Reset(&src, nil); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, zr); err != nil {
+			return err
+		}
 	}
-	readers := make([]io.Reader, len(members))
-	for i, m := range members {
-		readers[i] = bytes.NewReader(m)
+	return nil
+}
+
+const (
+	gzipHeaderLen  = 10
+	gzipTrailerLen = 8
+)
+
+// storedBlock returns the text of a deflate stream that is one stored
+// block, as gzip.NoCompression writes a small piece: final, or followed by
+// the empty final block (fixed codes, 03 00) that ends the stream.
+func storedBlock(b []byte) ([]byte, bool) {
+	if len(b) < 5 || b[0] > 0x01 {
+		return nil, false
 	}
-	zr, err := gzip.NewReader(io.MultiReader(readers...)) // multistream: every member in turn
-	if err != nil {
-		return err
+	n := int(b[1]) | int(b[2])<<8
+	if ^uint16(n) != uint16(b[3])|uint16(b[4])<<8 || len(b) < 5+n {
+		return nil, false
 	}
-	_, err = io.Copy(w, zr)
-	return err
+	switch rest := b[5+n:]; {
+	case b[0] == 0x01 && len(rest) == 0, b[0] == 0x00 && bytes.Equal(rest, []byte{0x03, 0x00}):
+		return b[5 : 5+n], true
+	}
+	return nil, false
 }
 
 // gzipWriters are reused: a compressor's state is far larger than most
@@ -101,11 +174,22 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// putGzipWriter returns a writer to the pool, holding on to nothing of the
+// storeWriters write gzip members uncompressed, for pieces too small to
+// gain from compression: building a piece's Huffman codes cost more than
+// compressing it (most families have a few series per account).
+var storeWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.NoCompression)
+	return zw
+}}
+
+// storeBelow is the size of a piece under which it is stored as it is.
+const storeBelow = 256
+
+// putGzipWriter returns a writer to its pool, holding on to nothing of the
 // last output it wrote to.
-func putGzipWriter(zw *gzip.Writer) {
+func putGzipWriter(pool *sync.Pool, zw *gzip.Writer) {
 	zw.Reset(io.Discard)
-	gzipWriters.Put(zw)
+	pool.Put(zw)
 }
 
 // gzipMembers compresses each of pieces into a gzip member of its own, all
@@ -113,13 +197,19 @@ func putGzipWriter(zw *gzip.Writer) {
 func gzipMembers(pieces [][]byte) [][]byte {
 	var buf bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
-	defer putGzipWriter(zw)
+	defer putGzipWriter(&gzipWriters, zw)
+	sw := storeWriters.Get().(*gzip.Writer)
+	defer putGzipWriter(&storeWriters, sw)
 	ends := make([]int, len(pieces))
 	for i, p := range pieces {
 		if len(p) > 0 {
-			zw.Reset(&buf)
-			_, _ = zw.Write(p)
-			_ = zw.Close()
+			w := zw
+			if len(p) < storeBelow {
+				w = sw
+			}
+			w.Reset(&buf)
+			_, _ = w.Write(p)
+			_ = w.Close()
 		}
 		ends[i] = buf.Len()
 	}
@@ -138,49 +228,61 @@ func gzipMembers(pieces [][]byte) [][]byte {
 // renderAccount renders an account's samples family by family, each
 // family's series in label order, and returns each family's piece of it as
 // a gzip member (indexed by family id; empty for families without series).
-func (c *Collector) renderAccount(acc *Account) [][]byte {
+func (c *Collector) renderAccount(acc *Account, keepPlain bool) accountRender {
 	fams := familyTable()
 	m := c.accountSamples(acc)
-	type keyed struct {
-		id    int
-		order []int
-		s     *sample
-	}
-	ks := make([]keyed, len(m.samples))
+	// The samples by family (a counting sort: families are numbered),
+	// then each family's by label values, which the rows mostly give in
+	// order already (hours, channels).
+	byFamily := make([]int32, len(fams.infos)+1)
+	ids := make([]int32, len(m.samples))
 	for i := range m.samples {
-		id := fams.ids[m.samples[i].desc]
-		ks[i] = keyed{id, fams.orders[id], &m.samples[i]}
+		id := int32(fams.ids[m.samples[i].desc])
+		ids[i] = id
+		byFamily[id+1]++
 	}
-	sort.Slice(ks, func(i, j int) bool {
-		if ks[i].id != ks[j].id {
-			return ks[i].id < ks[j].id
-		}
-		return lessByOrder(ks[i].s.labels, ks[j].s.labels, ks[i].order)
-	})
-	buf := make([]byte, 0, 96*len(ks))
-	ends := make([]int, len(fams.infos))
-	starts := make([]int, len(fams.infos))
-	for i, k := range ks {
-		if i == 0 || ks[i-1].id != k.id {
-			starts[k.id] = len(buf)
-		}
-		buf = appendSample(buf, fams.infos[k.id], k.order, *k.s)
-		ends[k.id] = len(buf)
+	for id := 1; id < len(byFamily); id++ {
+		byFamily[id] += byFamily[id-1]
 	}
+	order := make([]int32, len(m.samples)) // sample indexes, family by family
+	next := append([]int32(nil), byFamily[:len(fams.infos)]...)
+	for i, id := range ids {
+		order[next[id]] = int32(i)
+		next[id]++
+	}
+	buf := make([]byte, 0, 96*len(m.samples))
 	pieces := make([][]byte, len(fams.infos))
-	for id := range pieces {
-		pieces[id] = buf[starts[id]:ends[id]]
+	for id := range fams.infos {
+		group := order[byFamily[id]:byFamily[id+1]]
+		if len(group) == 0 {
+			continue
+		}
+		labelOrder := fams.orders[id]
+		less := func(a, b int32) int { return compareByOrder(m.samples[a].labels, m.samples[b].labels, labelOrder) }
+		if !slices.IsSortedFunc(group, less) {
+			slices.SortFunc(group, less)
+		}
+		start := len(buf)
+		for _, i := range group {
+			buf = appendSample(buf, fams.infos[id], labelOrder, m.samples[i])
+		}
+		pieces[id] = buf[start:len(buf):len(buf)]
 	}
-	return gzipMembers(pieces)
+	r := accountRender{gz: gzipMembers(pieces)}
+	if keepPlain {
+		r.plain = pieces
+	}
+	return r
 }
 
 // families numbers the metric families in name order, the order of the
 // exposition, with their label orders.
 type familyIDs struct {
-	infos   []descInfo
-	orders  [][]int
-	ids     map[*prometheus.Desc]int
-	headers [][]byte // each family's HELP and TYPE lines, a gzip member
+	infos        []descInfo
+	orders       [][]int
+	ids          map[*prometheus.Desc]int
+	headers      [][]byte // each family's HELP and TYPE lines, a gzip member
+	plainHeaders [][]byte // the same lines
 }
 
 var familyTable = sync.OnceValue(func() familyIDs {
@@ -201,7 +303,8 @@ var familyTable = sync.OnceValue(func() familyIDs {
 		t.orders = append(t.orders, sortedLabelOrder(byName[n].labels))
 		t.headers = append(t.headers, []byte("# HELP "+n+" "+helpEscaper.Replace(byName[n].help)+"\n# TYPE "+n+" gauge\n"))
 	}
-	t.headers = gzipMembers(t.headers)
+	t.plainHeaders = t.headers
+	t.headers = gzipMembers(t.plainHeaders)
 	for d, info := range descInfos {
 		t.ids[d] = index[info.name]
 	}
@@ -219,10 +322,21 @@ func sortedLabelOrder(labels []string) []int {
 	return order
 }
 
-func lessByOrder(a, b []string, order []int) bool {
+func compareByOrder(a, b []string, order []int) int {
 	for _, i := range order {
-		if a[i] != b[i] {
-			return a[i] < b[i]
+		if c := strings.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// needsEscape reports whether a label value has a character the text
+// format escapes (most have none: a byte loop is cheaper than a search).
+func needsEscape(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\\' || c == '\n' || c == '"' {
+			return true
 		}
 	}
 	return false
@@ -243,7 +357,7 @@ func appendSample(b []byte, info descInfo, order []int, s sample) []byte {
 		}
 		b = append(b, info.labels[i]...)
 		b = append(b, '=', '"')
-		if v := s.labels[i]; strings.ContainsAny(v, "\\\n\"") {
+		if v := s.labels[i]; needsEscape(v) {
 			b = append(b, labelValueEscaper.Replace(v)...)
 		} else {
 			b = append(b, v...)

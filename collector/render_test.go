@@ -2,7 +2,9 @@ package collector
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -67,7 +69,7 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got := []byte(joined(c.renderText(state.Load())))
+		got := []byte(joined(c.renderText(state.Load()).members))
 		if !bytes.Equal(got, want.Bytes()) {
 			g, w := bytes.Split(got, []byte("\n")), bytes.Split(want.Bytes(), []byte("\n"))
 			for i := 0; i < min(len(g), len(w)); i++ {
@@ -85,24 +87,85 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 
 // TestRenderKeptCompressed: what the collector keeps of a render between
 // scrapes (each account's pieces) is gzip, a fraction of the text, and
-// decompresses to the text.
+// decompresses to the text; only a small exposition (at most
+// keepPlainUpTo accounts) keeps its text too, which a plain scrape then
+// writes as it is.
 func TestRenderKeptCompressed(t *testing.T) {
 	state := richState(t)
 	c := New(state)
-	members := c.renderText(state.Load())
+	small := c.renderText(state.Load())
+	if small.plain == nil || string(bytes.Join(small.plain, nil)) != joined(small.members) {
+		t.Errorf("%d accounts: the text is not kept, or is not the members'", len(state.Load().Accounts()))
+	}
+	names := map[string]string{}
+	for i := 0; i <= keepPlainUpTo; i++ {
+		names[fmt.Sprintf("big-%02d", i)] = fmt.Sprintf("wxbig%02d", i)
+	}
+	big := NewState(names)
+	for _, acc := range state.Load().Accounts() {
+		for name, ep := range acc.Endpoints {
+			for b := range names {
+				big.SetData(b, name, ep.Date, ep.Rows)
+			}
+		}
+	}
+	c = New(big)
+	section := c.renderText(big.Load())
+	members := section.members
 	plain := joined(members)
 	kept := 0
-	for _, pieces := range *c.rendered.Load() {
-		for _, p := range pieces {
+	for _, r := range *c.rendered.Load() {
+		if r.plain != nil {
+			t.Fatal("the text of a large exposition is kept")
+		}
+		for _, p := range r.gz {
 			kept += len(p)
 		}
 	}
-	if kept == 0 || kept*4 > len(plain) {
+	if section.plain != nil || kept == 0 || kept*4 > len(plain) {
 		t.Errorf("%d bytes kept for %d bytes of text, want under a quarter", kept, len(plain))
+	}
+	// The members are one gzip stream, as any gzip reader reads it (the
+	// standard library's here: writePlain reads them its own way).
+	zr, err := gzip.NewReader(bytes.NewReader(bytes.Join(members, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err := io.ReadAll(zr); err != nil || string(text) != plain {
+		t.Errorf("the members as one gzip stream: %d bytes, %v; writePlain wrote %d", len(text), err, len(plain))
 	}
 	for i, m := range members {
 		if len(m) < 2 || m[0] != 0x1f || m[1] != 0x8b {
 			t.Fatalf("member %d is not gzip: % x", i, m[:min(len(m), 4)])
 		}
+	}
+}
+
+// TestSmallPiecesStored: a piece below storeBelow is a stored gzip member
+// (no Huffman codes to build), which writePlain copies out as it is, and a
+// larger one is compressed; both read back as any gzip reader reads them.
+func TestSmallPiecesStored(t *testing.T) {
+	small := []byte(`wechat_user_followers{account="a"} 1217056` + "\n")
+	large := bytes.Repeat([]byte(`wechat_user_follows{account="a",source="qr_code"} 5`+"\n"), 40)
+	members := gzipMembers([][]byte{small, large})
+	for i, want := range []bool{true, false} {
+		m := members[i]
+		if _, stored := storedBlock(m[gzipHeaderLen : len(m)-gzipTrailerLen]); stored != want {
+			t.Errorf("piece %d: stored %v, want %v", i, stored, want)
+		}
+	}
+	if len(members[1]) >= len(large)/2 {
+		t.Errorf("the large piece is %d bytes compressed, of %d", len(members[1]), len(large))
+	}
+	var out bytes.Buffer
+	if err := writePlain(&out, members); err != nil || out.String() != string(small)+string(large) {
+		t.Errorf("writePlain: %v, %q", err, out.String())
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(bytes.Join(members, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err := io.ReadAll(zr); err != nil || string(text) != string(small)+string(large) {
+		t.Errorf("as one gzip stream: %v, %q", err, text)
 	}
 }
