@@ -52,10 +52,14 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	return mux
 }
 
-// limitRequests returns a wrapper that serves at most n requests at once
+// limitRequests returns a wrapper that prepares at most n answers at once
 // through the handlers it wraps, and refuses more at once with 503 rather
 // than queueing them (as node_exporter's --web.max-requests). n <= 0 means
-// no limit.
+// no limit. A request holds its slot while its answer is prepared (the
+// render, the gathering), not while it is written: a client that never
+// reads would otherwise keep it until --web.write-timeout, and a few such
+// clients would lock every scrape out. Writing the prepared answer costs a
+// connection (--web.max-connections) and what is being written.
 func limitRequests(n int) func(http.Handler) http.Handler {
 	if n <= 0 {
 		return func(h http.Handler) http.Handler { return h }
@@ -65,14 +69,43 @@ func limitRequests(n int) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case slots <- struct{}{}:
-				defer func() { <-slots }()
-				h.ServeHTTP(w, r)
+				sw := &slotWriter{ResponseWriter: w, release: func() { <-slots }}
+				defer sw.free()
+				h.ServeHTTP(sw, r)
 			default:
 				http.Error(w, fmt.Sprintf("too many scrapes at once (--web.max-requests=%d); try again later", n), http.StatusServiceUnavailable)
 			}
 		})
 	}
 }
+
+// slotWriter frees its request's slot once the answer starts to be
+// written: everything the answer needs has been prepared by then.
+type slotWriter struct {
+	http.ResponseWriter
+	release func()
+	done    bool
+}
+
+func (w *slotWriter) free() {
+	if !w.done {
+		w.done = true
+		w.release()
+	}
+}
+
+func (w *slotWriter) WriteHeader(code int) {
+	w.free()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *slotWriter) Write(p []byte) (int, error) {
+	w.free()
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *slotWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // landingPage links every page the exporter serves (a test follows each
 // link); /probe, which needs an account name, is a form. No profiling

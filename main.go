@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -45,6 +46,7 @@ type flags struct {
 	web             *web.FlagConfig
 	telemetryPath   string
 	maxRequests     int
+	maxConnections  int
 	writeTimeout    time.Duration
 	enableLifecycle bool
 	logLevel        string
@@ -102,7 +104,8 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.check", "Validate the configuration file and exit.").BoolVar(&f.configCheck)
 	f.web = kingpinflag.AddFlags(app, ":10070")
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
-	app.Flag("web.max-requests", "Most scrapes (/metrics and /probe) served at once; more are refused with 503 (0: no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.max-requests", "Most scrape answers (/metrics and /probe) prepared at once; more are refused with 503 (0: no limit). A scrape's slot is freed once its answer is written out, so clients that do not read hold none.").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.max-connections", "Most connections open at once on each listen address (0: no limit); more wait to be accepted.").Default("512").IntVar(&f.maxConnections)
 	app.Flag("web.enable-lifecycle", "Enable POST /-/reload, which reloads the configuration file as SIGHUP does.").BoolVar(&f.enableLifecycle)
 	app.Flag("web.write-timeout", "Longest a response may take to write, so that a client that never reads is dropped.").Default("2m").DurationVar(&f.writeTimeout)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
@@ -245,6 +248,16 @@ func (e usageError) Unwrap() error { return e.error }
 // process within a second whatever step it is in: even a very large
 // configuration or store is given up on.
 func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
+	var listeners []net.Listener
+	if !f.configCheck {
+		// First, so that a taken or impossible address fails at once.
+		ls, err := listen(f.web, f.maxConnections)
+		if err != nil {
+			return err
+		}
+		listeners = ls
+		defer closeAll(listeners)
+	}
 	type started struct {
 		ex    *exporter
 		close func()
@@ -281,7 +294,7 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os
 	if s.ex == nil {
 		return nil // --config.check
 	}
-	return s.ex.run(ctx, f, logger, bare, hup)
+	return s.ex.run(ctx, f, listeners, logger, bare, hup)
 }
 
 // startGiveUp is how long a stop during start-up waits for it.
@@ -532,8 +545,12 @@ func newSaveFailures(reg prometheus.Registerer) prometheus.Counter {
 	return c
 }
 
-func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
+func (e *exporter) run(ctx context.Context, f *flags, listeners []net.Listener, logger, bare log.Logger, hup <-chan os.Signal) error {
 	var wg sync.WaitGroup
+	defer wg.Wait() // a store write in progress finishes before the store closes
+	// The server failing ends the fetcher too (deferred before wg.Wait).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
@@ -551,7 +568,6 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger, h
 		}
 		e.fetcher.Run(ctx)
 	}()
-	defer wg.Wait() // a store write in progress finishes before the store closes
 
 	// Timeouts, so that no client holds a connection and a goroutine
 	// forever: one that never sends its request, never reads the answer,
@@ -560,10 +576,13 @@ func (e *exporter) run(ctx context.Context, f *flags, logger, bare log.Logger, h
 		ReadTimeout: 30 * time.Second, WriteTimeout: f.writeTimeout, IdleTimeout: 2 * time.Minute}
 	e.ready.Store(true)
 	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, f.web, slogLogger(bare)) }()
+	go func() { errc <- web.ServeMultiple(listeners, srv, f.web, slogLogger(bare)) }()
 	select {
 	case err := <-errc:
-		return err
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 		level.Info(logger).Log("msg", "shutting down")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -9,12 +9,15 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -319,35 +322,97 @@ func slowClient(t *testing.T, addr, path string) net.Conn {
 	return c
 }
 
-// TestClientsThatNeverRead: scrapes that never read their answer take at
-// most --web.max-requests slots (a further scrape is refused at once, not
-// queued), and are dropped after --web.write-timeout, freeing their slots
-// and goroutines.
+// stalledClient is a slowClient that waits for the first byte of its
+// answer (its scrape is prepared and being written) and reads no more.
+func stalledClient(t *testing.T, addr, path string) net.Conn {
+	t.Helper()
+	c := slowClient(t, addr, path)
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := c.Read(make([]byte, 1)); err != nil {
+		t.Fatalf("no answer began: %v", err)
+	}
+	return c
+}
+
+// TestClientsThatNeverRead: a scrape slot (--web.max-requests) is held
+// while the answer is prepared, not while it is written, so scrapes that
+// never read their answer lock no one out; they are dropped after
+// --web.write-timeout, which frees their goroutines.
 func TestClientsThatNeverRead(t *testing.T) {
 	addr, _, _ := startServe(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(),
 		"--web.max-requests=2", "--web.write-timeout=2s")
 	// A first fetch cycle of 40 accounts: slow under the race detector.
 	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
-	slow := []net.Conn{slowClient(t, addr, "/metrics"), slowClient(t, addr, "/metrics")}
-	time.Sleep(300 * time.Millisecond) // both are in the handler, blocked writing
-	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusServiceUnavailable {
-		t.Errorf("a third concurrent scrape: %d %.100s, want 503", code, body)
+	before := runtime.NumGoroutine()
+	// Three answers being written, none read: the first two held both
+	// slots while they were prepared.
+	slow := []net.Conn{stalledClient(t, addr, "/metrics"), stalledClient(t, addr, "/metrics"), stalledClient(t, addr, "/metrics")}
+	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusOK {
+		t.Errorf("a fourth scrape beside three that never read, with 2 slots: %d %.100s, want 200", code, body)
 	}
 	// After the write timeout the server has dropped them, though they
-	// are still connected and still not reading: their slots (and the
-	// goroutines writing to them) are free again, so scrapes are served.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if code, _ := get(t, "http://"+addr+"/metrics"); code == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("scrapes still refused 10 s after the write timeout: the slow clients were not dropped")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	// are still connected and still not reading.
+	waitGoroutines(t, func(n int) bool { return n <= before+1 }, "the slow scrapes dropped after the write timeout")
 	for _, c := range slow {
 		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+}
+
+// waitGoroutines waits up to 20 s for the goroutine count to satisfy ok.
+func waitGoroutines(t *testing.T, ok func(int) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok(runtime.NumGoroutine()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d goroutines", what, runtime.NumGoroutine())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestManyClientsThatNeverRead: 300 connections that ask for /metrics and
+// never read do not keep a scrape that reads from its answer within 10 s,
+// and once they are gone the process's goroutines are back where they
+// were (go_goroutines of a running exporter).
+func TestManyClientsThatNeverRead(t *testing.T) {
+	_, addr, _ := startProcess(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(), "--log.level=error")
+	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
+	goroutines := func() int {
+		_, body := get(t, "http://"+addr+"/metrics?data=false")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		t.Fatal("no go_goroutines")
+		return 0
+	}
+	before := goroutines()
+	var slow []net.Conn
+	for i := 0; i < 300; i++ {
+		slow = append(slow, stalledClient(t, addr, "/metrics")) // its answer begun, then never read
+	}
+	start := time.Now()
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("a scrape beside 300 that never read: %v", err)
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || n < 1<<20 || time.Since(start) > 10*time.Second {
+		t.Fatalf("a scrape beside 300 that never read: %d, %d bytes in %s; want 200 within 10 s", resp.StatusCode, n, time.Since(start))
+	}
+	for _, c := range slow {
+		c.Close()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for goroutines() > before+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines 30 s after the 300 left, %d before", goroutines(), before)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,34 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
 			t.Fatalf("SIGTERM %v into start-up: still running after 10 s", after)
+		}
+	}
+}
+
+// TestUnusableListenAddressFailsAtOnce: a taken port or an impossible one
+// ends the process at once with exit status 1 and an error naming the flag
+// and the address, before anything is fetched (it used to keep fetching,
+// silent, until SIGTERM).
+func TestUnusableListenAddressFailsAtOnce(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for addr, want := range map[string]string{
+		taken.Addr().String(): "--web.listen-address " + taken.Addr().String() + ": listen tcp " + taken.Addr().String() + ": bind: address already in use",
+		"127.0.0.1:99999":     "--web.listen-address 127.0.0.1:99999: listen tcp: address 99999: invalid port",
+	} {
+		start := time.Now()
+		code, out := runChild(t, "--demo", "--web.listen-address="+addr, "--storage.path="+t.TempDir())
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, output:\n%s\nwant exit 1 and %q", addr, code, out, want)
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("%s: exited after %s", addr, took)
+		}
+		if strings.Contains(out, "fetch") {
+			t.Errorf("%s: something was fetched first:\n%s", addr, out)
 		}
 	}
 }
