@@ -193,7 +193,7 @@ func checkRules(t *testing.T, api promAPI) {
 	}
 	var spiking []string
 	unavailable := map[string]bool{}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var data struct {
 			Groups []struct {
@@ -293,7 +293,7 @@ func startPrometheusOn(t *testing.T, prom, cfg, tsdb string, extra ...string) pr
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if code, _ := get(t, "http://"+promAddr+"/-/ready"); code == 200 {
 			return promAPI{t, "http://" + promAddr}
@@ -335,14 +335,14 @@ func TestShardedScraping(t *testing.T) {
 	// The first cycle of 8 accounts against the in-process fake is CPU
 	// bound: under the race detector, with other packages' tests on the
 	// same 2 cores, it takes 20 s and more.
-	waitForWithin(t, addr, time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == n })
+	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == n })
 	example, err := os.ReadFile("examples/prometheus-shards.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rules, _ := filepath.Abs("examples/wechat-alerts.yml")
 	base := strings.NewReplacer("wechat-exporter:10070", addr, "/etc/prometheus/wechat-alerts.yml", rules,
-		"scrape_interval: 1m", "scrape_interval: 1s", "scrape_timeout: 30s", "scrape_timeout: 1s").Replace(string(example))
+		"scrape_interval: 1m", "scrape_interval: 2s", "scrape_timeout: 30s", "scrape_timeout: 2s").Replace(string(example))
 	seen := map[string]string{}
 	for _, shard := range []string{"0", "1"} {
 		cfg := strings.NewReplacer(`regex: "0"          # this server's shard`, `regex: "`+shard+`"`, `shard: "0"`, `shard: "`+shard+`"`).Replace(base)
@@ -380,7 +380,7 @@ func TestShardedScraping(t *testing.T) {
 // target was scraped successfully, and returns the targets per job.
 func waitForTargets(t *testing.T, api promAPI) map[string]int {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a bound: scrapes under load can time out for a while
 	for {
 		var data struct {
 			Active []struct {

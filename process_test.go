@@ -51,7 +51,7 @@ func startProcessWith(t testing.TB, ready func(addr string) bool, args ...string
 	cmd := exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)
 	cmd.Env = childEnv(t)
 	logs := startLogged(t, cmd)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if ready(addr) {
 			return cmd, addr, logs
