@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -172,7 +172,7 @@ func TestConfigErrorsStopBeforeServing(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
-	if code := run([]string{"--config.file=" + cfg, "--config.check"}); code != 1 {
+	if code := Main([]string{"--config.file=" + cfg, "--config.check"}); code != 1 {
 		t.Errorf("--config.check on a bad file exited %d, want 1", code)
 	}
 }
@@ -182,7 +182,7 @@ func TestConfigCheckValid(t *testing.T) {
 	cfg := filepath.Join(dir, "ok.yml")
 	_ = os.WriteFile(filepath.Join(dir, "s"), []byte("secret-value"), 0o600)
 	_ = os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: s\n"), 0o600)
-	if code := run([]string{"--config.file=" + cfg, "--config.check", "--storage.path=" + filepath.Join(dir, "never")}); code != 0 {
+	if code := Main([]string{"--config.file=" + cfg, "--config.check", "--storage.path=" + filepath.Join(dir, "never")}); code != 0 {
 		t.Errorf("--config.check exited %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "never")); err == nil {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -20,7 +20,12 @@ const runMainEnv = "WECHAT_EXPORTER_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
-		os.Exit(run(os.Args[1:]))
+		os.Exit(Main(os.Args[1:]))
+	}
+	// The tests read the repository's shipped files (README.md, examples/)
+	// by their paths from its root, as a user would.
+	if err := os.Chdir("../.."); err != nil {
+		panic(err)
 	}
 	os.Exit(m.Run())
 }
