@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -95,4 +97,20 @@ func caller(pc uintptr) string {
 	}
 	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	return filepath.Base(f.File) + ":" + strconv.Itoa(f.Line)
+}
+
+// newLogger returns the exporter's logger, and the same without its
+// timestamp and caller for the slog bridge, which adds its own.
+func newLogger(format, lvl string) (logger, bare log.Logger) {
+	return newLoggerTo(os.Stderr, format, lvl)
+}
+
+func newLoggerTo(w io.Writer, format, lvl string) (logger, bare log.Logger) {
+	if format == "json" {
+		bare = log.NewJSONLogger(log.NewSyncWriter(w))
+	} else {
+		bare = log.NewLogfmtLogger(log.NewSyncWriter(w))
+	}
+	bare = level.NewFilter(bare, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
+	return log.With(bare, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller), bare
 }
