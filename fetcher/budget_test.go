@@ -36,7 +36,7 @@ func budgetAccounts() (names []string, eps map[string][]wechat.Endpoint, fake []
 // days and counts the calls of each account's steady-state day by
 // endpoint: what an account costs a day once its store is complete. The
 // quota's questions are at most one per API path and account-day, and at
-// most a fifth of the data calls. The table is the README's.
+// most a fifth of the data calls. The table is docs/scale.md's.
 func TestAPIBudget(t *testing.T) {
 	names, epsOf, fakes := budgetAccounts()
 	// Thursday 2026-11-26 fills the store; Friday to Sunday are plain
@@ -129,12 +129,12 @@ func TestAPIBudget(t *testing.T) {
 			t.Errorf("%s: %d quota calls a day against %d data calls: more than a fifth", n, quota, data)
 		}
 	}
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/scale.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), table) {
-		t.Errorf("the README's table of calls per account-day is not the measured one:\n%s", table)
+		t.Errorf("docs/scale.md's table of calls per account-day is not the measured one:\n%s", table)
 	}
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ type flags struct {
 	allowlist       string
 	denylist        string
 	demo            bool
-	demoAccounts    int
+	DemoAccounts    int
 	clockOffset     time.Duration // hidden: the tests' shifted clock (demo only)
 	shard           int
 	totalShards     int
@@ -111,7 +112,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("total-shards", "Number of processes sharing the accounts of the same configuration, each with its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("runtime.gogc", "Garbage collection target percentage (as GOGC) when the GOGC environment variable is not set; lower trades CPU for a lower memory peak.").Default(strconv.Itoa(DefaultGOGC)).IntVar(&f.gogc)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
-	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.demoAccounts)
+	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.DemoAccounts)
 	// The end-to-end tests replay chosen days against the demo's fake: the
 	// exporter (and the fake) believe the time is the real one plus this.
 	app.Flag("debug.clock-offset", "Shift the exporter's clock by this much (tests; --demo only).").Hidden().DurationVar(&f.clockOffset)
@@ -145,3 +146,51 @@ func parseLookback(s string) (int, error) {
 	}
 	return int(math.Ceil(time.Duration(d).Hours() / 24)), nil
 }
+
+// CheckArgs parses a command line and checks its settings as a start
+// would, without starting: for tools and tests that hold a shipped command
+// line (a manifest's, a compose file's) to what the exporter accepts.
+func CheckArgs(args []string) (*Flags, error) {
+	f, err := parseFlags(args)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newSettings(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// FlagNames returns the name of every flag a user may give (hidden ones
+// aside), of the exporter and of its commands.
+func FlagNames() []string {
+	model := newApp(&flags{}).Model()
+	var names []string
+	add := func(fs []*kingpin.FlagModel) {
+		for _, fl := range fs {
+			if !fl.Hidden && !slices.Contains(names, fl.Name) {
+				names = append(names, fl.Name)
+			}
+		}
+	}
+	add(model.Flags)
+	for _, c := range model.Commands {
+		add(c.Flags)
+	}
+	return names
+}
+
+// ConfigFile is --config.file.
+func (f *Flags) ConfigFile() string { return f.configFile }
+
+// StoragePath is --storage.path.
+func (f *Flags) StoragePath() string { return f.storagePath }
+
+// TotalShards is --total-shards.
+func (f *Flags) TotalShards() int { return f.totalShards }
+
+// ListenAddresses are the --web.listen-address values.
+func (f *Flags) ListenAddresses() []string { return *f.web.WebListenAddresses }
+
+// Demo is --demo.
+func (f *Flags) Demo() bool { return f.demo }

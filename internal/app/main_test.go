@@ -3,54 +3,27 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
-
-	"github.com/wechat-exporter/wechat-exporter/dashboards"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func get(t testing.TB, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // startServe runs serve with args until the test ends or the returned
 // stop is called; it returns serve's result on the channel.
 func startServe(t *testing.T, args ...string) (addr string, stop func(), result <-chan error) {
 	t.Helper()
-	addr = freeAddr(t)
+	addr = exportertest.FreeAddr(t)
 	f, err := parseFlags(append([]string{"--web.listen-address=" + addr, "--log.level=error"}, args...))
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +34,7 @@ func startServe(t *testing.T, args ...string) (addr string, stop func(), result 
 	t.Cleanup(cancel)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if code, _ := get(t, "http://"+addr+"/healthz"); code == 200 {
+		if code, _ := exportertest.Get(t, "http://"+addr+"/healthz"); code == 200 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -72,36 +45,11 @@ func startServe(t *testing.T, args ...string) (addr string, stop func(), result 
 	return addr, cancel, res
 }
 
-// waitFor polls the metrics until cond holds, for at most 2 minutes: a
-// bound for a failing test, not a timing the test relies on (a first
-// fetch cycle of a dozen demo accounts under the race detector, beside the
-// other packages' tests on 2 busy cores, took over a minute).
-func waitFor(t testing.TB, addr string, cond func(string) bool) string {
-	t.Helper()
-	return waitForWithin(t, addr, 2*time.Minute, cond)
-}
-
-// waitForWithin is waitFor with another deadline.
-func waitForWithin(t testing.TB, addr string, within time.Duration, cond func(string) bool) string {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		_, body := get(t, "http://"+addr+"/metrics")
-		if cond(body) {
-			return body
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met; last scrape:\n%.2000s", body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestDemoServesEveryEndpoint(t *testing.T) {
 	storage := t.TempDir()
 	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
-	body := waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == demoSeries(3) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
+	body := exportertest.WaitFor(t, addr, func(b string) bool {
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == DemoStatusSeries(3) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
 	})
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))
@@ -118,12 +66,12 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	// Only the publisher has ad series.
 	for _, name := range []string{"wechat_ad_income_yuan", "wechat_ad_revenue_yuan", "wechat_ad_cps_commission_yuan"} {
 		for _, m := range mfs[name].GetMetric() {
-			if acc := m.GetLabel()[0].GetValue(); acc != publisherAccount {
+			if acc := m.GetLabel()[0].GetValue(); acc != DemoPublisher {
 				t.Errorf("%s for %s, which is not a publisher", name, acc)
 			}
 		}
 		if len(mfs[name].GetMetric()) == 0 {
-			t.Errorf("no %s for the publisher %s", name, publisherAccount)
+			t.Errorf("no %s for the publisher %s", name, DemoPublisher)
 		}
 	}
 	// The spiking account stands out.
@@ -142,10 +90,10 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 		}
 	}
 	readmeDocuments(t, body)
-	if code, page := get(t, "http://"+addr+"/"); code != 200 || !strings.Contains(page, "/metrics") {
+	if code, page := exportertest.Get(t, "http://"+addr+"/"); code != 200 || !strings.Contains(page, "/metrics") {
 		t.Errorf("landing page: %d %.200s", code, page)
 	}
-	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+	if code, _ := exportertest.Get(t, "http://"+addr+"/readyz"); code != 200 {
 		t.Errorf("/readyz: %d", code)
 	}
 	stop()
@@ -163,7 +111,7 @@ func TestConfigErrorsStopBeforeServing(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: missing.secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := parseFlags([]string{"--config.file=" + cfg, "--storage.path=" + dir, "--web.listen-address=" + freeAddr(t)})
+	f, err := parseFlags([]string{"--config.file=" + cfg, "--storage.path=" + dir, "--web.listen-address=" + exportertest.FreeAddr(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,24 +166,18 @@ func TestBadFlags(t *testing.T) {
 // TestTelemetryPath serves metrics elsewhere.
 func TestTelemetryPath(t *testing.T) {
 	addr, _, _ := startServe(t, "--demo", "--web.telemetry-path=/wechat")
-	if code, body := get(t, fmt.Sprintf("http://%s/wechat", addr)); code != 200 || !strings.Contains(body, "wechat_account_info") {
+	if code, body := exportertest.Get(t, fmt.Sprintf("http://%s/wechat", addr)); code != 200 || !strings.Contains(body, "wechat_account_info") {
 		t.Errorf("/wechat: %d", code)
 	}
 }
 
 func nopLogger() log.Logger { return log.NewNopLogger() }
 
-// demoSeries is how many endpoint status series n demo accounts have.
-func demoSeries(n int) int {
-	// Each has the datacube endpoints and the quota; the publisher has them all.
-	return n*(len(wechat.DatacubeEndpoints())+1) + len(wechat.Endpoints()) - len(wechat.DatacubeEndpoints()) - 1
-}
-
 // TestLandingPageLinks follows every link of the landing page, and submits
 // its probe form with the account it suggests: each answers 200.
 func TestLandingPageLinks(t *testing.T) {
 	addr, _, _ := startServe(t, "--demo", "--storage.path="+t.TempDir())
-	code, page := get(t, "http://"+addr+"/")
+	code, page := exportertest.Get(t, "http://"+addr+"/")
 	if code != 200 {
 		t.Fatalf("landing page: %d", code)
 	}
@@ -244,7 +186,7 @@ func TestLandingPageLinks(t *testing.T) {
 		t.Fatalf("landing page has %d links: %s", len(links), page)
 	}
 	for _, l := range links {
-		if code, body := get(t, "http://"+addr+l[1]); code != 200 {
+		if code, body := exportertest.Get(t, "http://"+addr+l[1]); code != 200 {
 			t.Errorf("link %s: %d %.200s", l[1], code, body)
 		}
 	}
@@ -253,7 +195,7 @@ func TestLandingPageLinks(t *testing.T) {
 	if form == nil || input == nil {
 		t.Fatalf("no probe form on the landing page: %s", page)
 	}
-	if code, body := get(t, "http://"+addr+form[1]+"?account="+input[1]); code != 200 || !strings.Contains(body, `account="`+input[1]+`"`) {
+	if code, body := exportertest.Get(t, "http://"+addr+form[1]+"?account="+input[1]); code != 200 || !strings.Contains(body, `account="`+input[1]+`"`) {
 		t.Errorf("probe form with account=%s: %d %.200s", input[1], code, body)
 	}
 }
@@ -286,55 +228,5 @@ func TestBuildInfo(t *testing.T) {
 		if got[k] == "" {
 			t.Errorf("%s lacks %s", mfs[0].GetName(), k)
 		}
-	}
-}
-
-// TestRequestsPerSecondFlag: with --wechat.requests-per-second the
-// accounts' requests take turns, and the time waited is counted.
-func TestRequestsPerSecondFlag(t *testing.T) {
-	_, addr, _ := startProcess(t, "--demo", "--wechat.requests-per-second=50", "--log.level=warn")
-	body := demoReady(t, addr)
-	m := regexp.MustCompile(`(?m)^wechat_api_rate_limit_wait_seconds_total (\S+)$`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatal("wechat_api_rate_limit_wait_seconds_total not served")
-	}
-	if v, err := strconv.ParseFloat(m[1], 64); err != nil || v <= 0 {
-		t.Errorf("waited %s s under a limit of 50 requests a second for three accounts, want more than 0", m[1])
-	}
-}
-
-// TestMetricDenylist: the families a denylist names are not served, and
-// every dashboard query that needs none of them still finds all its
-// metrics.
-func TestMetricDenylist(t *testing.T) {
-	deny := "wechat_article_hourly_.*,wechat_article_post_.*,wechat_published_post_.*"
-	_, addr, _ := startProcess(t, "--demo", "--metric-denylist="+deny, "--log.level=warn")
-	body := demoReady(t, addr)
-	served := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllStringSubmatch(body, -1) {
-		served[m[1]] = true
-	}
-	denied := regexp.MustCompile("^(?:" + strings.ReplaceAll(deny, ",", "|") + ")$")
-	for name := range served {
-		if denied.MatchString(name) {
-			t.Errorf("%s served despite the denylist", name)
-		}
-	}
-	valid, needing := 0, 0
-	for _, q := range dashboards.Queries() {
-		names := regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`).FindAllString(q.Expr, -1)
-		if slices.ContainsFunc(names, denied.MatchString) {
-			needing++
-			continue // the panel needs a removed family
-		}
-		valid++
-		for _, n := range names {
-			if !served[n] {
-				t.Errorf("%s / %s needs %s, which is not served", q.Dashboard, q.Panel, n)
-			}
-		}
-	}
-	if valid < 30 || needing < 3 {
-		t.Errorf("%d queries still valid, %d needing removed families: the test selects too little", valid, needing)
 	}
 }

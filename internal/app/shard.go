@@ -15,7 +15,7 @@ import (
 // configuration order, so an account stays with its shard (and its store).
 
 // shardOf returns the shard of an account.
-func shardOf(appID string, total int) int {
+func ShardOf(appID string, total int) int {
 	h := fnv.New64a()
 	h.Write([]byte(appID))
 	return int(h.Sum64() % uint64(total))
@@ -23,7 +23,7 @@ func shardOf(appID string, total int) int {
 
 // owns reports whether the account of appID is this process's.
 func (f *flags) owns(appID string) bool {
-	return f.totalShards <= 1 || shardOf(appID, f.totalShards) == f.shard
+	return f.totalShards <= 1 || ShardOf(appID, f.totalShards) == f.shard
 }
 
 // inShard returns the accounts of this process's shard.

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // TestShardsCoverEveryAccountOnce runs three shards and one whole process
@@ -16,13 +19,13 @@ func TestShardsCoverEveryAccountOnce(t *testing.T) {
 	run := func(shard, total int) (served map[string]bool, calls float64) {
 		want := 0 // this shard's accounts
 		for i := 0; i < accounts; i++ {
-			if shardOf(demoAppID(i), total) == shard {
+			if app.ShardOf(app.DemoAppID(i), total) == shard {
 				want++
 			}
 		}
-		_, addr, _ := startProcess(t, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=warn",
+		_, addr, _ := exportertest.Start(t, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=warn",
 			fmt.Sprintf("--shard=%d", shard), fmt.Sprintf("--total-shards=%d", total))
-		waitFor(t, addr, func(b string) bool {
+		exportertest.WaitFor(t, addr, func(b string) bool {
 			return strings.Count(b, "wechat_user_followers{") == want && strings.Count(b, "wechat_interface_callback_failures_baseline{") == want
 		})
 		body := settled(t, addr) // the first cycle's last request counted
@@ -48,8 +51,8 @@ func TestShardsCoverEveryAccountOnce(t *testing.T) {
 		shardCalls += calls
 	}
 	for i := 0; i < accounts; i++ {
-		if n := union[demoName(i)]; n != 1 {
-			t.Errorf("account %s served by %d shards, want 1", demoName(i), n)
+		if n := union[app.DemoName(i)]; n != 1 {
+			t.Errorf("account %s served by %d shards, want 1", app.DemoName(i), n)
 		}
 	}
 	_, wholeCalls := run(0, 1)
@@ -70,7 +73,7 @@ func requests(body string) float64 {
 
 func TestShardFlagsChecked(t *testing.T) {
 	for _, args := range [][]string{{"--shard=3", "--total-shards=3"}, {"--shard=-1", "--total-shards=2"}, {"--total-shards=0"}} {
-		code, out := runChild(t, append([]string{"--demo", "--storage.path=" + t.TempDir()}, args...)...)
+		code, out := exportertest.Run(t, append([]string{"--demo", "--storage.path=" + t.TempDir()}, args...)...)
 		if code == 0 || !strings.Contains(out, "want 0 <= shard < total-shards") {
 			t.Errorf("%v: exit %d:\n%s", args, code, out)
 		}

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"fmt"
@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // BenchmarkLoad runs the exporter as its own process with 100 demo
@@ -28,9 +31,9 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	const accounts, clients = 100, 50
 	b.Run(fmt.Sprintf("accounts=%d/clients=%d", accounts, clients), func(b *testing.B) {
-		cmd, addr, _ := startProcess(b, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=error")
-		waitFor(b, addr, func(body string) bool {
-			return strings.Count(body, "wechat_datacube_last_fetch_success{") == demoSeries(accounts) &&
+		cmd, addr, _ := exportertest.Start(b, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=error")
+		exportertest.WaitFor(b, addr, func(body string) bool {
+			return strings.Count(body, "wechat_datacube_last_fetch_success{") == app.DemoStatusSeries(accounts) &&
 				!strings.Contains(body, "wechat_datacube_last_fetch_success{account=\"account0099\",endpoint=\"getusersummary\"} 0")
 		})
 		for b.Loop() {

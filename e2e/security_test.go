@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"crypto/ecdsa"
@@ -16,12 +16,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -82,7 +83,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	_, addr, _ := startProcessWith(t, func(addr string) bool { return request(addr, "", "") == 401 },
+	_, addr, _ := exportertest.StartWith(t, func(addr string) bool { return request(addr, "", "") == 401 },
 		"--demo", "--web.config.file="+filepath.Join(dir, "web.yml"), "--log.level=warn")
 	if code := request(addr, "", ""); code != 401 {
 		t.Errorf("without credentials: %d, want 401", code)
@@ -98,19 +99,6 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Error("metrics served over plain HTTP")
 		}
-	}
-}
-
-func TestUnwritableStoragePath(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "a-file")
-	_ = os.WriteFile(file, nil, 0o600)
-	f, err := parseFlags([]string{"--demo", "--storage.path=" + filepath.Join(file, "data"), "--web.listen-address=" + freeAddr(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = serve(t.Context(), f, nopLogger(), nopLogger(), nil)
-	if err == nil || !strings.Contains(err.Error(), "storage path "+filepath.Join(file, "data")) || !strings.Contains(err.Error(), "not a directory") {
-		t.Fatalf("err = %v, want one naming the storage path and the cause", err)
 	}
 }
 
@@ -140,9 +128,9 @@ func TestKill9DuringWrites(t *testing.T) {
 	dir := t.TempDir()
 	cfg := manyAccounts(t, fake, dir, 20)
 	data := filepath.Join(dir, "data")
-	cmd, addr, _ := startProcess(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
+	cmd, addr, _ := exportertest.Start(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
 		"--collector.lookback=60d", "--collector.ready-time=00:00", "--log.level=error")
-	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_datacube_data_date_timestamp_seconds{") >= 20 })
+	exportertest.WaitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_datacube_data_date_timestamp_seconds{") >= 20 })
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -177,9 +165,9 @@ func TestKill9DuringWrites(t *testing.T) {
 	// Restart with WeChat answering slowly: what was stored is served at
 	// once, before any fetch completes.
 	fake.Inject(wechattest.Fault{Latency: 3 * time.Second})
-	_, addr, _ = startProcess(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
+	_, addr, _ = exportertest.Start(t, "--config.file="+cfg, "--storage.path="+data, "--wechat.api-url="+fake.URL,
 		"--collector.lookback=60d", "--collector.ready-time=00:00", "--log.level=error")
-	_, body := get(t, "http://"+addr+"/metrics")
+	_, body := exportertest.Get(t, "http://"+addr+"/metrics")
 	for acc := range stored {
 		if !strings.Contains(body, `wechat_user_followers{account="`+acc+`"}`) {
 			t.Errorf("%s's stored followers not served at once after restart", acc)
@@ -241,13 +229,13 @@ func TestNoSecretLeaks(t *testing.T) {
 	for _, f := range faults {
 		fake.Inject(f)
 	}
-	_, addr, logs := startProcess(t, "--config.file="+path, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
+	_, addr, logs := exportertest.Start(t, "--config.file="+path, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
 		"--collector.ready-time=00:00", "--collector.lookback=3d", "--collector.retry-interval=1s", "--log.level=debug")
-	body := waitFor(t, addr, func(b string) bool {
+	body := exportertest.WaitFor(t, addr, func(b string) bool {
 		return strings.Contains(b, `errcode="40164"`) && strings.Contains(b, `errcode="decode"`) && strings.Contains(b, `errcode="network"`)
 	})
 	time.Sleep(3 * time.Second) // let retries after the retry interval run too
-	_, body2 := get(t, "http://"+addr+"/metrics")
+	_, body2 := exportertest.Get(t, "http://"+addr+"/metrics")
 	all := logs.String() + body + body2
 	if !strings.Contains(logs.String(), "level=debug") && !strings.Contains(logs.String(), "level=warn") {
 		t.Fatalf("no logs captured:\n%s", logs.String())
@@ -270,8 +258,8 @@ func TestNoSecretLeaks(t *testing.T) {
 // counts it, and fetches the demo's data again into a new store.
 func TestDamagedStoreAtStart(t *testing.T) {
 	dir := t.TempDir()
-	cmd, addr, _ := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=warn")
-	waitFor(t, addr, func(b string) bool { return strings.Contains(b, "wechat_user_followers{") })
+	cmd, addr, _ := exportertest.Start(t, "--demo", "--storage.path="+dir, "--log.level=warn")
+	exportertest.WaitFor(t, addr, func(b string) bool { return strings.Contains(b, "wechat_user_followers{") })
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 	path := filepath.Join(dir, store.FileName)
@@ -284,12 +272,12 @@ func TestDamagedStoreAtStart(t *testing.T) {
 			if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, addr, logs := startProcess(t, "--demo", "--storage.path="+dir, "--log.level=warn")
-			body := waitFor(t, addr, func(b string) bool {
+			_, addr, logs := exportertest.Start(t, "--demo", "--storage.path="+dir, "--log.level=warn")
+			body := exportertest.WaitFor(t, addr, func(b string) bool {
 				return strings.Contains(b, "wechat_store_files_moved_aside_total 1") && strings.Contains(b, "wechat_user_followers{")
 			})
 			_ = body
-			line := logs.find("the store file was damaged")
+			line := logs.Find("the store file was damaged")
 			if !strings.Contains(line, "level=error") || !strings.Contains(line, "moved_to="+path+".damaged-") {
 				t.Errorf("log line %q, want an error naming where the file went", line)
 			}
@@ -307,78 +295,19 @@ func TestDamagedStoreAtStart(t *testing.T) {
 	}
 }
 
-// slowClient sends GET path and never reads the answer.
-func slowClient(t *testing.T, addr, path string) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = c.(*net.TCPConn).SetReadBuffer(4096)
-	if _, err := c.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// stalledClient is a slowClient that waits for the first byte of its
-// answer (its scrape is prepared and being written) and reads no more.
-func stalledClient(t *testing.T, addr, path string) net.Conn {
-	t.Helper()
-	c := slowClient(t, addr, path)
-	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
-	if _, err := c.Read(make([]byte, 1)); err != nil {
-		t.Fatalf("no answer began: %v", err)
-	}
-	return c
-}
-
-// TestClientsThatNeverRead: a scrape slot (--web.max-requests) is held
-// while the answer is prepared, not while it is written, so scrapes that
-// never read their answer lock no one out; they are dropped after
-// --web.write-timeout, which frees their goroutines.
-func TestClientsThatNeverRead(t *testing.T) {
-	addr, _, _ := startServe(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(),
-		"--web.max-requests=2", "--web.write-timeout=2s")
-	// A first fetch cycle of 40 accounts: slow under the race detector.
-	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
-	before := runtime.NumGoroutine()
-	// Three answers being written, none read: the first two held both
-	// slots while they were prepared.
-	slow := []net.Conn{stalledClient(t, addr, "/metrics"), stalledClient(t, addr, "/metrics"), stalledClient(t, addr, "/metrics")}
-	if code, body := get(t, "http://"+addr+"/metrics"); code != http.StatusOK {
-		t.Errorf("a fourth scrape beside three that never read, with 2 slots: %d %.100s, want 200", code, body)
-	}
-	// After the write timeout the server has dropped them, though they
-	// are still connected and still not reading.
-	waitGoroutines(t, func(n int) bool { return n <= before+1 }, "the slow scrapes dropped after the write timeout")
-	for _, c := range slow {
-		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	}
-}
-
-// waitGoroutines waits up to 20 s for the goroutine count to satisfy ok.
-func waitGoroutines(t *testing.T, ok func(int) bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok(runtime.NumGoroutine()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d goroutines", what, runtime.NumGoroutine())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestManyClientsThatNeverRead: 300 connections that ask for /metrics and
 // never read do not keep a scrape that reads from its answer within 10 s,
 // and once they are gone the process's goroutines are back where they
 // were (go_goroutines of a running exporter).
 func TestManyClientsThatNeverRead(t *testing.T) {
-	_, addr, _ := startProcess(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(), "--log.level=error")
-	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 40 })
+	_, addr, _ := exportertest.Start(t, "--demo", "--demo.accounts=40", "--storage.path="+t.TempDir(), "--log.level=error")
+	// An answer too large for the sockets' buffers, so that a client that
+	// does not read keeps its writer waiting: some of the first cycle of
+	// 40 demo accounts is enough (all of it, under the race detector on a
+	// busy machine, took over 2 minutes).
+	exportertest.WaitFor(t, addr, func(b string) bool { return len(b) > 8<<20 })
 	goroutines := func() int {
-		_, body := get(t, "http://"+addr+"/metrics?data=false")
+		_, body := exportertest.Get(t, "http://"+addr+"/metrics?data=false")
 		for _, line := range strings.Split(body, "\n") {
 			if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
 				n, _ := strconv.Atoi(v)
@@ -391,7 +320,7 @@ func TestManyClientsThatNeverRead(t *testing.T) {
 	before := goroutines()
 	var slow []net.Conn
 	for i := 0; i < 300; i++ {
-		slow = append(slow, stalledClient(t, addr, "/metrics")) // its answer begun, then never read
+		slow = append(slow, exportertest.StalledClient(t, addr, "/metrics")) // its answer begun, then never read
 	}
 	start := time.Now()
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -428,8 +357,8 @@ func TestReadOnlyStore(t *testing.T) {
 	bin := filepath.Join(root, "wechat-exporter")
 	copyFile(t, os.Args[0], bin, 0o755)
 	data := filepath.Join(root, "data")
-	cmd, addr, _ := startProcess(t, "--demo", "--storage.path="+data, "--log.level=warn")
-	waitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 3 })
+	cmd, addr, _ := exportertest.Start(t, "--demo", "--storage.path="+data, "--log.level=warn")
+	exportertest.WaitFor(t, addr, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == 3 })
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 	for _, p := range []string{data, filepath.Join(data, store.FileName)} {
@@ -438,19 +367,19 @@ func TestReadOnlyStore(t *testing.T) {
 		}
 	}
 
-	child := asServiceUser(exec.Command(bin, "--demo", "--storage.path="+data, "--web.listen-address="+freeAddr(t), "--log.level=warn"))
+	child := asServiceUser(exec.Command(bin, "--demo", "--storage.path="+data, "--web.listen-address="+exportertest.FreeAddr(t), "--log.level=warn"))
 	addr = child.Args[3][len("--web.listen-address="):]
-	child.Env = childEnv(t)
-	logs := startLogged(t, child)
-	body := waitFor(t, addr, func(b string) bool {
+	child.Env = exportertest.Env(t)
+	logs := exportertest.StartLogged(t, child)
+	body := exportertest.WaitFor(t, addr, func(b string) bool {
 		return strings.Contains(b, "wechat_store_read_only 1") && strings.Count(b, "wechat_user_followers{") == 3
 	})
 	time.Sleep(time.Second) // a fetcher would have called by now
-	body = waitFor(t, addr, func(string) bool { return true })
+	body = exportertest.WaitFor(t, addr, func(string) bool { return true })
 	if strings.Contains(body, "wechat_api_requests_total{") {
 		t.Errorf("the read-only exporter called WeChat:\n%s", grepLines(body, "wechat_api_requests_total{"))
 	}
-	if line := logs.find("read-only"); !strings.Contains(line, "level=error") {
+	if line := logs.Find("read-only"); !strings.Contains(line, "level=error") {
 		t.Errorf("log line %q, want an error saying the store is read-only", line)
 	}
 }

@@ -1,10 +1,12 @@
-package app
+package e2e
 
 import (
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // TestGarbageCollectionTarget: the exporter runs at --runtime.gogc
@@ -26,15 +28,15 @@ func TestGarbageCollectionTarget(t *testing.T) {
 			if tc.env == "" {
 				os.Unsetenv("GOGC") // t.Setenv restores it afterwards
 			}
-			_, addr, _ := startProcess(t, append([]string{"--demo", "--log.level=warn"}, tc.args...)...)
-			_, body := get(t, "http://"+addr+"/metrics?data=false")
+			_, addr, _ := exportertest.Start(t, append([]string{"--demo", "--log.level=warn"}, tc.args...)...)
+			_, body := exportertest.Get(t, "http://"+addr+"/metrics?data=false")
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("want %q in /metrics; the line is %q", tc.want, line(body, "go_gc_gogc_percent "))
 			}
 		})
 	}
 	cmd := exec.Command(os.Args[0], "--demo", "--runtime.gogc=0")
-	cmd.Env = childEnv(t)
+	cmd.Env = exportertest.Env(t)
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "--runtime.gogc must be a positive percentage") {
 		t.Errorf("--runtime.gogc=0: %v\n%s", err, out)

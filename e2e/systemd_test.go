@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // unitFile is the shipped systemd unit.
@@ -145,12 +147,12 @@ func TestSystemdUnitAsShipped(t *testing.T) {
 		t.Errorf("the service user can read the installed secret: %s", out)
 	}
 	direct := asServiceUser(exec.Command(args[0], "--config.file="+filepath.Join(root, "etc/wechat-exporter/wechat-exporter.yml"), "--config.check"))
-	direct.Env = childEnv(t)
+	direct.Env = exportertest.Env(t)
 	if out, err := direct.CombinedOutput(); err == nil || !strings.Contains(string(out), "this process runs as uid 65534: make the file readable by it") {
 		t.Errorf("reading the installed configuration as uid %d: %v\n%s", serviceUID, err, out)
 	}
 	cmd := asServiceUser(exec.Command(args[0], append(args[1:], "--config.check")...))
-	cmd.Env = childEnv(t)
+	cmd.Env = exportertest.Env(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s --config.check as uid %d: %v\n%s", strings.Join(u.execStart, " "), serviceUID, err, out)

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"bytes"
@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
 )
@@ -31,8 +34,8 @@ func lookPath(t *testing.T, name string) string {
 // account, and returns the scrape.
 func demoReady(t *testing.T, addr string) string {
 	t.Helper()
-	return waitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == demoSeries(3) &&
+	return exportertest.WaitFor(t, addr, func(b string) bool {
+		return strings.Count(b, "wechat_datacube_last_fetch_success{") == app.DemoStatusSeries(3) &&
 			!strings.Contains(b, `wechat_datacube_last_fetch_success{account="support",endpoint="getinterfacesummary"} 0`) &&
 			strings.Contains(b, "wechat_interface_callback_failures_baseline{")
 	})
@@ -40,7 +43,7 @@ func demoReady(t *testing.T, addr string) string {
 
 func TestPromtoolCheckMetrics(t *testing.T) {
 	promtool := lookPath(t, "promtool")
-	_, addr, _ := startProcess(t, "--demo", "--log.level=warn")
+	_, addr, _ := exportertest.Start(t, "--demo", "--log.level=warn")
 	body := demoReady(t, addr)
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(body)
@@ -120,7 +123,7 @@ func (p promAPI) queryAt(q string, at time.Time) (vector, error) {
 // Prometheus's HTTP API.
 func TestPrometheusEndToEnd(t *testing.T) {
 	prom := lookPath(t, "prometheus")
-	_, addr, _ := startProcess(t, "--demo", "--log.level=warn")
+	_, addr, _ := exportertest.Start(t, "--demo", "--log.level=warn")
 	demoReady(t, addr)
 
 	rules, err := filepath.Abs("examples/wechat-alerts.yml")
@@ -156,20 +159,20 @@ scrape_configs:
 		if q.NoFallback != "" || !strings.Contains(q.Expr, "wechat_article_") && !strings.Contains(q.Expr, "wechat_published_") {
 			continue
 		}
-		if v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat", legacyOffline)); err != nil || len(v) == 0 {
-			t.Errorf("%s / %s: no data for %s, whose legacy article endpoints are offline (%v)\n%s", q.Dashboard, q.Panel, legacyOffline, err, q.Expr)
+		if v, err := api.query(dashboards.ForPrometheus(q.Expr, "wechat", app.DemoLegacyOffline)); err != nil || len(v) == 0 {
+			t.Errorf("%s / %s: no data for %s, whose legacy article endpoints are offline (%v)\n%s", q.Dashboard, q.Panel, app.DemoLegacyOffline, err, q.Expr)
 		}
 	}
-	if v, _ := api.query(`wechat_datacube_endpoint_unavailable{account="` + legacyOffline + `"}`); len(v) != len(legacyArticleEndpoints) {
-		t.Errorf("%d legacy endpoints shown unavailable for %s, want %d", len(v), legacyOffline, len(legacyArticleEndpoints))
+	if v, _ := api.query(`wechat_datacube_endpoint_unavailable{account="` + app.DemoLegacyOffline + `"}`); len(v) != len(app.DemoLegacyEndpoints) {
+		t.Errorf("%d legacy endpoints shown unavailable for %s, want %d", len(v), app.DemoLegacyOffline, len(app.DemoLegacyEndpoints))
 	}
-	if v, _ := api.query(`wechat_article_reads{account="` + legacyOffline + `"}`); len(v) != 0 {
-		t.Errorf("%s has legacy article data: the fallback is not tested", legacyOffline)
+	if v, _ := api.query(`wechat_article_reads{account="` + app.DemoLegacyOffline + `"}`); len(v) != 0 {
+		t.Errorf("%s has legacy article data: the fallback is not tested", app.DemoLegacyOffline)
 	}
 
 	// The ad panels show the publisher, and only it.
-	if v, err := api.query(`count by (account) (wechat_ad_income_yuan)`); err != nil || len(v) != 1 || v[0].Metric["account"] != publisherAccount {
-		t.Errorf("ad income series by account: %+v %v, want only %s", v, err, publisherAccount)
+	if v, err := api.query(`count by (account) (wechat_ad_income_yuan)`); err != nil || len(v) != 1 || v[0].Metric["account"] != app.DemoPublisher {
+		t.Errorf("ad income series by account: %+v %v, want only %s", v, err, app.DemoPublisher)
 	}
 
 	checkRules(t, api)
@@ -244,11 +247,11 @@ func checkRules(t *testing.T, api promAPI) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if len(spiking) != 1 || spiking[0] != spikeAccount {
-		t.Errorf("WeChatCallbackFailureSpike for %v, want only %s", spiking, spikeAccount)
+	if len(spiking) != 1 || spiking[0] != app.DemoSpike {
+		t.Errorf("WeChatCallbackFailureSpike for %v, want only %s", spiking, app.DemoSpike)
 	}
-	if len(unavailable) != 1 || !unavailable[legacyOffline] {
-		t.Errorf("WeChatEndpointUnavailable for %v, want only %s", unavailable, legacyOffline)
+	if len(unavailable) != 1 || !unavailable[app.DemoLegacyOffline] {
+		t.Errorf("WeChatEndpointUnavailable for %v, want only %s", unavailable, app.DemoLegacyOffline)
 	}
 }
 
@@ -266,27 +269,15 @@ func startPrometheusOn(t *testing.T, prom, cfg, tsdb string, extra ...string) pr
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	promAddr := freeAddr(t)
+	promAddr := exportertest.FreeAddr(t)
 	args := append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + tsdb,
 		"--web.listen-address=" + promAddr, "--log.level=warn"}, extra...)
 	cmd := exec.Command(prom, args...)
-	logs := &lockedLog{}
-	pr, pw, _ := os.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
+	logs := &exportertest.Log{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pw.Close()
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := pr.Read(buf)
-			logs.add(string(buf[:n]))
-			if err != nil {
-				return
-			}
-		}
-	}()
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
@@ -295,7 +286,7 @@ func startPrometheusOn(t *testing.T, prom, cfg, tsdb string, extra ...string) pr
 	})
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if code, _ := get(t, "http://"+promAddr+"/-/ready"); code == 200 {
+		if code, _ := exportertest.Get(t, "http://"+promAddr+"/-/ready"); code == 200 {
 			return promAPI{t, "http://" + promAddr}
 		}
 		select {
@@ -331,11 +322,11 @@ func waitForQuery(t *testing.T, api promAPI, q string, want int) vector {
 func TestShardedScraping(t *testing.T) {
 	prom := lookPath(t, "prometheus")
 	const n = 8
-	_, addr, _ := startProcess(t, "--demo", fmt.Sprintf("--demo.accounts=%d", n), "--log.level=warn")
+	_, addr, _ := exportertest.Start(t, "--demo", fmt.Sprintf("--demo.accounts=%d", n), "--log.level=warn")
 	// The first cycle of 8 accounts against the in-process fake is CPU
 	// bound: under the race detector, with other packages' tests on the
 	// same 2 cores, it takes 20 s and more.
-	waitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == n })
+	exportertest.WaitForWithin(t, addr, 2*time.Minute, func(b string) bool { return strings.Count(b, "wechat_user_followers{") == n })
 	example, err := os.ReadFile("examples/prometheus-shards.yml")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"os"
@@ -10,6 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -149,11 +151,11 @@ func TestComposeAlternativeUncomments(t *testing.T) {
 	for k, v := range svc.Environment {
 		t.Setenv(k, v)
 	}
-	f, err := parseFlags(svc.Command)
+	f, err := app.CheckArgs(svc.Command)
 	if err != nil {
 		t.Fatalf("command %q: %v", svc.Command, err)
 	}
-	if f.demo {
+	if f.Demo() {
 		t.Errorf("command %q with environment %v still runs the demo", svc.Command, svc.Environment)
 	}
 	mounted := map[string]bool{}
@@ -162,14 +164,14 @@ func TestComposeAlternativeUncomments(t *testing.T) {
 			mounted[parts[1]] = true
 		}
 	}
-	if !mounted[f.configFile] || !mounted[f.storagePath] {
-		t.Errorf("volumes %q do not mount the configuration %s and the store %s", svc.Volumes, f.configFile, f.storagePath)
+	if !mounted[f.ConfigFile()] || !mounted[f.StoragePath()] {
+		t.Errorf("volumes %q do not mount the configuration %s and the store %s", svc.Volumes, f.ConfigFile(), f.StoragePath())
 	}
 }
 
 // TestAlertRulesConventions checks every alert rule against the
 // monitoring-mixin conventions the rule file states (a known severity, a
-// summary, a description and a runbook_url into a section of the README's
+// summary, a description and a runbook_url into a section of the runbook's
 // runbook, a for: duration), and that the promtool tests make every alert
 // fire and also stay quiet at least once.
 func TestAlertRulesConventions(t *testing.T) {
@@ -210,8 +212,8 @@ func TestAlertRulesConventions(t *testing.T) {
 			}
 		}
 	}
-	text := readme(t)
-	const runbook = "https://github.com/wechat-exporter/wechat-exporter/blob/main/README.md#"
+	text := exportertest.ReadFile(t, "docs/failures.md")
+	const runbook = "https://github.com/wechat-exporter/wechat-exporter/blob/main/docs/failures.md#"
 	n := 0
 	for _, g := range rules.Groups {
 		for _, r := range g.Rules {
@@ -235,8 +237,8 @@ func TestAlertRulesConventions(t *testing.T) {
 			if want := runbook + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
 				t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
 			}
-			if !strings.Contains(text, "\n#### "+r.Alert+"\n") {
-				t.Errorf("%s: the README's runbook has no section \"#### %s\"", r.Alert, r.Alert)
+			if !strings.Contains(text, "\n### "+r.Alert+"\n") {
+				t.Errorf("%s: the runbook (docs/failures.md) has no section \"### %s\"", r.Alert, r.Alert)
 			}
 			if !fires[r.Alert] {
 				t.Errorf("%s: no promtool test makes it fire", r.Alert)

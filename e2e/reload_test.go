@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"fmt"
@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
@@ -39,7 +41,7 @@ func TestReload(t *testing.T) {
 	// ones ending in "\n  - ").
 	account := func(i int) string { return strings.TrimSuffix(entries[i+1], "  - ") }
 	write("accounts:\n  - " + account(0) + "  - " + account(1))
-	cmd, addr, logs := startProcess(t, "--config.file="+all, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
+	cmd, addr, logs := exportertest.Start(t, "--config.file="+all, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
 		"--collector.ready-time=00:00", "--collector.quota-interval=0", "--web.enable-lifecycle")
 	served := func(body string) []string {
 		var out []string
@@ -48,7 +50,7 @@ func TestReload(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0000 a0001]" })
+	exportertest.WaitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0000 a0001]" })
 	settled(t, addr)
 	before := map[string]int{}
 	for _, id := range []string{"wxmany0000", "wxmany0001"} {
@@ -59,7 +61,7 @@ func TestReload(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0001 a0002]" })
+	exportertest.WaitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0001 a0002]" })
 	body := settled(t, addr)
 	if !strings.Contains(body, "wechat_exporter_config_last_reload_successful 1") {
 		t.Error("the reload is not shown successful")
@@ -79,7 +81,7 @@ func TestReload(t *testing.T) {
 	if code != http.StatusInternalServerError || !strings.Contains(msg, all+":5: ") {
 		t.Errorf("a bad file: %d %q, want 500 naming the file and line", code, msg)
 	}
-	_, body = get(t, "http://"+addr+"/metrics")
+	_, body = exportertest.Get(t, "http://"+addr+"/metrics")
 	if !strings.Contains(body, "wechat_exporter_config_last_reload_successful 0") || fmt.Sprint(served(body)) != "[a0001 a0002]" {
 		t.Errorf("after a bad file: the failure is not shown, or the running accounts changed (%v)", served(body))
 	}
@@ -90,7 +92,7 @@ func TestReload(t *testing.T) {
 	if code, msg := reload(); code != http.StatusOK {
 		t.Errorf("a good file: %d %s", code, msg)
 	}
-	body = waitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0001]" })
+	body = exportertest.WaitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0001]" })
 	if !strings.Contains(body, "wechat_exporter_config_last_reload_successful 1") {
 		t.Error("the good reload is not shown successful")
 	}
@@ -102,7 +104,7 @@ func TestReload(t *testing.T) {
 // TestReloadNeedsLifecycle: /-/reload is refused without
 // --web.enable-lifecycle.
 func TestReloadNeedsLifecycle(t *testing.T) {
-	_, addr, _ := startProcess(t, "--demo", "--log.level=warn")
+	_, addr, _ := exportertest.Start(t, "--demo", "--log.level=warn")
 	resp, err := http.Post("http://"+addr+"/-/reload", "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -130,10 +132,10 @@ func readAll(t *testing.T, resp *http.Response) string {
 // second (its fetch pass is done), and returns the scrape.
 func settled(t *testing.T, addr string) string {
 	t.Helper()
-	_, body := get(t, "http://"+addr+"/metrics")
+	_, body := exportertest.Get(t, "http://"+addr+"/metrics")
 	for {
 		time.Sleep(time.Second)
-		_, next := get(t, "http://"+addr+"/metrics")
+		_, next := exportertest.Get(t, "http://"+addr+"/metrics")
 		if requests(next) == requests(body) {
 			return next
 		}

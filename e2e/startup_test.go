@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"fmt"
@@ -11,62 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/wechat-exporter/wechat-exporter/config"
-	"github.com/wechat-exporter/wechat-exporter/store"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
-
-// manyConfig is a configuration of n accounts with every datacube
-// endpoint.
-func manyConfig(n int) *config.Config {
-	cfg := &config.Config{Accounts: make([]config.Account, n)}
-	for i := range cfg.Accounts {
-		cfg.Accounts[i] = config.Account{Name: fmt.Sprintf("a%06d", i), AppID: fmt.Sprintf("wxstart%010d", i),
-			TokenSource: config.SourceStable, AppSecret: "startup-secret-0123456789", Endpoints: wechat.DatacubeEndpoints()}
-	}
-	return cfg
-}
-
-// BenchmarkStartup measures start-up from a loaded configuration to an
-// exporter ready to serve (clients, snapshot, fetcher, the store read), on
-// an empty store, at 1,000, 10,000 and 100,000 accounts. The cost per
-// account (ns/account) must stay flat: start-up is linear in accounts.
-//
-//	go test -run '^$' -bench '^BenchmarkStartup$' -benchtime 1x .
-func BenchmarkStartup(b *testing.B) {
-	for _, n := range startupSizes {
-		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
-			cfg := manyConfig(n)
-			f, err := parseFlags([]string{"--wechat.api-url=http://127.0.0.1:1"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			s, err := newSettings(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				st, err := store.Open(b.TempDir())
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if _, err := newExporter(b.Context(), cfg, st, prometheus.NewRegistry(), s, nopLogger(), f); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				st.Close()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/account")
-		})
-	}
-}
-
-var startupSizes = []int{1000, 10000, 100000}
 
 // TestSIGTERMDuringStartup stops the exporter at several moments of the
 // start-up of 20,000 accounts (reading the configuration, building the
@@ -84,13 +30,13 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 	}
 	for _, after := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
 		cmd := exec.Command(os.Args[0], "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-			"--web.listen-address="+freeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=debug")
-		cmd.Env = childEnv(t)
+			"--web.listen-address="+exportertest.FreeAddr(t), "--wechat.api-url=http://127.0.0.1:1", "--log.level=debug")
+		cmd.Env = exportertest.Env(t)
 		// The moments count from when the exporter handles signals: before
 		// it, the Go runtime (slow to start under the race detector on a
 		// busy machine) ends the process on SIGTERM, as any program's does.
-		logs := startLogged(t, cmd)
-		for deadline := time.Now().Add(10 * time.Second); logs.find("handling signals") == ""; time.Sleep(5 * time.Millisecond) {
+		logs := exportertest.StartLogged(t, cmd)
+		for deadline := time.Now().Add(10 * time.Second); logs.Find("handling signals") == ""; time.Sleep(5 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the exporter never logged that it handles signals")
 			}
@@ -132,7 +78,7 @@ func TestUnusableListenAddressFailsAtOnce(t *testing.T) {
 		"127.0.0.1:99999":     "--web.listen-address 127.0.0.1:99999: listen tcp: address 99999: invalid port",
 	} {
 		start := time.Now()
-		code, out := runChild(t, "--demo", "--web.listen-address="+addr, "--storage.path="+t.TempDir())
+		code, out := exportertest.Run(t, "--demo", "--web.listen-address="+addr, "--storage.path="+t.TempDir())
 		if code != 1 || !strings.Contains(out, want) {
 			t.Errorf("%s: exit %d, output:\n%s\nwant exit 1 and %q", addr, code, out, want)
 		}

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"net/http"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -61,9 +63,9 @@ func TestDiscovery(t *testing.T) {
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, addr, logs := startProcess(t, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
+	_, addr, logs := exportertest.Start(t, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"), "--wechat.api-url="+fake.URL,
 		"--collector.ready-time=00:00", "--collector.quota-interval=0", "--web.enable-lifecycle")
-	waitFor(t, addr, func(b string) bool {
+	exportertest.WaitFor(t, addr, func(b string) bool {
 		return strings.Contains(b, `wechat_user_followers{account="News_Daily"}`) && strings.Contains(b, `wechat_user_followers{account="Small_Shop"}`)
 	})
 	body := settled(t, addr)
@@ -90,7 +92,7 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("Small Shop's %s, whose permission set is not granted, was asked %d times", ep, n)
 		}
 	}
-	_, targets := get(t, "http://"+addr+"/targets")
+	_, targets := exportertest.Get(t, "http://"+addr+"/targets")
 	if !strings.Contains(targets, `"News_Daily"`) || !strings.Contains(targets, `"Small_Shop"`) {
 		t.Errorf("/targets does not list the discovered accounts: %s", targets)
 	}
@@ -108,7 +110,7 @@ func TestDiscovery(t *testing.T) {
 	if code, msg := post(t, "http://"+addr+"/-/reload"); code != 200 {
 		t.Fatalf("reload: %d %s", code, msg)
 	}
-	waitFor(t, addr, func(b string) bool {
+	exportertest.WaitFor(t, addr, func(b string) bool {
 		return strings.Contains(b, `wechat_user_followers{account="Second_Shop"}`) && !strings.Contains(b, `account="News_Daily"`)
 	})
 	settled(t, addr)

@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"fmt"
@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -79,11 +82,11 @@ func TestHistoryJoinsLive(t *testing.T) {
 	dir := t.TempDir()
 	common := []string{"--demo", "--collector.ready-time=08:30", "--debug.clock-offset=" + offset.String(), "--log.level=warn"}
 
-	_, addr, logs := startProcess(t, append(common, "--storage.path="+filepath.Join(dir, "live"))...)
+	_, addr, logs := exportertest.Start(t, append(common, "--storage.path="+filepath.Join(dir, "live"))...)
 
 	// The history, labelled as the scrape below labels the live series.
 	om := filepath.Join(dir, "history.om")
-	code, out := runChild(t, append([]string{"backfill", "--storage.path=" + filepath.Join(dir, "backfill"), "--output=" + om,
+	code, out := exportertest.Run(t, append([]string{"backfill", "--storage.path=" + filepath.Join(dir, "backfill"), "--output=" + om,
 		"--from=" + firstDay.String(), "--to=" + liveDay.String(), "--label=job=wechat", "--label=instance=" + addr}, common...)...)
 	if code != 0 {
 		t.Fatalf("backfill exited %d:\n%s", code, out)
@@ -117,14 +120,14 @@ func TestHistoryJoinsLive(t *testing.T) {
 	fake := wechattest.NewServer()
 	defer fake.Close()
 	fake.SetClock(func() time.Time { return time.Now().Add(offset) })
-	for _, a := range demoAccounts(3, liveDay) {
+	for _, a := range app.DemoAccounts(3, liveDay) {
 		fake.AddAccount(a)
 	}
 	followers := func(d wechat.Date) string {
-		return fmt.Sprint(fake.Rows(demoAppID(0), wechat.GetUserCumulate.Name, d)[0].(wechat.UserCumulate).CumulateUser)
+		return fmt.Sprint(fake.Rows(app.DemoAppID(0), wechat.GetUserCumulate.Name, d)[0].(wechat.UserCumulate).CumulateUser)
 	}
 	net := func(d wechat.Date) (n int64) {
-		for _, r := range fake.Rows(demoAppID(0), wechat.GetUserSummary.Name, d) {
+		for _, r := range fake.Rows(app.DemoAppID(0), wechat.GetUserSummary.Name, d) {
 			n += r.(wechat.UserSummary).NewUser.Or(0) - r.(wechat.UserSummary).CancelUser.Or(0)
 		}
 		return n

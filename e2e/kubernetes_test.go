@@ -1,4 +1,4 @@
-package app
+package e2e
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
 )
 
 // k8sObject is the part of a Kubernetes object the test reads.
@@ -141,15 +142,12 @@ func TestKubernetesStatefulSet(t *testing.T) {
 		for i := range args {
 			args[i] = strings.ReplaceAll(args[i], "$("+shardEnv+")", strconv.Itoa(ordinal))
 		}
-		f, err := parseFlags(args)
+		f, err := app.CheckArgs(args)
 		if err != nil {
 			t.Fatalf("replica %d: the exporter refuses its arguments: %v", ordinal, err)
 		}
-		if _, err := newSettings(f); err != nil {
-			t.Errorf("replica %d: %v", ordinal, err)
-		}
-		if f.totalShards != sts.Spec.Replicas {
-			t.Errorf("--total-shards=%d, but %d replicas", f.totalShards, sts.Spec.Replicas)
+		if f.TotalShards() != sts.Spec.Replicas {
+			t.Errorf("--total-shards=%d, but %d replicas", f.TotalShards(), sts.Spec.Replicas)
 		}
 		if ordinal > 0 {
 			continue
@@ -159,18 +157,18 @@ func TestKubernetesStatefulSet(t *testing.T) {
 		for _, m := range c.VolumeMounts {
 			mounts[m.MountPath] = m.Name
 		}
-		data := mounts[f.storagePath]
+		data := mounts[f.StoragePath()]
 		if data == "" || !slices.ContainsFunc(sts.Spec.VolumeClaimTemplates, func(v k8sNamed) bool { return v.Metadata.Name == data }) {
-			t.Errorf("--storage.path=%s is not on a volume claim template (mounts %v)", f.storagePath, mounts)
+			t.Errorf("--storage.path=%s is not on a volume claim template (mounts %v)", f.StoragePath(), mounts)
 		}
 		if pod.SecurityContext.RunAsUser != 65532 {
 			t.Errorf("runAsUser %d, want the image's user 65532 (owner of /data)", pod.SecurityContext.RunAsUser)
 		}
 		// The port, probes and scrape.
-		if len(*f.web.WebListenAddresses) != 1 {
-			t.Fatalf("--web.listen-address %v, want one", *f.web.WebListenAddresses)
+		if len(f.ListenAddresses()) != 1 {
+			t.Fatalf("--web.listen-address %v, want one", f.ListenAddresses())
 		}
-		_, port, _ := strings.Cut((*f.web.WebListenAddresses)[0], ":")
+		_, port, _ := strings.Cut((f.ListenAddresses())[0], ":")
 		var portName string
 		for _, p := range c.Ports {
 			if strconv.Itoa(p.ContainerPort) == port {
@@ -213,8 +211,8 @@ func TestKubernetesStatefulSet(t *testing.T) {
 				}
 			}
 		}
-		if filepath.Dir(f.configFile) != cfgDir || cfgDir == "" || secretDir == "" {
-			t.Fatalf("--config.file=%s is not in the ConfigMap's mount %q (secrets at %q)", f.configFile, cfgDir, secretDir)
+		if filepath.Dir(f.ConfigFile()) != cfgDir || cfgDir == "" || secretDir == "" {
+			t.Fatalf("--config.file=%s is not in the ConfigMap's mount %q (secrets at %q)", f.ConfigFile(), cfgDir, secretDir)
 		}
 		local := func(p string) string { return filepath.Join(dir, p) }
 		for name, body := range map[string]map[string]string{cfgDir: cm.Data, secretDir: secret.StringData} {
@@ -227,7 +225,7 @@ func TestKubernetesStatefulSet(t *testing.T) {
 				}
 			}
 		}
-		cfg, err := config.Load(local(f.configFile))
+		cfg, err := config.Load(local(f.ConfigFile()))
 		if err != nil {
 			t.Errorf("the ConfigMap's configuration does not load with the Secret beside it: %v", err)
 		} else if len(cfg.Accounts) == 0 {
