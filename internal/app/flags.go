@@ -71,9 +71,10 @@ func ParseFlags(args []string) (*Flags, error) { return parseFlags(args) }
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
-	cmd, err := newApp(f).Parse(args)
+	app := newApp(f)
+	cmd, err := app.Parse(args)
 	if err != nil {
-		return nil, err
+		return nil, namedFlagError(app, args, err)
 	}
 	f.command = cmd
 	return f, nil
@@ -194,3 +195,46 @@ func (f *Flags) ListenAddresses() []string { return *f.web.WebListenAddresses }
 
 // Demo is --demo.
 func (f *Flags) Demo() bool { return f.demo }
+
+// namedFlagError names the flag whose value did not parse, and what it
+// wants: kingpin says only "strconv.ParseFloat: parsing "$(SHARD)": invalid
+// syntax", which leaves a user to guess which of twenty flags it meant.
+func namedFlagError(app *kingpin.Application, args []string, err error) error {
+	model := app.Model()
+	flagsByName := map[string]*kingpin.FlagModel{}
+	for _, fl := range model.Flags {
+		flagsByName[fl.Name] = fl
+	}
+	for _, c := range model.Commands {
+		for _, fl := range c.Flags {
+			flagsByName[fl.Name] = fl
+		}
+	}
+	for i, a := range args {
+		name, value, inline := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		fl, ok := flagsByName[name]
+		if !strings.HasPrefix(a, "--") || !ok || fl.IsBoolFlag() {
+			continue
+		}
+		if !inline {
+			if i+1 >= len(args) {
+				continue
+			}
+			value = args[i+1]
+		}
+		if fl.Value.Set(value) == nil {
+			continue // this one parses (the flags are lost anyway)
+		}
+		// kingpin's value types are unexported: named by their type.
+		switch fmt.Sprintf("%T", fl.Value) {
+		case "*kingpin.intValue", "*kingpin.int64Value", "*kingpin.uintValue", "*kingpin.uint64Value":
+			return fmt.Errorf("--%s %q: want a whole number", name, value)
+		case "*kingpin.float64Value":
+			return fmt.Errorf("--%s %q: want a number", name, value)
+		case "*kingpin.durationValue":
+			return fmt.Errorf("--%s %q: want a duration with its unit, such as 30s or 2m", name, value)
+		}
+		return fmt.Errorf("--%s %q: %w", name, value, err)
+	}
+	return err
+}

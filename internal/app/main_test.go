@@ -155,6 +155,19 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("%s: %v, want %s", arg, err, want)
 		}
 	}
+	// A value that does not parse names its flag and what it wants, in
+	// both spellings (--flag=value and --flag value).
+	for args, want := range map[string]string{
+		"--shard=$(SHARD)":                 `--shard "$(SHARD)": want a whole number`,
+		"--total-shards x":                 `--total-shards "x": want a whole number`,
+		"--wechat.timeout=30":              `--wechat.timeout "30": want a duration with its unit, such as 30s or 2m`,
+		"--collector.retry-interval 10":    `--collector.retry-interval "10": want a duration with its unit, such as 30s or 2m`,
+		"--wechat.requests-per-second=abc": `--wechat.requests-per-second "abc": want a number`,
+	} {
+		if _, err := parseFlags(strings.Fields(args)); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", args, err, want)
+		}
+	}
 	if got, _ := parseLookback("30d"); got != 30 {
 		t.Errorf("30d = %d days", got)
 	}
