@@ -90,3 +90,31 @@ func TestUnusableListenAddressFailsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwritableStorageSaysSo starts the exporter, as an unprivileged user,
+// on a storage directory it may not write (one that exists, and one it
+// would have to create): it must exit at once saying permission denied,
+// naming the directory, not "no such file or directory" of the file it
+// could not create.
+func TestUnwritableStorageSaysSo(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (as CI runs) to run the exporter as another user")
+	}
+	root := serviceRoot(t)
+	bin := filepath.Join(root, "wechat-exporter")
+	copyFile(t, os.Args[0], bin, 0o755)
+	for _, dir := range []string{filepath.Join(root, "data"), filepath.Join(root, "data", "sub")} {
+		if err := os.MkdirAll(filepath.Join(root, "data"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := asServiceUser(exec.Command(bin, "--demo", "--storage.path="+dir, "--web.listen-address="+exportertest.FreeAddr(t)))
+		cmd.Env = exportertest.Env(t)
+		out, err := cmd.CombinedOutput()
+		exit, _ := err.(*exec.ExitError)
+		want := "storage path " + dir + ": "
+		if exit == nil || exit.ExitCode() != 1 || !strings.Contains(string(out), want) || !strings.Contains(string(out), "permission denied") ||
+			strings.Contains(string(out), "no such file") {
+			t.Errorf("%s: %v, output:\n%s\nwant exit 1 and %q ... permission denied", dir, err, out, want)
+		}
+	}
+}

@@ -94,6 +94,11 @@ func open(path string) (*Store, error) {
 	})
 	readOnly := false
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) {
+			// Nothing to serve read-only: the directory is not writable,
+			// and a read-only open would say only "no such file".
+			return nil, fmt.Errorf("storage path %s: the store file %s cannot be created: %w", filepath.Dir(path), FileName, err)
+		}
 		// A read-only mount, or a file this user may not write: open it to
 		// serve what it holds.
 		readOnly = true
