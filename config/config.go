@@ -130,13 +130,13 @@ func Load(path string) (*Config, error) {
 func Parse(name string, b []byte) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, b, err)
 	}
 	var raw rawConfig
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) { // an empty file: "no accounts" below
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, b, err)
 	}
 	v := &validator{file: name, dir: filepath.Dir(name), lines: accountLines(&doc), discoveryIndex: -1}
 	if raw.Discovery != nil { // its lines after the accounts'
@@ -164,14 +164,22 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
 }
 
-// yamlError rewrites yaml.v3's errors as file:line: messages.
-func yamlError(file string, err error) error {
+// yamlError rewrites yaml.v3's errors, from parsing b, as file:line:
+// messages.
+func yamlError(file string, b []byte, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		msg := oneLine(strings.TrimPrefix(err.Error(), "yaml: "))
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+			msg = m[2]
+			if strings.HasPrefix(msg, "did not find expected") {
+				if at := brokenLine(b, line, msg); at > line {
+					line = at
+					msg += " (is this line indented as the lines before it?)"
+				}
+			}
+			return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
 		}
 		return &Error{File: file, Msg: "invalid YAML: " + msg}
 	}
@@ -191,6 +199,47 @@ func yamlError(file string, err error) error {
 		errs = append(errs, &Error{File: file, Line: line, Msg: msg})
 	}
 	return joinByLine(errs)
+}
+
+// brokenLine finds the line that breaks a list or map of b. For "did not
+// find expected '-' indicator" (or key, or node content) yaml.v3 names the
+// line where the list or map began, libyaml's context, not where it found
+// the problem: "line 1" for a key indented one space too little on line 40.
+// The shortest run of b's first lines that fails with the same message
+// ends on the broken line; it is found by bisection, a few parses even of
+// a large file, and only once the file has been refused. 0 when there is
+// none (the message then stays with yaml.v3's line).
+func brokenLine(b []byte, from int, msg string) int {
+	var ends []int // ends[n-1]: the end of the first n lines
+	for i, c := range b {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(b) {
+		ends = append(ends, len(b))
+	}
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(b[:ends[n-1]], &doc)
+		if err == nil {
+			return false
+		}
+		m := yamlLine.FindStringSubmatch(oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
+		return m != nil && m[2] == msg
+	}
+	lo, hi := max(from, 1), len(ends)
+	if lo > hi || !fails(hi) {
+		return 0
+	}
+	for lo < hi {
+		if mid := (lo + hi) / 2; fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // joinByLine joins the problems of a file in the order of their lines

@@ -118,6 +118,14 @@ func TestConfigErrors(t *testing.T) {
 		{"refresh token file in discovery", "discovery:\n  component:\n    app_id: wxp\n    refresh_token_file: x\n",
 			nil, `DIR/wechat-exporter.yml:4: unknown key "refresh_token_file" in platform`},
 		{"bad yaml", "accounts:\n  - name: [\n", nil, `DIR/wechat-exporter.yml:2: invalid YAML: did not find expected node content`},
+		// yaml.v3 names the line where the list or map began: the line that
+		// breaks it is named instead.
+		{"indented too little", "accounts:\n  - name: a\n   app_id: wx0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:3: invalid YAML: did not find expected '-' indicator (is this line indented as the lines before it?)`},
+		{"indented too little, later", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    endpoints:\n      - getusersummary\n  publisher: true\n", nil,
+			`DIR/wechat-exporter.yml:6: invalid YAML: did not find expected '-' indicator (is this line indented as the lines before it?)`},
+		{"key outdented in a map", "discovery:\n  component:\n    app_id: wxp\n   app_secret: s\n", nil,
+			`DIR/wechat-exporter.yml:4: invalid YAML: did not find expected key (is this line indented as the lines before it?)`},
 		{"wrong type", "accounts:\n  - name: a\n    app_id: wx1\n    endpoints: getusersummary\n",
 			nil, "DIR/wechat-exporter.yml:4: cannot unmarshal !!str `getuser...` into []string"},
 		{"name with space", "accounts:\n  - name: my news\n    app_id: wx1\n    app_secret: s\n",
