@@ -387,9 +387,7 @@ func (v *validator) account(i int, ra rawAccount) Account {
 	case !validName(ra.Name):
 		v.fail(i, "name", "%q is not a valid name: use at most %d printable characters, no spaces", ra.Name, MaxNameLen)
 	}
-	if ra.AppID == "" {
-		v.fail(i, "app_id", "missing")
-	}
+	v.appID(i, "app_id", ra.AppID)
 	if a.TokenSource == "" {
 		a.TokenSource = SourceStable
 	}
@@ -447,9 +445,7 @@ func (v *validator) component(i int, rc *rawComponent) *Component {
 		return nil
 	}
 	c := &Component{AppID: rc.AppID, VerifyTicketFile: v.path(rc.VerifyTicketFile), RefreshTokenFile: v.path(rc.RefreshTokenFile)}
-	if rc.AppID == "" {
-		v.fail(i, "component.app_id", "missing")
-	}
+	v.appID(i, "component.app_id", rc.AppID)
 	c.AppSecret = v.secret(i, "component.app_secret", rc.AppSecret, rc.AppSecretFile)
 	if rc.VerifyTicketFile == "" {
 		v.fail(i, "component.verify_ticket_file", "missing")
@@ -512,7 +508,9 @@ func (v *validator) secret(i int, field, inline, file string) string {
 		v.fail(i, field, "set either %s or %s_file, not both", field[strings.LastIndex(field, ".")+1:], field[strings.LastIndex(field, ".")+1:])
 		return ""
 	case file != "":
-		return v.secretFile(i, field+"_file", v.path(file))
+		s := v.secretFile(i, field+"_file", v.path(file))
+		v.secretForm(i, field+"_file", s)
+		return s
 	case inline == "":
 		v.fail(i, field, "missing: set %s_file (a file holding the secret) or %s (\"${ENV_VAR}\" is expanded)", field, field)
 		return ""
@@ -530,7 +528,9 @@ func (v *validator) secret(i int, field, inline, file string) string {
 	} else if strings.TrimSpace(s) == "" {
 		v.fail(i, field, "is empty after environment expansion")
 	}
-	return strings.TrimSpace(s)
+	s = strings.TrimSpace(s)
+	v.secretForm(i, field, s)
+	return s
 }
 
 func (v *validator) secretFile(i int, field, path string) string {

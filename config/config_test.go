@@ -31,7 +31,7 @@ func write(t *testing.T, cfg string, files map[string]string) string {
 }
 
 func TestLoadValid(t *testing.T) {
-	t.Setenv("SHOP_SECRET", "shop-secret-from-env")
+	t.Setenv("SHOP_SECRET", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2")
 	path := write(t, `accounts:
   - name: news
     app_id: wx0123456789abcdef
@@ -50,11 +50,11 @@ func TestLoadValid(t *testing.T) {
     app_id: wx3333333333333333
     token_source: component
     component:
-      app_id: wxcomponent
+      app_id: wx4444444444444444
       app_secret_file: component.secret
       verify_ticket_file: ticket
       refresh_token_file: refresh
-`, map[string]string{"news.secret": "news-secret\n", "component.secret": "comp-secret", "refresh": "refresh-token-value\n"})
+`, map[string]string{"news.secret": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\n", "component.secret": "ccccccccccccccccccccccccccccccc3", "refresh": "refresh-token-value\n"})
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -63,16 +63,16 @@ func TestLoadValid(t *testing.T) {
 		t.Fatalf("accounts %d, warnings %v", len(cfg.Accounts), cfg.Warnings)
 	}
 	news, shop, ext, comp := cfg.Accounts[0], cfg.Accounts[1], cfg.Accounts[2], cfg.Accounts[3]
-	if news.TokenSource != "stable" || news.AppSecret != "news-secret" || !reflect.DeepEqual(news.Endpoints, wechat.DatacubeEndpoints()) {
+	if news.TokenSource != "stable" || news.AppSecret != "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1" || !reflect.DeepEqual(news.Endpoints, wechat.DatacubeEndpoints()) {
 		t.Errorf("news: %+v", news)
 	}
-	if shop.TokenSource != "classic" || shop.AppSecret != "shop-secret-from-env" || len(shop.Endpoints) != 5 || shop.Endpoints[1].Name != "getinterfacesummary" || shop.Endpoints[2].Name != "publisher_adpos_general" {
+	if shop.TokenSource != "classic" || shop.AppSecret != "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2" || len(shop.Endpoints) != 5 || shop.Endpoints[1].Name != "getinterfacesummary" || shop.Endpoints[2].Name != "publisher_adpos_general" {
 		t.Errorf("shop: %+v", shop)
 	}
 	if ext.TokenFile != "/run/wechat/ext.token" {
 		t.Errorf("ext: %+v", ext)
 	}
-	if c := comp.Component; c == nil || c.AppSecret != "comp-secret" || c.VerifyTicketFile != filepath.Join(filepath.Dir(path), "ticket") {
+	if c := comp.Component; c == nil || c.AppSecret != "ccccccccccccccccccccccccccccccc3" || c.VerifyTicketFile != filepath.Join(filepath.Dir(path), "ticket") {
 		t.Errorf("component: %+v", c)
 	}
 }
@@ -85,37 +85,37 @@ func TestConfigErrors(t *testing.T) {
 		files     map[string]string
 		want      string
 	}{
-		{"unknown key", "accounts:\n  - name: a\n    app_id: wx1\n    app_secrt: x\n",
+		{"unknown key", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secrt: x\n",
 			nil, `DIR/wechat-exporter.yml:4: unknown key "app_secrt" in account`},
 		{"unknown top-level key", "acounts: []\n",
 			nil, `DIR/wechat-exporter.yml:1: unknown key "acounts" in config`},
-		{"duplicate name", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s1\n  - name: a\n    app_id: wx2\n    app_secret: s2\n",
+		{"duplicate name", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n  - name: a\n    app_id: wx1111111111111111\n    app_secret: 2222222222222222222222222222222b\n",
 			nil, `DIR/wechat-exporter.yml:5: accounts[1].name: duplicate account name "a" (first used at line 2)`},
-		{"missing secret file", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: nope.secret\n",
+		{"missing secret file", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: nope.secret\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: cannot read secret file: DIR/nope.secret: no such file or directory`},
-		{"empty secret file", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: empty.secret\n",
+		{"empty secret file", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: empty.secret\n",
 			map[string]string{"empty.secret": "\n"}, `DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: secret file DIR/empty.secret is empty`},
-		{"no secret", "accounts:\n  - name: a\n    app_id: wx1\n",
+		{"no secret", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].app_secret: missing: set app_secret_file (a file holding the secret) or app_secret ("${ENV_VAR}" is expanded)`},
-		{"unset env", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: ${WECHAT_TEST_UNSET_VAR}\n",
+		{"unset env", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: ${WECHAT_TEST_UNSET_VAR}\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret: environment variable WECHAT_TEST_UNSET_VAR is not set`},
-		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: magic\n",
+		{"unknown token source", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    token_source: magic\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].token_source: unknown token source "magic": want one of stable, classic, file, component`},
-		{"quota listed", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    extra_endpoints: [quota]\n",
+		{"quota listed", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n    extra_endpoints: [quota]\n",
 			nil, `DIR/wechat-exporter.yml:5: accounts[0].extra_endpoints[0]: "quota" is asked for every account: --collector.quota-interval sets how often, 0 turns it off`},
-		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: s\n    endpoints:\n      - getusersummary\n      - getfoo\n",
+		{"unknown endpoint", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n    endpoints:\n      - getusersummary\n      - getfoo\n",
 			nil, `DIR/wechat-exporter.yml:7: accounts[0].endpoints[1]: unknown endpoint "getfoo": want one of getarticleread, getarticleshare, getarticlesummary, getarticletotal, getarticletotaldetail, getbizsummary, getinterfacesummary, getinterfacesummaryhour, getupstreammsg, getupstreammsgdist, getupstreammsgdistmonth, getupstreammsgdistweek, getupstreammsghour, getupstreammsgmonth, getupstreammsgweek, getusercumulate, getuserread, getuserreadhour, getusershare, getusersharehour, getusersummary, publisher_adpos_general, publisher_cps_general, publisher_settlement, user_get`},
-		{"file source without file", "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n",
+		{"file source without file", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    token_source: file\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].token_file: missing: token_source file reads the token from this file`},
 		{"no accounts", "accounts: []\n", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured (and no discovery)`},
 		{"empty file", "", nil, `DIR/wechat-exporter.yml: accounts: no accounts configured (and no discovery)`},
 		{"discovery without component", "discovery:\n  refresh_token_dir: tokens\n",
 			map[string]string{"tokens/x": "t"}, `DIR/wechat-exporter.yml:1: discovery.component: missing: the platform's app_id, app_secret (or app_secret_file) and verify_ticket_file`},
-		{"discovery problems", "discovery:\n  component:\n    app_id: wxp\n    app_secret: s\n    verify_ticket_file: ticket\n  refresh_interval: 10s\n  name_by: title\n",
+		{"discovery problems", "discovery:\n  component:\n    app_id: wx5555555555555555\n    app_secret: 1111111111111111111111111111111a\n    verify_ticket_file: ticket\n  refresh_interval: 10s\n  name_by: title\n",
 			nil, "DIR/wechat-exporter.yml:1: discovery.refresh_token_dir: missing: a directory with a file per account named by its AppID, where rotated refresh tokens are kept\n" +
 				"DIR/wechat-exporter.yml:6: discovery.refresh_interval: 10s: want at least 1m\n" +
 				`DIR/wechat-exporter.yml:7: discovery.name_by: "title": want app_id or nick_name`},
-		{"refresh token file in discovery", "discovery:\n  component:\n    app_id: wxp\n    refresh_token_file: x\n",
+		{"refresh token file in discovery", "discovery:\n  component:\n    app_id: wx5555555555555555\n    refresh_token_file: x\n",
 			nil, `DIR/wechat-exporter.yml:4: unknown key "refresh_token_file" in platform`},
 		{"bad yaml", "accounts:\n  - name: [\n", nil, `DIR/wechat-exporter.yml:2: invalid YAML: did not find expected node content`},
 		// yaml.v3 names the line where the list or map began: the line that
@@ -124,11 +124,35 @@ func TestConfigErrors(t *testing.T) {
 			`DIR/wechat-exporter.yml:3: invalid YAML: did not find expected '-' indicator (is this line indented as the lines before it?)`},
 		{"indented too little, later", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    endpoints:\n      - getusersummary\n  publisher: true\n", nil,
 			`DIR/wechat-exporter.yml:6: invalid YAML: did not find expected '-' indicator (is this line indented as the lines before it?)`},
-		{"key outdented in a map", "discovery:\n  component:\n    app_id: wxp\n   app_secret: s\n", nil,
+		{"key outdented in a map", "discovery:\n  component:\n    app_id: wx5555555555555555\n   app_secret: 1111111111111111111111111111111a\n", nil,
 			`DIR/wechat-exporter.yml:4: invalid YAML: did not find expected key (is this line indented as the lines before it?)`},
-		{"wrong type", "accounts:\n  - name: a\n    app_id: wx1\n    endpoints: getusersummary\n",
+		// An AppID or AppSecret WeChat could never have issued: refused at
+		// --config.check rather than by WeChat at every fetch. The secret's
+		// problem is said without a character of it.
+		{"app_id of another form", "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: 0123456789abcdef0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:3: accounts[0].app_id: "wx1" is not an AppID: want "wx" and 16 hexadecimal digits, such as wx0123456789abcdef`},
+		{"original ID for app_id", "accounts:\n  - name: a\n    app_id: gh_0123456789ab\n    app_secret: 0123456789abcdef0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:3: accounts[0].app_id: "gh_0123456789ab" is the account's original ID (gh_...), not its AppID: want "wx" and 16 hexadecimal digits, such as wx0123456789abcdef`},
+		{"secret for app_id", "accounts:\n  - name: a\n    app_id: 0123456789abcdef0123456789abcdef\n    app_secret: 0123456789abcdef0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:3: accounts[0].app_id: is of the form of an AppSecret, not an AppID (are app_id and app_secret swapped?): want "wx" and 16 hexadecimal digits, such as wx0123456789abcdef`},
+		{"short secret", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:4: accounts[0].app_secret: not an AppSecret: want 32 hexadecimal digits, have 16 characters`},
+		{"secret file of another form", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: s\n", map[string]string{"s": "0123456789abcdef0123456789abcdeX\n"},
+			`DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: not an AppSecret: want 32 hexadecimal digits, have 32 characters of which some are not`},
+		{"AppID for secret", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: wx0123456789abcdef\n", nil,
+			`DIR/wechat-exporter.yml:4: accounts[0].app_secret: not an AppSecret but an AppID: want 32 hexadecimal digits`},
+		{"component of another form", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    token_source: component\n    component:\n      app_id: wxcomp\n      app_secret: s\n      verify_ticket_file: t\n      refresh_token_file: r\n",
+			map[string]string{"t": "ticket", "r": "refresh"},
+			"DIR/wechat-exporter.yml:6: accounts[0].component.app_id: \"wxcomp\" is not an AppID: want \"wx\" and 16 hexadecimal digits, such as wx0123456789abcdef\n" +
+				"DIR/wechat-exporter.yml:7: accounts[0].component.app_secret: not an AppSecret: want 32 hexadecimal digits, have 1 character"},
+		{"platform of another form", "discovery:\n  component:\n    app_id: wxp\n    app_secret: s\n    verify_ticket_file: t\n  refresh_token_dir: tokens\n  exclude: [wx1]\n",
+			map[string]string{"t": "ticket", "tokens/.keep": ""},
+			"DIR/wechat-exporter.yml:3: discovery.component.app_id: \"wxp\" is not an AppID: want \"wx\" and 16 hexadecimal digits, such as wx0123456789abcdef\n" +
+				"DIR/wechat-exporter.yml:4: discovery.component.app_secret: not an AppSecret: want 32 hexadecimal digits, have 1 character\n" +
+				"DIR/wechat-exporter.yml:7: discovery.exclude[0]: \"wx1\" is not an AppID: want \"wx\" and 16 hexadecimal digits, such as wx0123456789abcdef"},
+		{"wrong type", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    endpoints: getusersummary\n",
 			nil, "DIR/wechat-exporter.yml:4: cannot unmarshal !!str `getuser...` into []string"},
-		{"name with space", "accounts:\n  - name: my news\n    app_id: wx1\n    app_secret: s\n",
+		{"name with space", "accounts:\n  - name: my news\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n",
 			nil, `DIR/wechat-exporter.yml:2: accounts[0].name: "my news" is not a valid name: use at most 64 printable characters, no spaces`},
 	}
 	for _, tt := range tests {
@@ -150,16 +174,16 @@ func TestConfigErrors(t *testing.T) {
 // defaults are a 10-minute refresh, names by AppID and the datacube
 // endpoints.
 func TestDiscoveryConfig(t *testing.T) {
-	path := write(t, "discovery:\n  component:\n    app_id: wxplatform\n    app_secret_file: platform.secret\n    verify_ticket_file: ticket\n  refresh_token_dir: tokens\n  exclude: [wxtest]\n  publisher: true\n",
-		map[string]string{"platform.secret": "platform-secret", "tokens/.keep": ""})
+	path := write(t, "discovery:\n  component:\n    app_id: wx5555555555555555\n    app_secret_file: platform.secret\n    verify_ticket_file: ticket\n  refresh_token_dir: tokens\n  exclude: [wx6666666666666666]\n  publisher: true\n",
+		map[string]string{"platform.secret": "dddddddddddddddddddddddddddddd44", "tokens/.keep": ""})
 	cfg, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := cfg.Discovery
-	if d == nil || len(cfg.Accounts) != 0 || d.Component.AppID != "wxplatform" || d.Component.AppSecret != "platform-secret" ||
+	if d == nil || len(cfg.Accounts) != 0 || d.Component.AppID != "wx5555555555555555" || d.Component.AppSecret != "dddddddddddddddddddddddddddddd44" ||
 		d.RefreshTokenDir != filepath.Join(filepath.Dir(path), "tokens") || d.RefreshInterval != DefaultRefreshInterval ||
-		d.NameBy != NameByAppID || !slices.Equal(d.Exclude, []string{"wxtest"}) ||
+		d.NameBy != NameByAppID || !slices.Equal(d.Exclude, []string{"wx6666666666666666"}) ||
 		len(d.Endpoints) != len(wechat.DatacubeEndpoints())+len(wechat.PublisherEndpoints()) {
 		t.Errorf("%+v", d)
 	}
@@ -174,7 +198,7 @@ func TestMissingConfigFile(t *testing.T) {
 }
 
 func TestWorldReadableSecretWarns(t *testing.T) {
-	path := write(t, "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: open.secret\n", map[string]string{"open.secret": "s3cr3t-value"})
+	path := write(t, "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: open.secret\n", map[string]string{"open.secret": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeee55"})
 	secret := filepath.Join(filepath.Dir(path), "open.secret")
 	if err := os.Chmod(secret, 0o644); err != nil {
 		t.Fatal(err)
@@ -190,14 +214,14 @@ func TestWorldReadableSecretWarns(t *testing.T) {
 }
 
 func TestErrorsNeverContainSecrets(t *testing.T) {
-	t.Setenv("S1", "very-secret-env-value")
-	path := write(t, "accounts:\n  - name: a\n    app_id: wx1\n    app_secret: ${S1}\n    app_secret_file: x.secret\n  - name: a\n    app_id: wx1\n    app_secret: ${S1}\n",
-		map[string]string{"x.secret": "very-secret-file-value"})
+	t.Setenv("S1", "0123456789abcdefffffffffffffffff")
+	path := write(t, "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: ${S1}\n    app_secret_file: x.secret\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: ${S1}\n",
+		map[string]string{"x.secret": "fedcba9876543210ffffffffffffffff"})
 	_, err := Load(path)
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, s := range []string{"very-secret-env-value", "very-secret-file-value"} {
+	for _, s := range []string{"0123456789abcdefffffffffffffffff", "fedcba9876543210ffffffffffffffff"} {
 		if strings.Contains(err.Error(), s) {
 			t.Errorf("error contains a secret: %v", err)
 		}

@@ -70,9 +70,7 @@ func (v *validator) discovery(rd *rawDiscovery) *Discovery {
 		v.fail(i, "component", "missing: the platform's app_id, app_secret (or app_secret_file) and verify_ticket_file")
 	} else {
 		d.Component = Component{AppID: rc.AppID, VerifyTicketFile: v.path(rc.VerifyTicketFile)}
-		if rc.AppID == "" {
-			v.fail(i, "component.app_id", "missing")
-		}
+		v.appID(i, "component.app_id", rc.AppID)
 		d.Component.AppSecret = v.secret(i, "component.app_secret", rc.AppSecret, rc.AppSecretFile)
 		if rc.VerifyTicketFile == "" {
 			v.fail(i, "component.verify_ticket_file", "missing")
@@ -108,8 +106,8 @@ func (v *validator) discovery(rd *rawDiscovery) *Discovery {
 	}
 	for field, list := range map[string][]string{"include": rd.Include, "exclude": rd.Exclude} {
 		for j, id := range list {
-			if id == "" || !validName(id) {
-				v.fail(i, fmt.Sprintf("%s[%d]", field, j), "%q is not an AppID", id)
+			if p := appIDProblem(id); p != "" {
+				v.fail(i, fmt.Sprintf("%s[%d]", field, j), "%s", p)
 			}
 		}
 	}

@@ -54,19 +54,19 @@ func TestSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "good")
-	if err := os.WriteFile(good, []byte("a-good-secret-value\n"), 0o600); err != nil {
+	if err := os.WriteFile(good, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	account := func(field, path string) string {
 		switch field {
 		case "app_secret_file":
-			return "accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: " + path + "\n"
+			return "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: " + path + "\n"
 		case "token_file":
-			return "accounts:\n  - name: a\n    app_id: wx1\n    token_source: file\n    token_file: " + path + "\n"
+			return "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    token_source: file\n    token_file: " + path + "\n"
 		}
 		comp := map[string]string{"component.app_secret_file": good, "component.verify_ticket_file": good, "component.refresh_token_file": good}
 		comp[field] = path
-		return "accounts:\n  - name: a\n    app_id: wx1\n    token_source: component\n    component:\n      app_id: wxc\n" +
+		return "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    token_source: component\n    component:\n      app_id: wx4444444444444444\n" +
 			"      app_secret_file: " + comp["component.app_secret_file"] + "\n" +
 			"      verify_ticket_file: " + comp["component.verify_ticket_file"] + "\n" +
 			"      refresh_token_file: " + comp["component.refresh_token_file"] + "\n"

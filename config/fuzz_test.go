@@ -16,8 +16,8 @@ func FuzzParse(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, s := range []string{"accounts:\n  - name: a\n    app_id: wx1\n    app_secret: x\n", "accounts: {}", "accounts:\n  - [1, 2]\n",
-		"accounts:\n  - name: a\n    app_id: wx1\n    app_secret: ${", "accounts:\n  - &a {name: x}\n  - *a\n", "\t", "accounts:\n  - name: \"\\u0000\"\n"} {
+	for _, s := range []string{"accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 0123456789abcdef0123456789abcdef\n", "accounts: {}", "accounts:\n  - [1, 2]\n",
+		"accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: ${", "accounts:\n  - &a {name: x}\n  - *a\n", "\t", "accounts:\n  - name: \"\\u0000\"\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -29,12 +29,12 @@ func TestBackfillEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	cfg := manyAccounts(t, fake, dir, 2) // a0000, a0001
 	// a0000 is a publisher: its ad slots and rebate goods are imported too.
-	fake.AddAccount(wechattest.Account{AppID: "wxmany0000", Secret: "many-secret-wxmany0000", Publisher: true})
+	fake.AddAccount(wechattest.Account{AppID: manyAppID(0), Secret: exportertest.AppSecret(manyAppID(0)), Publisher: true})
 	b, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = []byte(strings.Replace(string(b), "app_secret: many-secret-wxmany0000\n", "app_secret: many-secret-wxmany0000\n    publisher: true\n", 1))
+	b = []byte(strings.Replace(string(b), "app_secret: "+exportertest.AppSecret(manyAppID(0))+"\n", "app_secret: "+exportertest.AppSecret(manyAppID(0))+"\n    publisher: true\n", 1))
 	if err := os.WriteFile(cfg, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -58,15 +58,15 @@ func TestBackfillEndToEnd(t *testing.T) {
 		if ep.Period == wechat.Snapshot || ep.Period == wechat.Live {
 			n = 0 // a past day's settlement, or follower count, cannot be asked for
 		}
-		if got := fake.Calls("wxmany0000", ep.Name); got != n {
+		if got := fake.Calls(manyAppID(0), ep.Name); got != n {
 			t.Errorf("%s: %d calls, the spans allow %d", ep.Name, got, n)
 		}
 		want += n
 	}
-	if got := fake.Calls("wxmany0000", "getusersummary"); got != 3 { // 21 days, span 7
+	if got := fake.Calls(manyAppID(0), "getusersummary"); got != 3 { // 21 days, span 7
 		t.Errorf("getusersummary: %d calls, want 3", got)
 	}
-	if n := fake.DatacubeCalls("wxmany0001"); n != 0 {
+	if n := fake.DatacubeCalls(manyAppID(1)); n != 0 {
 		t.Errorf("--account ignored: %d calls for a0001", n)
 	}
 	t.Logf("%d requests for 21 days of one account", want)
@@ -99,7 +99,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 		if err != nil || len(v) != 1 {
 			t.Fatalf("%s: %v %v", d, v, err)
 		}
-		want := fake.Rows("wxmany0000", "getusercumulate", d)[0].(wechat.UserCumulate).CumulateUser
+		want := fake.Rows(manyAppID(0), "getusercumulate", d)[0].(wechat.UserCumulate).CumulateUser
 		if got := v[0].Value[1]; got != fmt.Sprint(want) {
 			t.Errorf("%s: Prometheus has %v, WeChat said %d", d, got, want)
 		}
@@ -107,7 +107,7 @@ func TestBackfillEndToEnd(t *testing.T) {
 	for d := from; d <= to; d++ {
 		v, err := api.queryAt(`round(sum(last_over_time(wechat_ad_income_yuan{account="a0000"}[1d])) * 100)`, noon(d))
 		var fen int64
-		for _, r := range fake.Rows("wxmany0000", wechat.PublisherAdPosGeneral.Name, d) {
+		for _, r := range fake.Rows(manyAppID(0), wechat.PublisherAdPosGeneral.Name, d) {
 			fen += r.(wechat.AdPosition).Income.Or(0)
 		}
 		if err != nil || len(v) != 1 || v[0].Value[1] != fmt.Sprint(fen) {
@@ -150,8 +150,8 @@ func TestBackfillExitCodes(t *testing.T) {
 		{name: "everything served", code: 0},
 		{name: "unavailable endpoints", code: 0,
 			setup: func(fake *wechattest.Server, cfg string) {
-				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getarticlesummary", Errcode: wechat.CodeUnauthorized})
-				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getarticletotal", Errcode: wechat.CodeAPIOffline})
+				fake.Inject(wechattest.Fault{AppID: manyAppID(0), Endpoint: "getarticlesummary", Errcode: wechat.CodeUnauthorized})
+				fake.Inject(wechattest.Fault{AppID: manyAppID(0), Endpoint: "getarticletotal", Errcode: wechat.CodeAPIOffline})
 				appendToAccount(t, cfg, "    publisher: true\n") // it is not one: ret 2009
 			},
 			output: []string{
@@ -163,13 +163,13 @@ func TestBackfillExitCodes(t *testing.T) {
 			}},
 		{name: "WeChat failing", code: 1,
 			setup: func(fake *wechattest.Server, cfg string) {
-				fake.Inject(wechattest.Fault{AppID: "wxmany0000", Endpoint: "getusersummary", Status: http.StatusBadGateway})
+				fake.Inject(wechattest.Fault{AppID: manyAppID(0), Endpoint: "getusersummary", Status: http.StatusBadGateway})
 			},
 			output: []string{"some days could not be fetched", "run again to fetch only the missing days", "getusersummary", "HTTP status 502"}},
 		{name: "wrong secret", code: 1,
 			setup: func(fake *wechattest.Server, cfg string) {
 				b, _ := os.ReadFile(cfg)
-				os.WriteFile(cfg, []byte(strings.Replace(string(b), "many-secret-wxmany0000", "wrong-secret-0000000000", 1)), 0o600)
+				os.WriteFile(cfg, []byte(strings.Replace(string(b), exportertest.AppSecret(manyAppID(0)), exportertest.AppSecret("wrong"), 1)), 0o600)
 			},
 			output: []string{"some days could not be fetched"}},
 		{name: "bad date", code: 2, args: []string{"--from=2026-13-01"}, output: []string{"--from: invalid date"}},
@@ -261,9 +261,10 @@ func TestBackfillOnDocumentationShapes(t *testing.T) {
 	fake := wechattest.NewServer()
 	defer fake.Close()
 	dir := t.TempDir()
-	fake.AddAccount(wechattest.Account{AppID: "wxlegacy01", Secret: "legacy-secret-wxlegacy01", Omit: legacyOmit()})
+	legacy := exportertest.AppID(0x1e9ac)
+	fake.AddAccount(wechattest.Account{AppID: legacy, Secret: exportertest.AppSecret(legacy), Omit: legacyOmit()})
 	cfg := filepath.Join(dir, "wechat-exporter.yml")
-	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: legacy\n    app_id: wxlegacy01\n    app_secret: legacy-secret-wxlegacy01\n    endpoints: [getarticletotal]\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: legacy\n    app_id: "+legacy+"\n    app_secret: "+exportertest.AppSecret(legacy)+"\n    endpoints: [getarticletotal]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	yesterday := wechat.Today(time.Now()).AddDays(-1)

@@ -27,8 +27,8 @@ func TestDiscovery(t *testing.T) {
 	defer fake.Close()
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens")
-	files := map[string]string{"platform.secret": "platform-secret-0123456789", "ticket": "ticket@@@discovery\n"}
-	fake.SetComponent(wechattest.Component{AppID: "wxplatform000001", Secret: files["platform.secret"], Ticket: "ticket@@@discovery",
+	files := map[string]string{"platform.secret": "0000000000c0ffee0000000000c0ffee", "ticket": "ticket@@@discovery\n"}
+	fake.SetComponent(wechattest.Component{AppID: "wx00000000c0ffee01", Secret: files["platform.secret"], Ticket: "ticket@@@discovery",
 		ListWithoutRefreshToken: true})
 	authorize := func(a wechattest.Authorizer, withFile bool) {
 		fake.AddAccount(wechattest.Account{AppID: a.AppID, Secret: "unused"})
@@ -54,7 +54,7 @@ func TestDiscovery(t *testing.T) {
 	cfg := filepath.Join(dir, "wechat-exporter.yml")
 	if err := os.WriteFile(cfg, []byte(`discovery:
   component:
-    app_id: wxplatform000001
+    app_id: wx00000000c0ffee01
     app_secret_file: platform.secret
     verify_ticket_file: ticket
   refresh_token_dir: tokens

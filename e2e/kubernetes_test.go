@@ -15,6 +15,7 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // k8sObject is the part of a Kubernetes object the test reads.
@@ -215,7 +216,7 @@ func TestKubernetesStatefulSet(t *testing.T) {
 			t.Fatalf("--config.file=%s is not in the ConfigMap's mount %q (secrets at %q)", f.ConfigFile(), cfgDir, secretDir)
 		}
 		local := func(p string) string { return filepath.Join(dir, p) }
-		for name, body := range map[string]map[string]string{cfgDir: cm.Data, secretDir: secret.StringData} {
+		writeAll := func(name string, body map[string]string) {
 			if err := os.MkdirAll(local(name), 0o700); err != nil {
 				t.Fatal(err)
 			}
@@ -225,6 +226,20 @@ func TestKubernetesStatefulSet(t *testing.T) {
 				}
 			}
 		}
+		writeAll(cfgDir, cm.Data)
+		// As shipped, the Secret holds placeholders, which must not pass
+		// for secrets: applied unchanged, the exporter says so at start
+		// instead of WeChat refusing every call.
+		writeAll(secretDir, secret.StringData)
+		if _, err := config.Load(local(f.ConfigFile())); err == nil || !strings.Contains(err.Error(), "not an AppSecret") {
+			t.Errorf("the Secret's placeholders load as AppSecrets: %v", err)
+		}
+		// With the placeholders replaced, as the user does, it loads.
+		filled := map[string]string{}
+		for k := range secret.StringData {
+			filled[k] = exportertest.AppSecret(k)
+		}
+		writeAll(secretDir, filled)
 		cfg, err := config.Load(local(f.ConfigFile()))
 		if err != nil {
 			t.Errorf("the ConfigMap's configuration does not load with the Secret beside it: %v", err)

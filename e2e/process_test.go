@@ -40,13 +40,13 @@ func TestSIGTERMExitsZero(t *testing.T) {
 func TestConfiguredAccountsAgainstFake(t *testing.T) {
 	fake := wechattest.NewServer()
 	defer fake.Close()
-	fake.AddAccount(wechattest.Account{AppID: "wxa", Secret: "secret-a-0123456789"})
-	fake.AddAccount(wechattest.Account{AppID: "wxb", Secret: "secret-b-0123456789"})
-	fake.AddAccount(wechattest.Account{AppID: "wxc", Secret: "secret-c-0123456789"})
-	fake.SetComponent(wechattest.Component{AppID: "wxcomp", Secret: "component-secret-0123", Ticket: "ticket@@@current",
-		RefreshTokens: map[string]string{"wxc": "refreshtoken@@@original"}})
+	fake.AddAccount(wechattest.Account{AppID: "wx000000000000000a", Secret: "aaaaaaaaaaaaa0123456789abcdef000"})
+	fake.AddAccount(wechattest.Account{AppID: "wx000000000000000b", Secret: "bbbbbbbbbbbbb0123456789abcdef000"})
+	fake.AddAccount(wechattest.Account{AppID: "wx000000000000000c", Secret: "ccccccccccccc0123456789abcdef000"})
+	fake.SetComponent(wechattest.Component{AppID: "wx0000000000000c0f", Secret: "c0c0c0c0c0c0c0c0c0c0c0c0c0c00123", Ticket: "ticket@@@current",
+		RefreshTokens: map[string]string{"wx000000000000000c": "refreshtoken@@@original"}})
 	dir := t.TempDir()
-	files := map[string]string{"a.secret": "secret-a-0123456789\n", "comp.secret": "component-secret-0123",
+	files := map[string]string{"a.secret": "aaaaaaaaaaaaa0123456789abcdef000\n", "comp.secret": "c0c0c0c0c0c0c0c0c0c0c0c0c0c00123",
 		"ticket": "ticket@@@current", "c.refresh": "refreshtoken@@@original\n"}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
@@ -56,18 +56,18 @@ func TestConfiguredAccountsAgainstFake(t *testing.T) {
 	cfg := filepath.Join(dir, "wechat-exporter.yml")
 	err := os.WriteFile(cfg, []byte(`accounts:
   - name: alpha
-    app_id: wxa
+    app_id: wx000000000000000a
     app_secret_file: a.secret
   - name: beta
-    app_id: wxb
+    app_id: wx000000000000000b
     app_secret: ${WECHAT_TEST_SECRET_B}
     endpoints: [getusercumulate]
   - name: gamma
-    app_id: wxc
+    app_id: wx000000000000000c
     token_source: component
     endpoints: [getusercumulate, getinterfacesummary]
     component:
-      app_id: wxcomp
+      app_id: wx0000000000000c0f
       app_secret_file: comp.secret
       verify_ticket_file: ticket
       refresh_token_file: c.refresh
@@ -75,7 +75,7 @@ func TestConfiguredAccountsAgainstFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("WECHAT_TEST_SECRET_B", "secret-b-0123456789")
+	t.Setenv("WECHAT_TEST_SECRET_B", "bbbbbbbbbbbbb0123456789abcdef000")
 	_, addr, logs := exportertest.Start(t, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
 		"--wechat.api-url="+fake.URL, "--collector.ready-time=00:00", "--log.level=debug")
 	body := exportertest.WaitFor(t, addr, func(b string) bool {
@@ -85,8 +85,8 @@ func TestConfiguredAccountsAgainstFake(t *testing.T) {
 		t.Error("beta fetched an endpoint it does not list")
 	}
 	saved, _ := os.ReadFile(filepath.Join(dir, "c.refresh"))
-	if got := strings.TrimSpace(string(saved)); got != fake.RefreshToken("wxc") || got == "refreshtoken@@@original" {
-		t.Errorf("refresh token file holds %q, fake's current is %q", got, fake.RefreshToken("wxc"))
+	if got := strings.TrimSpace(string(saved)); got != fake.RefreshToken("wx000000000000000c") || got == "refreshtoken@@@original" {
+		t.Errorf("refresh token file holds %q, fake's current is %q", got, fake.RefreshToken("wx000000000000000c"))
 	}
 	for _, secret := range fake.Issued() {
 		if strings.Contains(body, secret) || strings.Contains(logs.String(), secret) {

@@ -53,7 +53,7 @@ func TestReload(t *testing.T) {
 	exportertest.WaitFor(t, addr, func(b string) bool { return fmt.Sprint(served(b)) == "[a0000 a0001]" })
 	settled(t, addr)
 	before := map[string]int{}
-	for _, id := range []string{"wxmany0000", "wxmany0001"} {
+	for _, id := range []string{manyAppID(0), manyAppID(1)} {
 		before[id] = fake.Calls(id, "")
 	}
 
@@ -71,7 +71,7 @@ func TestReload(t *testing.T) {
 			t.Errorf("%s made %d requests after the reload, want none (removed, or unchanged and complete)", id, got-n)
 		}
 	}
-	if fake.DatacubeCalls("wxmany0002") == 0 {
+	if fake.DatacubeCalls(manyAppID(2)) == 0 {
 		t.Error("the added account was not fetched")
 	}
 

@@ -102,15 +102,18 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	}
 }
 
+// manyAppID is the AppID of manyAccounts' i-th account.
+func manyAppID(i int) string { return exportertest.AppID(0xa000 + i) }
+
 // manyAccounts writes a configuration of n accounts of the fake.
 func manyAccounts(t *testing.T, fake *wechattest.Server, dir string, n int) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("accounts:\n")
 	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("wxmany%04d", i)
-		fake.AddAccount(wechattest.Account{AppID: id, Secret: "many-secret-" + id})
-		fmt.Fprintf(&b, "  - name: a%04d\n    app_id: %s\n    app_secret: many-secret-%s\n", i, id, id)
+		id := manyAppID(i)
+		fake.AddAccount(wechattest.Account{AppID: id, Secret: exportertest.AppSecret(id)})
+		fmt.Fprintf(&b, "  - name: a%04d\n    app_id: %s\n    app_secret: %s\n", i, id, exportertest.AppSecret(id))
 	}
 	path := filepath.Join(dir, "wechat-exporter.yml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
@@ -181,19 +184,20 @@ func TestNoSecretLeaks(t *testing.T) {
 	fake := wechattest.NewServer()
 	defer fake.Close()
 	dir := t.TempDir()
-	fake.SetComponent(wechattest.Component{AppID: "wxleakcomp", Secret: "leak-component-secret", Ticket: "ticket@@@leak",
-		RefreshTokens: map[string]string{"wxleak3": "refreshtoken@@@leak"}})
+	leakComponent := exportertest.AppID(0x1eacc)
+	fake.SetComponent(wechattest.Component{AppID: leakComponent, Secret: exportertest.AppSecret(leakComponent), Ticket: "ticket@@@leak",
+		RefreshTokens: map[string]string{exportertest.AppID(0x1ea3): "refreshtoken@@@leak"}})
 	var cfg strings.Builder
 	cfg.WriteString("accounts:\n")
 	for i, src := range []string{"stable", "classic", "file", "component"} {
-		id := fmt.Sprintf("wxleak%d", i)
-		fake.AddAccount(wechattest.Account{AppID: id, Secret: "leak-app-secret-" + id})
+		id := exportertest.AppID(0x1ea0 + i)
+		fake.AddAccount(wechattest.Account{AppID: id, Secret: exportertest.AppSecret(id)})
 		fmt.Fprintf(&cfg, "  - name: %s\n    app_id: %s\n    token_source: %s\n", src, id, src)
 		switch src {
 		case "stable", "classic":
-			fmt.Fprintf(&cfg, "    app_secret: leak-app-secret-%s\n", id)
+			fmt.Fprintf(&cfg, "    app_secret: %s\n", exportertest.AppSecret(id))
 		case "file":
-			c, _ := wechat.New(wechat.NewStableToken(id, "leak-app-secret-"+id), wechat.WithBaseURL(fake.URL))
+			c, _ := wechat.New(wechat.NewStableToken(id, exportertest.AppSecret(id)), wechat.WithBaseURL(fake.URL))
 			tok, err := c.Token(t.Context())
 			if err != nil {
 				t.Fatal(err)
@@ -203,7 +207,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		case "component":
 			_ = os.WriteFile(filepath.Join(dir, "ticket"), []byte("ticket@@@leak"), 0o600)
 			_ = os.WriteFile(filepath.Join(dir, "refresh"), []byte("refreshtoken@@@leak"), 0o600)
-			cfg.WriteString("    component:\n      app_id: wxleakcomp\n      app_secret: leak-component-secret\n      verify_ticket_file: ticket\n      refresh_token_file: refresh\n")
+			fmt.Fprintf(&cfg, "    component:\n      app_id: %s\n      app_secret: %s\n      verify_ticket_file: ticket\n      refresh_token_file: refresh\n", leakComponent, exportertest.AppSecret(leakComponent))
 		}
 	}
 	path := filepath.Join(dir, "wechat-exporter.yml")

@@ -22,7 +22,7 @@ func TestSIGTERMDuringStartup(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("accounts:\n")
 	for i := 0; i < 20000; i++ {
-		fmt.Fprintf(&b, "  - name: a%06d\n    app_id: wxstart%010d\n    app_secret: startup-secret-0123456789\n", i, i)
+		fmt.Fprintf(&b, "  - name: a%06d\n    app_id: %s\n    app_secret: %s\n", i, exportertest.AppID(i), exportertest.AppSecret("startup"))
 	}
 	cfg := filepath.Join(dir, "wechat-exporter.yml")
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {

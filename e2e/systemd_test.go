@@ -96,7 +96,7 @@ func TestSystemdUnitAsShipped(t *testing.T) {
 	copyFile(t, os.Args[0], filepath.Join(src, "wechat-exporter"), 0o755)
 	copyFile(t, unitFile, filepath.Join(src, "wechat-exporter.service"), 0o644)
 	writeFile(t, filepath.Join(src, "wechat-exporter.yml"), "accounts:\n  - name: news\n    app_id: wx0123456789abcdef\n    app_secret_file: news.secret\n")
-	writeFile(t, filepath.Join(src, "news.secret"), "unit-test-app-secret\n")
+	writeFile(t, filepath.Join(src, "news.secret"), "0123456789abcdef0123456789abcdef\n")
 
 	// The header's steps, with every absolute path under root, where the
 	// directories every system has exist.

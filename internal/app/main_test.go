@@ -108,7 +108,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 func TestConfigErrorsStopBeforeServing(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bad.yml")
-	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: missing.secret\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: missing.secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := parseFlags([]string{"--config.file=" + cfg, "--storage.path=" + dir, "--web.listen-address=" + exportertest.FreeAddr(t)})
@@ -128,13 +128,19 @@ func TestConfigErrorsStopBeforeServing(t *testing.T) {
 func TestConfigCheckValid(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "ok.yml")
-	_ = os.WriteFile(filepath.Join(dir, "s"), []byte("secret-value"), 0o600)
-	_ = os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx1\n    app_secret_file: s\n"), 0o600)
+	_ = os.WriteFile(filepath.Join(dir, "s"), []byte("0123456789abcdef0123456789abcdef"), 0o600)
+	_ = os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: s\n"), 0o600)
 	if code := Main([]string{"--config.file=" + cfg, "--config.check", "--storage.path=" + filepath.Join(dir, "never")}); code != 0 {
 		t.Errorf("--config.check exited %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "never")); err == nil {
 		t.Error("--config.check opened the store")
+	}
+	// The account's original ID where its AppID belongs: WeChat would
+	// refuse every call, so the check does.
+	_ = os.WriteFile(cfg, []byte("accounts:\n  - name: a\n    app_id: gh_0123456789ab\n    app_secret_file: s\n"), 0o600)
+	if code := Main([]string{"--config.file=" + cfg, "--config.check"}); code != 1 {
+		t.Errorf("--config.check of an original ID for app_id exited %d, want 1", code)
 	}
 }
 
