@@ -3,6 +3,7 @@ package fetcher
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-kit/log"
@@ -26,6 +27,11 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	if errors.Is(err, errNotReady) {
 		outcome = wechat.OutcomeNotReady
 	}
+	if wechat.CredentialsRejected(err) {
+		f.credentialsRefused(t, err, now)
+		f.retryLater(t, now, f.readyAt(wechat.Today(now).AddDays(1)).Sub(now))
+		return
+	}
 	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "outcome", outcome, "err", err)
 	switch outcome {
 	case wechat.OutcomeNotReady:
@@ -48,6 +54,62 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 		f.logPermanent(t, logger, err, now, "fetch failing; needs attention (will try again tomorrow)")
 		f.retryLater(t, now, f.readyAt(wechat.Today(now).AddDays(1)).Sub(now))
 	}
+}
+
+// toldFailure is what was last said of a failure: its Beijing day and
+// code.
+type toldFailure struct {
+	day  wechat.Date
+	code string
+}
+
+// credentialsRefused says, once per account, day and code, that WeChat's
+// token endpoint refuses the account's credentials, and what to fix: one
+// problem of the account, which every endpoint of it meets.
+func (f *Fetcher) credentialsRefused(t *task, err error, now time.Time) {
+	told := toldFailure{wechat.Today(now), wechat.ErrCode(err)}
+	f.mu.Lock()
+	first := f.refusals[t.acc.Client] != told
+	f.refusals[t.acc.Client] = told
+	f.mu.Unlock()
+	if first {
+		level.Error(f.logger).Log("msg", CredentialsRemedy(err)+"; none of the account's endpoints is fetched until tomorrow, or until a reload with new credentials",
+			"account", t.acc.Name, "err", err)
+	}
+}
+
+// forgetRefusals drops what was said of clients no longer in use.
+func (f *Fetcher) forgetRefusals(ts *taskSet) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.refusals {
+		if !slices.ContainsFunc(ts.all, func(t *task) bool { return t.acc.Client == c }) {
+			delete(f.refusals, c)
+		}
+	}
+}
+
+// CredentialsRemedy says what WeChat's refusal of an account's
+// credentials (wechat.CredentialsRejected) means, and what would end it.
+func CredentialsRemedy(err error) string {
+	var api *wechat.APIError
+	errors.As(err, &api)
+	switch api.Code {
+	case wechat.CodeInvalidToken, wechat.CodeInvalidSecret:
+		return fmt.Sprintf("WeChat refuses the account's AppSecret (errcode %d): set the account's current AppSecret in app_secret or app_secret_file "+
+			"(one reset in the WeChat console replaces the old) and reload", api.Code)
+	case wechat.CodeInvalidAppID:
+		return fmt.Sprintf("WeChat knows no account of this AppID (errcode %d): check the account's app_id", api.Code)
+	case wechat.CodeIPNotWhitelist, wechat.CodeClientIPNotRegistered:
+		return fmt.Sprintf("WeChat refuses calls from this host's IP address (errcode %d; the error names it): add it to the IP whitelist in the WeChat console", api.Code)
+	case wechat.CodeSecretFrozen:
+		return fmt.Sprintf("the account's AppSecret is frozen (errcode %d): unfreeze or reset it in the WeChat console", api.Code)
+	case wechat.CodeRefreshTokenBad:
+		return fmt.Sprintf("WeChat refuses the authorizer refresh token (errcode %d): the account must authorise the platform again", api.Code)
+	case wechat.CodeTicketExpired, wechat.CodeTicketInvalid:
+		return fmt.Sprintf("WeChat refuses the platform's verify ticket (errcode %d): check that the callback keeps verify_ticket_file current", api.Code)
+	}
+	return fmt.Sprintf("WeChat's %s refuses the account's credentials (errcode %d)", api.Endpoint, api.Code)
 }
 
 // firstBackoff is the first wait after a transient failure (the client

@@ -149,7 +149,7 @@ func TestIPNotWhitelisted(t *testing.T) {
 		t.Errorf("40164 counted %v times", got)
 	}
 	logs := h.logs.String()
-	if !strings.Contains(logs, "errcode 40164") || !strings.Contains(logs, "not in whitelist") || !strings.Contains(logs, "needs attention") {
+	if !strings.Contains(logs, "errcode 40164") || !strings.Contains(logs, "not in whitelist") || !strings.Contains(logs, "add it to the IP whitelist") {
 		t.Errorf("log does not explain the failure:\n%s", logs)
 	}
 	h.runAt(beijing("2026-11-23 08:30"))
@@ -416,5 +416,41 @@ func TestStoreKeepsRowsAsSent(t *testing.T) {
 	}
 	if got, want := string(days[0].Rows), `[{"ref_date":"2026-11-21","cumulate_user":1234,"user_source":0,"new_figure_2027":{"a":[1,2]}}]`; got != want {
 		t.Errorf("stored %s\nwant     %s", got, want)
+	}
+}
+
+// TestWrongSecretLogsOncePerAccount: WeChat refusing an account's
+// credentials is one problem of the account, not one of each endpoint: one
+// line per account says so (naming what to fix), however many endpoints
+// it has and however often they are asked again that day.
+func TestWrongSecretLogsOncePerAccount(t *testing.T) {
+	names := []string{"good", "bad1", "bad2"}
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 3}, names,
+		func(h *harness) { h.secrets["bad1"], h.secrets["bad2"] = "not-the-secret", "not-the-secret" }, append(wechat.DatacubeEndpoints(), wechat.APIQuota)...)
+	for _, at := range []string{"2026-11-22 09:00", "2026-11-22 09:30", "2026-11-22 12:00", "2026-11-22 18:00"} {
+		h.clock.Set(beijing(at))
+		h.fetcher.RunOnce(t.Context())
+	}
+	logs := h.logs.String()
+	for _, n := range []string{"bad1", "bad2"} {
+		var lines []string
+		for _, l := range strings.Split(logs, "\n") {
+			if strings.Contains(l, "account="+n+" ") && (strings.Contains(l, "level=error") || strings.Contains(l, "level=warn")) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], "40125") || !strings.Contains(lines[0], "AppSecret") {
+			t.Errorf("%s: %d lines at warn or error, want one naming 40125 and the AppSecret:\n%s", n, len(lines), strings.Join(lines, "\n"))
+		}
+	}
+	if s := h.servedFor("good", wechat.GetUserCumulate); s == nil || !s.Status.OK {
+		t.Errorf("good: %+v", s)
+	}
+	// Nor does each endpoint ask the token endpoint again for the refusal
+	// it has just had: one call, and its answer is every endpoint's.
+	for _, n := range []string{"bad1", "bad2"} {
+		if got := h.fake.Calls(h.appID(n), "stable_token"); got != 1 {
+			t.Errorf("%s: %d stable_token calls, want 1", n, got)
+		}
 	}
 }

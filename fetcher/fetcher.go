@@ -143,6 +143,9 @@ type Fetcher struct {
 	mu        sync.Mutex
 	written   map[string]bool // accounts written since their render was last cached
 	lastSaved time.Time
+	// refusals is what was said of each account's refused credentials,
+	// by client: new credentials are a new client, told afresh.
+	refusals map[Client]toldFailure
 }
 
 // taskSet is the fetcher's work: a task per account and endpoint.
@@ -212,7 +215,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 		cfg.QuotaInterval = DefaultQuotaInterval
 	}
 	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
-		wake: make(chan struct{}, 1), written: map[string]bool{},
+		wake: make(chan struct{}, 1), written: map[string]bool{}, refusals: map[Client]toldFailure{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",
 			Help: "Failed writes to the embedded store; the days fetched stay served from memory and are written once the store accepts writes, without fetching them again.",

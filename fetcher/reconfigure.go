@@ -63,6 +63,7 @@ func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account, appIDs ma
 			f.forgetCounters(name)
 		}
 	}
+	f.forgetRefusals(next)
 
 	// Serve what the store holds of the new accounts and endpoints.
 	errs := []error{f.loadAccounts(ctx, newAccounts)}

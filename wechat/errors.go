@@ -43,20 +43,26 @@ func (c Class) String() string {
 
 // Error codes the client and the exporter act on.
 const (
-	CodeSystemBusy      = -1
-	CodeInvalidToken    = 40001
-	CodeBadToken        = 40014
-	CodeIPNotWhitelist  = 40164
-	CodeTokenMissing    = 41001
-	CodeTokenExpired    = 42001
-	CodeDailyQuota      = 45009
-	CodeMinuteQuota     = 45011
-	CodeUnauthorized    = 48001
-	CodeAPIOffline      = 47009 // reported for getarticletotal, taken offline [?]
-	CodeBadDate         = 61500
-	CodeDateRange       = 61501
-	CodeNotReady        = 61503
-	CodeRefreshTokenBad = 61023
+	CodeSystemBusy            = -1
+	CodeInvalidToken          = 40001
+	CodeBadToken              = 40014
+	CodeIPNotWhitelist        = 40164
+	CodeInvalidAppID          = 40013
+	CodeInvalidSecret         = 40125
+	CodeSecretFrozen          = 40243
+	CodeClientIPNotRegistered = 61004 // the component token's IP whitelist
+	CodeTicketExpired         = 61005
+	CodeTicketInvalid         = 61006
+	CodeTokenMissing          = 41001
+	CodeTokenExpired          = 42001
+	CodeDailyQuota            = 45009
+	CodeMinuteQuota           = 45011
+	CodeUnauthorized          = 48001
+	CodeAPIOffline            = 47009 // reported for getarticletotal, taken offline [?]
+	CodeBadDate               = 61500
+	CodeDateRange             = 61501
+	CodeNotReady              = 61503
+	CodeRefreshTokenBad       = 61023
 )
 
 // APIError is an error answer from WeChat: {"errcode":N,"errmsg":"..."}.

@@ -316,7 +316,19 @@ type tokenCache struct {
 	lastRejected string
 	rejections   int // times lastRejected was rejected
 	flight       *tokenFlight
+	// refused is the token endpoint's last refusal of the credentials
+	// (CredentialsRejected), handed out until refusedUntil instead of
+	// asking again: every endpoint of an account asks for a token within
+	// seconds of the others, and would otherwise each spend a token call
+	// on the same answer.
+	refused      error
+	refusedUntil time.Time
 }
+
+// refusalHold is how long a refusal of the credentials is the answer
+// without asking again: the endpoints of one pass, not the retries of
+// later ones.
+const refusalHold = time.Minute
 
 type tokenFlight struct {
 	done chan struct{}
@@ -331,6 +343,11 @@ func (c *tokenCache) Token(ctx context.Context) (string, error) {
 		v := c.cur.Value
 		c.mu.Unlock()
 		return v, nil
+	}
+	if c.refused != nil && c.now().Before(c.refusedUntil) && !c.sourceChanged() {
+		err := c.refused
+		c.mu.Unlock()
+		return "", err
 	}
 	if f := c.flight; f != nil {
 		c.mu.Unlock()
@@ -350,6 +367,10 @@ func (c *tokenCache) Token(ctx context.Context) (string, error) {
 
 	c.mu.Lock()
 	c.flight = nil
+	c.refused = nil
+	if CredentialsRejected(err) {
+		c.refused, c.refusedUntil = err, c.now().Add(refusalHold)
+	}
 	if err == nil {
 		c.t.redact.addToken(tok.Value)
 		c.cur = tok
@@ -376,10 +397,14 @@ func (c *tokenCache) usable() bool {
 	if c.cur.Value == "" || !c.now().Before(c.refreshAt) {
 		return false
 	}
-	if f, ok := c.src.(*fileToken); ok && f.changed() {
-		return false
-	}
-	return true
+	return !c.sourceChanged()
+}
+
+// sourceChanged reports whether the source's file changed since the last
+// token was read from it. Called with c.mu held.
+func (c *tokenCache) sourceChanged() bool {
+	f, ok := c.src.(*fileToken)
+	return ok && f.changed()
 }
 
 // Invalidate records that WeChat rejected tok, so the next Token call

@@ -194,6 +194,32 @@ func TestWrongSecretIsPermanent(t *testing.T) {
 	}
 }
 
+// TestRefusedCredentialsAskedOncePerMinute: a refusal of the credentials
+// is the answer of the next minute's token requests without asking again
+// (the endpoints of one pass), and asked again after it.
+func TestRefusedCredentialsAskedOncePerMinute(t *testing.T) {
+	for _, src := range []wechat.TokenSource{wechat.NewStableToken(appID, "wrong-secret-value"), wechat.NewClassicToken(appID, "wrong-secret-value")} {
+		e := newEnv(t, src)
+		endpoint := map[string]string{"stable": "stable_token", "classic": "token"}[src.Kind()]
+		for i := 0; i < 5; i++ {
+			if _, err := e.client.Token(ctx(t)); !wechat.CredentialsRejected(err) {
+				t.Fatalf("%s: err = %v, want the refusal", src.Kind(), err)
+			}
+			e.clock.Advance(10 * time.Second)
+		}
+		if got := e.fake.Calls(appID, endpoint); got != 1 {
+			t.Errorf("%s: %d token calls in 50 s, want 1", src.Kind(), got)
+		}
+		e.clock.Advance(20 * time.Second)
+		if _, err := e.client.Token(ctx(t)); !wechat.CredentialsRejected(err) {
+			t.Fatalf("%s: err = %v, want the refusal", src.Kind(), err)
+		}
+		if got := e.fake.Calls(appID, endpoint); got != 2 {
+			t.Errorf("%s: %d token calls after a minute, want 2", src.Kind(), got)
+		}
+	}
+}
+
 func TestFileTokenRereadOnChangeAndRejection(t *testing.T) {
 	fake := wechattest.NewServer()
 	defer fake.Close()
