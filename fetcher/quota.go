@@ -3,6 +3,7 @@ package fetcher
 import (
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -13,22 +14,29 @@ import (
 // what spends the quota: asked before, it would show the night), or
 // EmptyGrace after the ready time at the latest (an endpoint that keeps
 // failing does not hold it back); and at once after WeChat answers 45009
-// for one of the account's paths, when the figures matter most. A shorter
-// QuotaInterval asks that often instead.
+// for one of the account's paths, when the figures matter most. An
+// exporter that serves no quota for the account yet (a first start) asks
+// at once, whatever the hour: before the ready time it would otherwise
+// show none for hours; that answer, taken before the day's fetch, does not
+// count as the day's. A shorter QuotaInterval asks that often instead.
 
 // quotaDaily reports whether the quota is asked once a day.
 func (f *Fetcher) quotaDaily() bool { return f.cfg.QuotaInterval >= 24*time.Hour }
 
-// quotaDue reports whether the account's quota is to be asked now; held
-// says today's answer is stored. Otherwise it sets when to look again.
-func (f *Fetcher) quotaDue(t *task, held bool, now time.Time) bool {
+// quotaDue reports whether the account's quota is to be asked now;
+// stored is today's stored answer, if ok. Otherwise it sets when to look
+// again.
+func (f *Fetcher) quotaDue(t *task, stored store.Day, ok bool, now time.Time) bool {
 	today := wechat.Today(now)
 	t.mu.Lock()
 	forced := t.quotaForced
 	t.mu.Unlock()
-	if forced {
+	if served := f.served(t); forced || served == nil || served.Date == 0 {
 		return true
 	}
+	// The day's answer is one asked after the ready time: after the day's
+	// fetch, or when that was given up waiting for.
+	held := ok && !stored.FetchedAt.Before(f.readyAt(today))
 	tomorrow := f.readyAt(today.AddDays(1))
 	if held {
 		t.setLiveNext(tomorrow)

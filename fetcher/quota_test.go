@@ -1,6 +1,8 @@
 package fetcher_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,21 +91,33 @@ func TestQuotaRefused(t *testing.T) {
 // a Beijing day, after the day's fetch of the account's other endpoints,
 // not again that day (a restart included), the next day after its fetch,
 // and at once when WeChat answers 45009 for one of the account's paths.
+// An exporter that serves no quota yet (a first start) asks at once,
+// whatever the hour: before the day's ready time it would otherwise show
+// no quota for hours (and WeChatAPIQuotaLow could not fire).
 func TestQuotaAskedOnceADay(t *testing.T) {
 	h := newHarness(t, beijing("2026-11-22 07:00"), fetcher.Config{Lookback: 1},
 		wechat.GetUserSummary, wechat.GetUserCumulate, wechat.APIQuota)
 	quotaCalls := func() int { return h.fake.Calls(appID, wechat.APIQuota.Name) }
-	// Before the ready time: yesterday's data is not due, nor the quota.
+	// A first start before the ready time: nothing is served, so the
+	// quota is asked at once; yesterday's data is not due yet.
 	h.runAt(beijing("2026-11-22 07:00"))
+	if n := quotaCalls(); n != 2 {
+		t.Errorf("%d quota calls at a first start, want 2 (one per path)", n)
+	}
+	if !slices.ContainsFunc(served(t, h), func(s string) bool {
+		return strings.HasPrefix(s, "wechat_api_daily_quota_remaining") && strings.Contains(s, `value:"`+wechat.GetUserSummary.Path()+`"`)
+	}) {
+		t.Errorf("after a first start the quota of %s is not served", wechat.GetUserSummary.Path())
+	}
 	h.runAt(beijing("2026-11-22 08:00"))
-	if n := quotaCalls(); n != 0 {
-		t.Errorf("%d quota calls before the day's fetch, want 0", n)
+	if n := quotaCalls(); n != 2 {
+		t.Errorf("%d quota calls before the day's fetch, want 2", n)
 	}
 	// The day's fetch, then the quota: one question per path.
 	h.runAt(beijing("2026-11-22 08:30"))
 	h.runAt(beijing("2026-11-22 08:31"))
-	if n := quotaCalls(); n != 2 {
-		t.Fatalf("%d quota calls after the day's fetch, want 2 (one per path)", n)
+	if n := quotaCalls(); n != 4 {
+		t.Fatalf("%d quota calls after the day's fetch, want 4 (one per path more)", n)
 	}
 	for _, at := range []string{"2026-11-22 09:30", "2026-11-22 13:00", "2026-11-22 23:59", "2026-11-23 03:00"} {
 		h.runAt(beijing(at))
@@ -111,13 +125,13 @@ func TestQuotaAskedOnceADay(t *testing.T) {
 	h.store.Close()
 	h.open()
 	h.runAt(beijing("2026-11-23 04:00"))
-	if n := quotaCalls(); n != 2 {
-		t.Errorf("%d quota calls in the rest of the day, a restart included, want 2", n)
+	if n := quotaCalls(); n != 4 {
+		t.Errorf("%d quota calls in the rest of the day, a restart included, want 4", n)
 	}
 	h.runAt(beijing("2026-11-23 08:30"))
 	h.runAt(beijing("2026-11-23 08:31"))
-	if n := quotaCalls(); n != 4 {
-		t.Errorf("%d quota calls after the next day's fetch, want 4", n)
+	if n := quotaCalls(); n != 6 {
+		t.Errorf("%d quota calls after the next day's fetch, want 6", n)
 	}
 	// A 45009 in the day's fetch: the quota is asked at once, not after
 	// the others (the endpoint waits for midnight now, and the others'
@@ -125,11 +139,11 @@ func TestQuotaAskedOnceADay(t *testing.T) {
 	h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserSummary.Name, Errcode: wechat.CodeDailyQuota})
 	h.runAt(beijing("2026-11-24 08:30"))
 	h.runAt(beijing("2026-11-24 08:31"))
-	if n := quotaCalls(); n != 6 {
-		t.Errorf("%d quota calls after a 45009, want 6: asked at once", n)
+	if n := quotaCalls(); n != 8 {
+		t.Errorf("%d quota calls after a 45009, want 8: asked at once", n)
 	}
 	h.runAt(beijing("2026-11-24 13:00"))
-	if n := quotaCalls(); n != 6 {
-		t.Errorf("%d quota calls later that day, want 6", n)
+	if n := quotaCalls(); n != 8 {
+		t.Errorf("%d quota calls later that day, want 8", n)
 	}
 }

@@ -126,7 +126,7 @@ func (f *Fetcher) toFetch(t *task, now time.Time) ([]wechat.Date, error) {
 	for _, d := range t.ep.Labels(max(from, t.ep.FirstDate()), to) {
 		h, ok := held[d]
 		if t.ep.PerPath && f.quotaDaily() {
-			if f.quotaDue(t, ok, now) {
+			if f.quotaDue(t, h, ok, now) {
 				out = append(out, d)
 			}
 			continue
@@ -212,7 +212,9 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 		t.mu.Unlock()
 		switch {
 		case len(dates) > 0 && t.ep.PerPath && f.quotaDaily():
-			next = f.readyAt(wechat.Today(now).AddDays(1))
+			// The day's answer is asked after the day's fetch (quotaDue):
+			// one asked before the ready time (a first start) is not it.
+			next = now.Add(f.untilNextReady(now))
 		case len(dates) > 0 || next.IsZero():
 			next = now.Add(f.liveInterval(t.ep))
 		}
