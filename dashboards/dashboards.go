@@ -1,10 +1,14 @@
-// Package dashboards holds the Grafana dashboards of wechat-exporter as Go
-// data, from which the JSON files beside it are generated:
+// Package dashboards holds the panels of wechat-exporter's Grafana
+// dashboards as Go data, from which their sources in mixin/dashboards/ are
+// generated:
 //
-//	go test ./dashboards -update
+//	go test ./dashboards -update && go test ./mixin -update
 //
-// Keeping them as data lets one test check every query against the PromQL
-// parser and the metrics the exporter really serves.
+// The mixin (mixin/dashboards.libsonnet) puts each source in its frame
+// (variables, tags, links, the inputs of a grafana.com import) with the
+// mixin's _config, and writes the dashboards shipped in this directory.
+// Keeping the panels as data lets one test check every query against the
+// PromQL parser and the metrics the exporter really serves.
 package dashboards
 
 import (
@@ -17,7 +21,7 @@ import (
 
 // Dashboard is one Grafana dashboard.
 type Dashboard struct {
-	File        string // file name in dashboards/
+	File        string // file name, in dashboards/ and mixin/dashboards/
 	UID         string
 	Title       string
 	Description string
@@ -54,7 +58,10 @@ type Target struct {
 // sel selects the dashboard's job and accounts.
 const sel = `job=~"$job",account=~"$account"`
 
-var datasource = map[string]string{"type": "prometheus", "uid": "${datasource}"}
+// datasource is the dashboards' data source: their variable DS_PROMETHEUS
+// (made by the mixin), which a grafana.com import also fills in from the
+// input of that name.
+var datasource = map[string]string{"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 
 func (p Panel) instant() bool { return p.Type != "timeseries" }
 
@@ -147,28 +154,9 @@ func (p Panel) options() map[string]any {
 	return map[string]any{"legend": map[string]any{"displayMode": "table", "placement": "bottom", "calcs": []string{"lastNotNull"}}, "tooltip": map[string]any{"mode": "multi"}}
 }
 
-func variables() []any {
-	query := func(name, label, q string, multi bool) map[string]any {
-		v := map[string]any{
-			"name": name, "label": label, "type": "query", "datasource": datasource,
-			"query": map[string]any{"query": q, "refId": name}, "definition": q,
-			"refresh": 2, "sort": 1, "multi": multi, "includeAll": multi,
-			"current": map[string]any{},
-		}
-		if multi {
-			v["allValue"] = ".+"
-		}
-		return v
-	}
-	return []any{
-		map[string]any{"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus", "current": map[string]any{}},
-		query("job", "Job", "label_values(wechat_account_info, job)", false),
-		query("account", "Account", `label_values(wechat_account_info{job=~"$job"}, account)`, true),
-	}
-}
-
-// JSON renders the dashboard in Grafana's current schema.
-func (d Dashboard) JSON() ([]byte, error) {
+// Source renders the dashboard's source for the mixin: its uid, title,
+// description and panels, laid out left to right in rows of 24 columns.
+func (d Dashboard) Source() ([]byte, error) {
 	var panels []any
 	x, y, rowH := 0, 0, 0
 	for i, p := range d.Panels {
@@ -186,17 +174,7 @@ func (d Dashboard) JSON() ([]byte, error) {
 		x += w
 		rowH = max(rowH, h)
 	}
-	doc := map[string]any{
-		"uid": d.UID, "title": d.Title, "description": d.Description,
-		"tags":          []string{"wechat", "wechat-exporter"},
-		"schemaVersion": 39, "version": 1, "editable": true, "graphTooltip": 1,
-		"time":    map[string]string{"from": "now-30d", "to": "now"},
-		"refresh": "5m", "timezone": "browser",
-		"annotations": map[string]any{"list": []any{}},
-		"templating":  map[string]any{"list": variables()},
-		"links":       []any{map[string]any{"title": "WeChat dashboards", "type": "dashboards", "tags": []string{"wechat"}, "asDropdown": true}},
-		"panels":      panels,
-	}
+	doc := map[string]any{"uid": d.UID, "title": d.Title, "description": d.Description, "panels": panels}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -22,7 +22,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
 )
 
-var update = flag.Bool("update", false, "rewrite the dashboard JSON files")
+var update = flag.Bool("update", false, "rewrite the dashboards' sources in mixin/dashboards")
 
 // capture is a Registerer that keeps what is registered.
 type capture struct{ cs []prometheus.Collector }
@@ -60,23 +60,27 @@ func exporterMetrics(t *testing.T) map[string]bool {
 	return names
 }
 
+// TestGeneratedFilesUpToDate checks the dashboards' sources in
+// mixin/dashboards/ are what this package's panels make; the mixin's test
+// checks the shipped dashboards are what the mixin makes of them.
 func TestGeneratedFilesUpToDate(t *testing.T) {
 	for _, d := range dashboards.All() {
-		want, err := d.JSON()
+		want, err := d.Source()
 		if err != nil {
 			t.Fatal(err)
 		}
+		path := filepath.Join("..", "mixin", "dashboards", d.File)
 		if *update {
-			if err := os.WriteFile(d.File, want, 0o644); err != nil {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got, err := os.ReadFile(d.File)
+		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatalf("%v (go test ./dashboards -update writes it)", err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not what dashboards.go generates: run go test ./dashboards -update", d.File)
+			t.Errorf("%s is not what dashboards.go generates: run go test ./dashboards -update && go test ./mixin -update", path)
 		}
 	}
 }
@@ -98,6 +102,12 @@ type panelJSON struct {
 }
 
 type dashboardJSON struct {
+	Inputs []struct {
+		Name, Type, PluginID string
+	} `json:"__inputs"`
+	Requires []struct {
+		Type, ID string
+	} `json:"__requires"`
 	UID        string      `json:"uid"`
 	Title      string      `json:"title"`
 	Panels     []panelJSON `json:"panels"`
@@ -148,32 +158,51 @@ func TestShippedDashboards(t *testing.T) {
 		vars := map[string]bool{}
 		for _, v := range d.Templating.List {
 			vars[v.Name] = true
-			if v.Type == "query" && (v.Datasource["uid"] != "${datasource}" || !strings.Contains(v.Definition, "wechat_account_info")) {
+			if v.Type == "query" && (v.Datasource["uid"] != "${DS_PROMETHEUS}" || !strings.Contains(v.Definition, "wechat_account_info")) {
 				t.Errorf("%s: variable %s: datasource %v, query %q", file, v.Name, v.Datasource, v.Definition)
 			}
 			if v.Name == "account" && !v.Multi {
 				t.Errorf("%s: account is not multi-select", file)
 			}
 		}
-		if !vars["datasource"] || !vars["job"] || !vars["account"] {
-			t.Errorf("%s: variables %v, want datasource, job and account", file, vars)
+		if !vars["DS_PROMETHEUS"] || !vars["job"] || !vars["account"] {
+			t.Errorf("%s: variables %v, want DS_PROMETHEUS, job and account", file, vars)
 		}
 		if len(d.Panels) < 5 {
 			t.Errorf("%s: only %d panels", file, len(d.Panels))
+		}
+		// What a grafana.com import reads: the data source asked for, and
+		// what the dashboard needs.
+		if len(d.Inputs) != 1 || d.Inputs[0].Name != "DS_PROMETHEUS" || d.Inputs[0].Type != "datasource" || d.Inputs[0].PluginID != "prometheus" {
+			t.Errorf("%s: __inputs %+v, want the one Prometheus data source DS_PROMETHEUS", file, d.Inputs)
+		}
+		requires := map[string]bool{}
+		for _, r := range d.Requires {
+			requires[r.Type+"/"+r.ID] = true
+		}
+		for _, want := range []string{"grafana/grafana", "datasource/prometheus"} {
+			if !requires[want] {
+				t.Errorf("%s: __requires lacks %s", file, want)
+			}
+		}
+		for _, p := range d.Panels {
+			if !requires["panel/"+p.Type] {
+				t.Errorf("%s: __requires lacks the panel type %s", file, p.Type)
+			}
 		}
 		for _, p := range d.Panels {
 			where := file + ": " + p.Title
 			if p.Title == "" || p.Description == "" || p.FieldConfig.Defaults.Unit == "" {
 				t.Errorf("%s: title, description and unit are required", where)
 			}
-			if p.Datasource["uid"] != "${datasource}" {
+			if p.Datasource["uid"] != "${DS_PROMETHEUS}" {
 				t.Errorf("%s: hard-coded datasource %v", where, p.Datasource)
 			}
 			if len(p.Targets) == 0 {
 				t.Errorf("%s: no queries", where)
 			}
 			for _, tg := range p.Targets {
-				if tg.Datasource["uid"] != "${datasource}" {
+				if tg.Datasource["uid"] != "${DS_PROMETHEUS}" {
 					t.Errorf("%s: hard-coded datasource %v", where, tg.Datasource)
 				}
 				if !strings.Contains(tg.Expr, `account=~"$account"`) {

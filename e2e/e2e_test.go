@@ -332,7 +332,7 @@ func TestShardedScraping(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules, _ := filepath.Abs("examples/wechat-alerts.yml")
-	base := strings.NewReplacer("wechat-exporter:10070", addr, "/etc/prometheus/wechat-alerts.yml", rules,
+	base := strings.NewReplacer("wechat-exporter:10070", addr, "- wechat-alerts.yml", "- "+rules,
 		"scrape_interval: 1m", "scrape_interval: 2s", "scrape_timeout: 30s", "scrape_timeout: 2s").Replace(string(example))
 	seen := map[string]string{}
 	for _, shard := range []string{"0", "1"} {

@@ -195,6 +195,12 @@ func TestKubernetesStatefulSet(t *testing.T) {
 				t.Errorf("the Service lacks the pods' label %s=%s that the ServiceMonitor selects on", k, v)
 			}
 		}
+		// The Operator names the job after the Service (no jobLabel here):
+		// the example's rules, built from the mixin, select that job.
+		rules := exportertest.ReadFile(t, "examples/kubernetes/wechat-exporter-rules.yaml")
+		if want := `job="` + svc.Metadata.Name + `"`; strings.Count(rules, want) < 20 || strings.Contains(rules, `job="wechat"`) {
+			t.Errorf("examples/kubernetes/wechat-exporter-rules.yaml does not select the ServiceMonitor's job (%s) throughout", want)
+		}
 		// The configuration, from the ConfigMap, with the Secret's keys as
 		// the files beside it.
 		dir := t.TempDir()

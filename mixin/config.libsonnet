@@ -1,0 +1,42 @@
+// The one place to adapt the mixin to an installation. Override what
+// differs, for example:
+//
+//   (import 'mixin.libsonnet') + { _config+:: { jobSelector: 'job="wechat-exporter"' } }
+{
+  _config+:: {
+    // Selects the exporter's scrape job: in every alert's every selector,
+    // and in the dashboards' Job list. examples/prometheus.yml names its job
+    // "wechat"; the Prometheus Operator names a ServiceMonitor's job after
+    // the Service ("wechat-exporter" in examples/kubernetes/).
+    jobSelector: 'job="wechat"',
+
+    // Each alert's runbook_url is this page, with the alert's name in
+    // lower case as the fragment.
+    runbookURL: 'https://github.com/wechat-exporter/wechat-exporter/blob/main/docs/failures.md',
+
+    // WeChatCallbackFailureSpike: a day's failed callbacks above this many
+    // times the median of the week before, and above a floor (a quiet
+    // account going from 2 to 12 failures is not a spike).
+    callbackFailureSpikeFactor: 5,
+    callbackFailureSpikeMin: 50,
+    // WeChatCallbackFailureRatioHigh and WeChatCallbackSlow, on days of
+    // more than callbackMin callbacks.
+    callbackFailureRatio: 0.05,
+    callbackSlowSeconds: 2,
+    callbackMin: 100,
+
+    // WeChatAPIQuotaLow: less than this share of an API's daily quota left.
+    quotaLowRatio: 0.1,
+
+    // WeChatDiscoveryStale: the platform's list of authorised accounts
+    // last read longer ago than this (it is read every 10 minutes by
+    // default: refresh_interval).
+    discoveryStaleSeconds: 3600,
+
+    // The dashboards.
+    dashboardTags: ['wechat', 'wechat-exporter'],
+    dashboardRefresh: '5m',
+    dashboardTimeFrom: 'now-30d',
+    dashboardTimezone: 'browser',
+  },
+}
