@@ -22,8 +22,13 @@ import (
 // members, each account's kept from one snapshot to the next until the
 // account changes, and reused by every scrape; only the small live section
 // is gathered per request. Text expositions with disjoint metric families
-// may be concatenated, and so may gzip members. Requests for another
-// format (protobuf) are served by promhttp over both registries, uncached.
+// may be concatenated, and so may gzip members. OpenMetrics, which
+// Prometheus asks for first, is served from the same section: every data
+// metric is a gauge without a double quote in its help (a test holds
+// both), which OpenMetrics writes as the text format does; the live
+// section is encoded as OpenMetrics and ends with its # EOF. Requests for
+// another format (protobuf) are served by promhttp over both registries,
+// uncached.
 type Handler struct {
 	state    *State
 	c        *Collector
@@ -47,9 +52,12 @@ func NewHandler(state *State, c *Collector, live prometheus.Gatherer, opts promh
 		liveOnly: promhttp.HandlerFor(live, opts)}
 }
 
-// textFormat is what is cached: the Prometheus text format, which
-// Prometheus asks for unless it wants protobuf.
+// textFormat is what is cached: the Prometheus text format.
 var textFormat = expfmt.NewFormat(expfmt.TypeTextPlain)
+
+// formats are those served, OpenMetrics 2.0 aside; the client's order of
+// preference chooses among them.
+var formats = expfmt.DefaultOpenMetricsAcceptedFormats()
 
 // ServeHTTP serves the metrics; with ?data=false only the live ones, for
 // sharded setups that scrape the accounts' data through /probe.
@@ -58,8 +66,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.liveOnly.ServeHTTP(w, r)
 		return
 	}
-	format := expfmt.Negotiate(r.Header)
-	if format.FormatType() != expfmt.TypeTextPlain {
+	format := expfmt.NegotiateAccept(r.Header, formats...)
+	if t := format.FormatType(); t != expfmt.TypeTextPlain && t != expfmt.TypeOpenMetrics {
 		// The registry path builds metrics from rows: right after a cold
 		// start, wait for those of accounts served from the render cache.
 		if err := h.state.WaitComplete(r.Context()); err != nil {
@@ -70,7 +78,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := h.dataSection()
-	live, err := encode(h.live)
+	live, err := encode(h.live, format)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -112,17 +120,25 @@ func (h *Handler) dataSection() section {
 	return h.section
 }
 
-func encode(g prometheus.Gatherer) ([]byte, error) {
+// encode gathers g in format, the text format or OpenMetrics (whose
+// encoder's Close writes the # EOF that ends the exposition).
+func encode(g prometheus.Gatherer, format expfmt.Format) ([]byte, error) {
 	mfs, err := g.Gather()
 	if err != nil {
 		return nil, err
 	}
+	if format.FormatType() != expfmt.TypeOpenMetrics {
+		format = textFormat
+	}
 	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, textFormat)
+	enc := expfmt.NewEncoder(&buf, format)
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
 			return nil, err
 		}
+	}
+	if err := enc.(expfmt.Closer).Close(); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -50,6 +51,51 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestOpenMetricsAnswered asks the running exporter as Prometheus asks
+// (OpenMetrics first): /metrics, its live part alone and /probe answer
+// OpenMetrics 1.0, ended by its # EOF, with every series of the text
+// format.
+func TestOpenMetricsAnswered(t *testing.T) {
+	_, addr, _ := exportertest.Start(t, "--demo", "--log.level=warn")
+	demoReady(t, addr)
+	const accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+	series := func(body string) int {
+		n := 0
+		for _, l := range strings.Split(body, "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(l, "_created") {
+				n++
+			}
+		}
+		return n
+	}
+	for _, path := range []string{"/metrics", "/metrics?data=false", "/probe?account=news"} {
+		get := func(accept string) (string, string) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+			req.Header.Set("Accept", accept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+			}
+			return resp.Header.Get("Content-Type"), string(b)
+		}
+		ct, om := get(accept)
+		if !strings.HasPrefix(ct, "application/openmetrics-text; version=1.0.0") || !strings.HasSuffix(om, "\n# EOF\n") {
+			t.Errorf("%s: Content-Type %q, ends %q: want OpenMetrics 1.0.0 ended by # EOF", path, ct, om[max(0, len(om)-40):])
+		}
+		_, text := get("text/plain;version=0.0.4")
+		// Series that change between two scrapes (process metrics) aside,
+		// both have the same lines.
+		if o, tx := series(om), series(text); o != tx || o < 10 {
+			t.Errorf("%s: %d series in OpenMetrics, %d in the text format", path, o, tx)
+		}
 	}
 }
 

@@ -24,11 +24,10 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	mux := http.NewServeMux()
 	// One bound on the scrapes in progress, /metrics and /probe together.
 	limit := limitRequests(f.maxRequests)
-	mux.Handle(f.telemetryPath, limit(collector.NewHandler(e.state, e.data, e.reg, promhttp.HandlerOpts{
-		ErrorLog:      goKitErrorLog{logger},
-		ErrorHandling: promhttp.ContinueOnError,
-	})))
-	mux.Handle("/probe", limit(e.data.ProbeHandler(promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError})))
+	// OpenMetrics when asked for, as Prometheus does first.
+	opts := promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true}
+	mux.Handle(f.telemetryPath, limit(collector.NewHandler(e.state, e.data, e.reg, opts)))
+	mux.Handle("/probe", limit(e.data.ProbeHandler(opts)))
 	mux.Handle("/targets", e.data.TargetsHandler())
 	// /healthz and /readyz, and /-/healthy and /-/ready as Prometheus
 	// names them: the process is up; the store is open and the
