@@ -49,15 +49,22 @@ func fixedStore(t *testing.T) *store.Store {
 	return st
 }
 
-// TestGoldenMetrics compares the whole output of the collector over a
-// fixed store with testdata/metrics.golden.prom (go test -update rewrites it).
-func TestGoldenMetrics(t *testing.T) {
+// goldenState is the state a start on fixedStore serves.
+func goldenState(t *testing.T) *collector.State {
+	t.Helper()
 	st := fixedStore(t)
 	state := collector.NewState(map[string]string{"golden": "wxgolden"})
 	f := fetcher.New(fetcher.Config{}, st, state, []fetcher.Account{{Name: "golden", Endpoints: wechat.Endpoints()}}, prometheus.NewRegistry())
 	if err := loadAll(f); err != nil {
 		t.Fatal(err)
 	}
+	return state
+}
+
+// TestGoldenMetrics compares the whole output of the collector over a
+// fixed store with testdata/metrics.golden.prom (go test -update rewrites it).
+func TestGoldenMetrics(t *testing.T) {
+	state := goldenState(t)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(collector.New(state, collector.WithMaxPosts(5)))
 	if *update {

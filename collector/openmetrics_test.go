@@ -15,8 +15,6 @@ import (
 	"github.com/prometheus/prometheus/model/textparse"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
-	"github.com/wechat-exporter/wechat-exporter/fetcher"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // prometheusAccept is what Prometheus 3 asks a target for by default.
@@ -48,12 +46,7 @@ func samples(t *testing.T, p textparse.Parser) map[string]float64 {
 // OpenMetrics 1.0 that Prometheus's OpenMetrics parser reads whole, with
 // the series and values of the text format; gzip or not.
 func TestOpenMetricsWhenAsked(t *testing.T) {
-	st := fixedStore(t)
-	state := collector.NewState(map[string]string{"golden": "wxgolden"})
-	f := fetcher.New(fetcher.Config{}, st, state, []fetcher.Account{{Name: "golden", Endpoints: wechat.Endpoints()}}, prometheus.NewRegistry())
-	if err := loadAll(f); err != nil {
-		t.Fatal(err)
-	}
+	state := goldenState(t)
 	live := prometheus.NewRegistry()
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wechat_api_requests_total", Help: "Requests."}, []string{"endpoint"})
 	requests.WithLabelValues("getusersummary").Add(7)

@@ -13,7 +13,9 @@
 // day, how many days settle and are served, what an empty day means, its
 // row type) is a field of its entry in the table of endpoints.go. Client.Fetch
 // returns an Answer: typed rows, each also as the JSON WeChat sent (what
-// the store keeps), after checking the answer's figures (validate.go).
+// the store keeps), read by the tolerant contract of decode.go: a row
+// needs only its keys, every figure is optional, and what an answer
+// lacked is reported, never fatal.
 //
 // # Token sources
 //
