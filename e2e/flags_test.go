@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // TestRequestsPerSecondFlag: with --wechat.requests-per-second the
@@ -58,5 +61,34 @@ func TestMetricDenylist(t *testing.T) {
 	}
 	if valid < 30 || needing < 3 {
 		t.Errorf("%d queries still valid, %d needing removed families: the test selects too little", valid, needing)
+	}
+}
+
+// TestDemoAtEveryHourOfTheDay starts the demo with its clock at hours of
+// the Beijing day around the ready time (08:30) and midnight, where
+// schedules change: at each, every endpoint of every account is served,
+// and every metric a dashboard query needs (the API quota's included) is
+// there. A start before the ready time once served no quota for hours.
+func TestDemoAtEveryHourOfTheDay(t *testing.T) {
+	today := wechat.Today(time.Now())
+	for _, at := range []time.Duration{5 * time.Minute, 3 * time.Hour, 7 * time.Hour, 8*time.Hour + 29*time.Minute, 8*time.Hour + 45*time.Minute, 15 * time.Hour, 23*time.Hour + 58*time.Minute} {
+		name := fmt.Sprintf("%02d:%02d", int(at.Hours()), int(at.Minutes())%60)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			offset := today.Start().Add(at).Sub(time.Now()).Round(time.Second)
+			_, addr, _ := exportertest.Start(t, "--demo", "--debug.clock-offset="+offset.String(), "--log.level=warn")
+			body := demoReady(t, addr)
+			served := map[string]bool{}
+			for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllStringSubmatch(body, -1) {
+				served[m[1]] = true
+			}
+			for _, q := range dashboards.Queries() {
+				for _, n := range regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`).FindAllString(q.Expr, -1) {
+					if !served[n] {
+						t.Errorf("at %s Beijing: %s / %s needs %s, which is not served", name, q.Dashboard, q.Panel, n)
+					}
+				}
+			}
+		})
 	}
 }
