@@ -28,17 +28,25 @@ func TestRequestsPerSecondFlag(t *testing.T) {
 	}
 }
 
+// metricNames finds the exporter's metric names in a query.
+var metricNames = regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`)
+
+// servedFamilies returns the metric families an exposition has.
+func servedFamilies(body string) map[string]bool {
+	served := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllStringSubmatch(body, -1) {
+		served[m[1]] = true
+	}
+	return served
+}
+
 // TestMetricDenylist: the families a denylist names are not served, and
 // every dashboard query that needs none of them still finds all its
 // metrics.
 func TestMetricDenylist(t *testing.T) {
 	deny := "wechat_article_hourly_.*,wechat_article_post_.*,wechat_published_post_.*"
 	_, addr, _ := exportertest.Start(t, "--demo", "--metric-denylist="+deny, "--log.level=warn")
-	body := demoReady(t, addr)
-	served := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllStringSubmatch(body, -1) {
-		served[m[1]] = true
-	}
+	served := servedFamilies(demoReady(t, addr))
 	denied := regexp.MustCompile("^(?:" + strings.ReplaceAll(deny, ",", "|") + ")$")
 	for name := range served {
 		if denied.MatchString(name) {
@@ -47,7 +55,7 @@ func TestMetricDenylist(t *testing.T) {
 	}
 	valid, needing := 0, 0
 	for _, q := range dashboards.Queries() {
-		names := regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`).FindAllString(q.Expr, -1)
+		names := metricNames.FindAllString(q.Expr, -1)
 		if slices.ContainsFunc(names, denied.MatchString) {
 			needing++
 			continue // the panel needs a removed family
@@ -77,13 +85,9 @@ func TestDemoAtEveryHourOfTheDay(t *testing.T) {
 			t.Parallel()
 			offset := today.Start().Add(at).Sub(time.Now()).Round(time.Second)
 			_, addr, _ := exportertest.Start(t, "--demo", "--debug.clock-offset="+offset.String(), "--log.level=warn")
-			body := demoReady(t, addr)
-			served := map[string]bool{}
-			for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllStringSubmatch(body, -1) {
-				served[m[1]] = true
-			}
+			served := servedFamilies(demoReady(t, addr))
 			for _, q := range dashboards.Queries() {
-				for _, n := range regexp.MustCompile(`\bwechat_[a-z0-9_]*[a-z0-9]\b`).FindAllString(q.Expr, -1) {
+				for _, n := range metricNames.FindAllString(q.Expr, -1) {
 					if !served[n] {
 						t.Errorf("at %s Beijing: %s / %s needs %s, which is not served", name, q.Dashboard, q.Panel, n)
 					}

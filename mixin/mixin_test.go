@@ -205,6 +205,17 @@ func TestRulesValid(t *testing.T) {
 	}
 }
 
+// variable is the part of a dashboard's template variable the tests read.
+type variable struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+}
+
+// hasMatcher reports whether ms has a matcher equal to m.
+func hasMatcher(ms []*labels.Matcher, m *labels.Matcher) bool {
+	return slices.ContainsFunc(ms, func(x *labels.Matcher) bool { return x.String() == m.String() })
+}
+
 // TestJobSelectorEverywhere builds the mixin with several job selectors:
 // every selector of every alert carries the configured one's matchers
 // (and no other job's), every description is one line with nothing left
@@ -235,12 +246,12 @@ func TestJobSelectorEverywhere(t *testing.T) {
 						}
 						n++
 						for _, w := range want {
-							if !slices.ContainsFunc(vs.LabelMatchers, func(m2 *labels.Matcher) bool { return m2.String() == w.String() }) {
+							if !hasMatcher(vs.LabelMatchers, w) {
 								t.Errorf("%s: %s lacks %s", r.Alert, vs, w)
 							}
 						}
 						for _, m2 := range vs.LabelMatchers {
-							if m2.Name == "job" && !slices.ContainsFunc(want, func(w *labels.Matcher) bool { return w.String() == m2.String() }) {
+							if m2.Name == "job" && !hasMatcher(want, m2) {
 								t.Errorf("%s: %s selects another job (%s)", r.Alert, vs, m2)
 							}
 						}
@@ -259,21 +270,13 @@ func TestJobSelectorEverywhere(t *testing.T) {
 			for name, raw := range m.Dashboards {
 				var d struct {
 					Templating struct {
-						List []struct {
-							Name       string `json:"name"`
-							Definition string `json:"definition"`
-						} `json:"list"`
+						List []variable `json:"list"`
 					} `json:"templating"`
 				}
 				if err := json.Unmarshal(raw, &d); err != nil {
 					t.Fatal(err)
 				}
-				i := slices.IndexFunc(d.Templating.List, func(v struct {
-					Name       string `json:"name"`
-					Definition string `json:"definition"`
-				}) bool {
-					return v.Name == "job"
-				})
+				i := slices.IndexFunc(d.Templating.List, func(v variable) bool { return v.Name == "job" })
 				if i < 0 || !strings.Contains(d.Templating.List[i].Definition, "{"+sel+"}") {
 					t.Errorf("%s: the job variable does not list the jobs of {%s}", name, sel)
 				}
