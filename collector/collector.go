@@ -221,7 +221,8 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep fu
 func (c *Collector) accountSamples(acc *Account) *metrics {
 	m := newMetrics()
 	m.removed = c.opts.removed
-	m.info(accountInfoDesc, acc.Name, acc.AppID, acc.Info.NickName, acc.Info.ServiceType, acc.Info.VerifyType)
+	// The nickname is the owner's free text, given by WeChat: safe and bounded.
+	m.info(accountInfoDesc, acc.Name, acc.AppID, sanitize(acc.Info.NickName, maxNickNameRunes), acc.Info.ServiceType, acc.Info.VerifyType)
 	if acc.Info.Discovered {
 		m.addFloat(accountStatusDesc, float64(acc.Info.Status), acc.Name)
 	}

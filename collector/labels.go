@@ -56,8 +56,9 @@ func hourLabel(h wechat.Hourly) string {
 // Bounds on free-text label values, so that one hostile article cannot
 // blow up a scrape.
 const (
-	maxTitleRunes = 128
-	maxMsgIDRunes = 64
+	maxTitleRunes    = 128
+	maxMsgIDRunes    = 64
+	maxNickNameRunes = 64
 )
 
 // sanitize makes free text a safe, bounded label value: invalid UTF-8 is

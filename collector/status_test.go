@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -70,5 +71,23 @@ func TestStatusFamily(t *testing.T) {
 	}
 	if d.Start().Unix() != 1795190400 { // 2026-11-21 00:00 Beijing = 2026-11-20 16:00 UTC
 		t.Errorf("the served day starts at %d", d.Start().Unix())
+	}
+}
+
+// TestNickNameLabelBounded: a nickname is chosen by an account's owner and
+// given by WeChat's answer: as a label value it is made safe text and cut,
+// whatever it holds.
+func TestNickNameLabelBounded(t *testing.T) {
+	state := collector.NewState(map[string]string{"fx": "wxfixture"})
+	state.SetInfo("fx", collector.AccountInfo{Discovered: true, NickName: "News\n" + strings.Repeat("长", 10_000)})
+	for k := range gather(t, collector.New(state)) {
+		if !strings.HasPrefix(k, "wechat_account_info{") {
+			continue
+		}
+		nick := k[strings.Index(k, `nick_name="`)+len(`nick_name="`):]
+		nick = nick[:strings.Index(nick, `"`)]
+		if strings.ContainsAny(nick, "\n\\") || utf8.RuneCountInString(strings.TrimSuffix(nick, "…")) > 64 || !strings.HasPrefix(nick, "News 长") {
+			t.Errorf("nick_name label %.80q... (%d runes): want safe text of at most 64 runes and an ellipsis", nick, utf8.RuneCountInString(nick))
+		}
 	}
 }

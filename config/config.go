@@ -384,8 +384,8 @@ func (v *validator) account(i int, ra rawAccount) Account {
 	switch {
 	case ra.Name == "":
 		v.fail(i, "name", "missing: every account needs a unique name (the value of the account label)")
-	case !validName(ra.Name):
-		v.fail(i, "name", "%q is not a valid name: use at most %d printable characters, no spaces", ra.Name, MaxNameLen)
+	case !ValidName(ra.Name):
+		v.fail(i, "name", "%q is not a valid name: use at most %d printable characters, no spaces and none of %s", ra.Name, MaxNameLen, strings.Join(strings.Split(nameForbidden, ""), " "))
 	}
 	v.appID(i, "app_id", ra.AppID)
 	if a.TokenSource == "" {
@@ -427,12 +427,24 @@ func (v *validator) account(i int, ra rawAccount) Account {
 	return a
 }
 
-func validName(s string) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNameLen {
+// nameForbidden are the characters an account name may not hold, though
+// printable: a name is a label value, a URL parameter, and text on the
+// landing page and in dashboards, where these quote or open markup.
+const nameForbidden = "\"'<>&\\`"
+
+// NameRune reports whether r may be in an account name.
+func NameRune(r rune) bool {
+	return unicode.IsPrint(r) && !unicode.IsSpace(r) && !strings.ContainsRune(nameForbidden, r)
+}
+
+// ValidName reports whether s may name an account: at most MaxNameLen
+// runes, each a NameRune.
+func ValidName(s string) bool {
+	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNameLen {
 		return false
 	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+		if !NameRune(r) {
 			return false
 		}
 	}

@@ -153,7 +153,10 @@ func TestConfigErrors(t *testing.T) {
 		{"wrong type", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    endpoints: getusersummary\n",
 			nil, "DIR/wechat-exporter.yml:4: cannot unmarshal !!str `getuser...` into []string"},
 		{"name with space", "accounts:\n  - name: my news\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n",
-			nil, `DIR/wechat-exporter.yml:2: accounts[0].name: "my news" is not a valid name: use at most 64 printable characters, no spaces`},
+			nil, `DIR/wechat-exporter.yml:2: accounts[0].name: "my news" is not a valid name: use at most 64 printable characters, no spaces and none of " ' < > & \ ` + "`"},
+		// A name is text on the landing page: markup in it is refused.
+		{"name with markup", "accounts:\n  - name: '\"><script>alert(1)</script>'\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n",
+			nil, `DIR/wechat-exporter.yml:2: accounts[0].name: "\"><script>alert(1)</script>" is not a valid name: use at most 64 printable characters, no spaces and none of " ' < > & \ ` + "`"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
 
 // The forms of WeChat's credentials. Every AppID WeChat issues (an
 // official account's, a mini program's, a third-party platform's) is "wx"
@@ -9,24 +13,14 @@ import "fmt"
 // the two swapped, a line cut short), which WeChat would refuse at every
 // fetch with 40013 or 40125. Refused here, it fails --config.check.
 const (
-	appIDDigits     = 16
 	appSecretDigits = 32
 	appIDWant       = `want "wx" and 16 hexadecimal digits, such as wx0123456789abcdef`
 )
 
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-func isAppID(s string) bool {
-	return len(s) == 2+appIDDigits && s[:2] == "wx" && isHex(s[2:])
-}
+var (
+	isHex   = wechat.IsHex
+	isAppID = wechat.ValidAppID
+)
 
 // appIDProblem says what is wrong with an AppID, "" if nothing is.
 func appIDProblem(id string) string {

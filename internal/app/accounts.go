@@ -1,7 +1,6 @@
 package app
 
 import (
-	"os"
 	"path/filepath"
 
 	"github.com/go-kit/log"
@@ -9,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
+	"github.com/wechat-exporter/wechat-exporter/internal/safefile"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -34,7 +34,10 @@ func tokenSource(a config.Account, logger log.Logger, saveFailures prometheus.Co
 			ComponentAppID: c.AppID, ComponentSecret: c.AppSecret, VerifyTicketFile: c.VerifyTicketFile,
 			AuthorizerAppID: a.AppID, RefreshToken: c.RefreshToken,
 			SaveRefreshToken: func(tok string) {
-				if err := writeFileAtomic(c.RefreshTokenFile, tok+"\n"); err != nil {
+				// Inside its directory only: a discovered account's file is
+				// named by its AppID, which came from WeChat's list.
+				dir, name := filepath.Split(c.RefreshTokenFile)
+				if err := safefile.WriteIn(filepath.Clean(dir), name, tok+"\n"); err != nil {
 					saveFailures.Inc()
 					level.Error(logger).Log("msg", "could not save the rotated authorizer refresh token; if it is lost the account must authorize again",
 						"account", a.Name, "file", c.RefreshTokenFile, "err", err)
@@ -43,41 +46,4 @@ func tokenSource(a config.Account, logger log.Logger, saveFailures prometheus.Co
 		}), nil
 	}
 	return wechat.NewStableToken(a.AppID, a.AppSecret), nil
-}
-
-// writeFileAtomic replaces path with content, never leaving it half
-// written: a torn refresh token would be as lost as none.
-func writeFileAtomic(path, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".refresh-token-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// The rename is only durable once the directory is: without this, a
-	// power cut can bring the old file, and the old token, back.
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir flushes a directory's entries to disk.
-var syncDir = func(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -41,33 +42,93 @@ type discoverer struct {
 	platform *wechat.Platform
 	logger   log.Logger
 	now      func() time.Time
+	metrics  *discoveryMetrics
 
 	names     map[string]string // AppID -> the name given, for the life of the process
 	described map[string]description
-
-	listed      prometheus.Gauge
-	lastSuccess prometheus.Gauge
+	// rejected are the list's entries already logged as skipped, so that
+	// each is logged once, not at every discovery (bounded: past
+	// maxRejectedLogged, new ones are counted but not logged).
+	rejected map[string]bool
 }
+
+// maxRejectedLogged bounds the skipped entries remembered for logging.
+const maxRejectedLogged = 10_000
 
 type description struct {
 	info wechat.AuthorizerInfo
 	at   time.Time
 }
 
-func newDiscoverer(cfg *config.Discovery, opts []wechat.Option, logger log.Logger, now func() time.Time, reg prometheus.Registerer) (*discoverer, error) {
+// newDiscoverer makes the discovery of cfg. prev, the running one (nil
+// if none), gives it what it learnt of the same platform: the
+// descriptions, and the names when they are given the same way, so that
+// an edit of the discovery section renames and asks nothing.
+func newDiscoverer(cfg *config.Discovery, opts []wechat.Option, logger log.Logger, now func() time.Time, m *discoveryMetrics, prev *discoverer) (*discoverer, error) {
 	p, err := wechat.NewPlatform(wechat.ComponentConfig{ComponentAppID: cfg.Component.AppID, ComponentSecret: cfg.Component.AppSecret,
 		VerifyTicketFile: cfg.Component.VerifyTicketFile}, opts...)
 	if err != nil {
 		return nil, err
 	}
-	d := &discoverer{cfg: cfg, platform: p, logger: logger, now: now, names: map[string]string{}, described: map[string]description{},
-		listed: prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_discovery_accounts",
-			Help: "Accounts the third-party platform's list gave at the last discovery, after include and exclude."}),
-		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_discovery_last_success_timestamp_seconds",
-			Help: "When the platform's list of authorised accounts was last read (Unix time)."}),
+	d := &discoverer{cfg: cfg, platform: p, logger: logger, now: now, metrics: m,
+		names: map[string]string{}, described: map[string]description{}, rejected: map[string]bool{}}
+	if prev != nil && prev.cfg.Component.AppID == cfg.Component.AppID {
+		d.described, d.rejected = prev.described, prev.rejected
+		if prev.cfg.NameBy == cfg.NameBy {
+			d.names = prev.names
+		}
 	}
-	reg.MustRegister(d.listed, d.lastSuccess)
 	return d, nil
+}
+
+// Why an entry of the platform's list is left out
+// (wechat_discovery_entries_skipped's reason).
+const (
+	skippedInvalidAppID = "invalid_app_id"
+	skippedDuplicate    = "duplicate"
+)
+
+// screen keeps the entries of the list that can be used: an AppID of
+// WeChat's form (it becomes a file name and an account name), each once
+// (offset paging gives an entry twice when the list changes under it;
+// two clients of one account would race on its rotating refresh token).
+// A duplicate that has a refresh token lends it to the first entry that
+// lacks one.
+func (d *discoverer) screen(list []wechat.Authorizer) ([]wechat.Authorizer, map[string]int) {
+	skipped := map[string]int{skippedInvalidAppID: 0, skippedDuplicate: 0}
+	var out []wechat.Authorizer
+	at := map[string]int{}
+	for _, a := range list {
+		if !wechat.ValidAppID(a.AppID) {
+			skipped[skippedInvalidAppID]++
+			d.logRejected(a.AppID)
+			continue
+		}
+		if i, dup := at[a.AppID]; dup {
+			skipped[skippedDuplicate]++
+			if out[i].RefreshToken == "" {
+				out[i].RefreshToken = a.RefreshToken
+			}
+			continue
+		}
+		at[a.AppID] = len(out)
+		out = append(out, a)
+	}
+	return out, skipped
+}
+
+// logRejected logs an entry whose AppID is not of WeChat's form, once.
+func (d *discoverer) logRejected(appID string) {
+	if d.rejected[appID] || len(d.rejected) >= maxRejectedLogged {
+		return
+	}
+	d.rejected[appID] = true
+	shown := appID
+	if len(shown) > 64 {
+		shown = shown[:64] + "..."
+	}
+	level.Warn(d.logger).Log("msg", `the platform's list gives an AppID not of WeChat's form ("wx" and 16 hexadecimal digits); the entry is skipped`,
+		"app_id", shown, "length", len(appID))
 }
 
 // discover reads the list and describes what needs it. taken are the
@@ -78,6 +139,7 @@ func (d *discoverer) discover(ctx context.Context, taken, configuredIDs map[stri
 	if err != nil {
 		return nil, err
 	}
+	list, skipped := d.screen(list)
 	var out []discovered
 	for _, a := range list {
 		if configuredIDs[a.AppID] || slices.Contains(d.cfg.Exclude, a.AppID) ||
@@ -100,18 +162,17 @@ func (d *discoverer) discover(ctx context.Context, taken, configuredIDs map[stri
 		}
 		out = append(out, d.account(a, desc.info, taken))
 	}
-	d.listed.Set(float64(len(out)))
-	d.lastSuccess.SetToCurrentTime()
+	d.metrics.listed(len(out), skipped)
 	return out, nil
 }
 
 // account makes the configuration of a discovered account.
 func (d *discoverer) account(a wechat.Authorizer, info wechat.AuthorizerInfo, taken map[string]bool) discovered {
 	name := d.name(a.AppID, info.NickName, taken)
-	tokenFile := filepath.Join(d.cfg.RefreshTokenDir, a.AppID)
+	tokenFile := filepath.Join(d.cfg.RefreshTokenDir, a.AppID) // an AppID of WeChat's form (screen): a plain file name
 	refresh := a.RefreshToken
 	if refresh == "" {
-		refresh = readToken(tokenFile)
+		refresh = readToken(d.cfg.RefreshTokenDir, a.AppID)
 	}
 	if refresh == "" {
 		refresh = info.RefreshToken
@@ -174,15 +235,17 @@ func (d *discoverer) name(appID, nick string, taken map[string]bool) string {
 	return name
 }
 
-// nickName makes a nickname a valid account name: spaces become
-// underscores, other unprintable characters go, at most MaxNameLen runes.
+// nickName makes a nickname, which the account's owner chose, a valid
+// account name: spaces become underscores, and what a name may not hold
+// (unprintable characters, quotes and markup: config.NameRune) goes; at
+// most MaxNameLen runes.
 func nickName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r):
 			b.WriteByte('_')
-		case unicode.IsPrint(r):
+		case config.NameRune(r):
 			b.WriteRune(r)
 		}
 	}
@@ -194,10 +257,11 @@ func cut(s string, runes int) string {
 	return string(r[:min(len(r), max(runes, 0))])
 }
 
-// readToken reads a refresh token file the platform's authorisation
-// handler keeps; "" if there is none.
-func readToken(path string) string {
-	b, err := safefile.Read(path, safefile.MaxSecret)
+// readToken reads the refresh token file the platform's authorisation
+// handler keeps in dir for an account; "" if there is none. Only inside
+// dir: the name comes from WeChat's list.
+func readToken(dir, appID string) string {
+	b, err := safefile.ReadIn(dir, appID, safefile.MaxSecret)
 	if err != nil {
 		return ""
 	}
@@ -218,3 +282,68 @@ var (
 	serviceTypes = enum{0: "subscription", 1: "subscription_upgraded", 2: "service"}
 	verifyTypes  = enum{-1: "unverified", 0: "wechat", 1: "weibo", 3: "partial", 4: "partial"}
 )
+
+// discoveryMetrics are discovery's series. They are registered once for
+// the life of the process, whatever reloads do to the discovery section,
+// and served only while one is configured: a reload that edits it keeps
+// them, one that removes it takes them away.
+type discoveryMetrics struct {
+	mu          sync.Mutex
+	enabled     bool
+	accounts    int
+	skipped     map[string]int
+	lastSuccess time.Time
+}
+
+var (
+	discoveryAccountsDesc = prometheus.NewDesc("wechat_discovery_accounts",
+		"Accounts the third-party platform's list gave at the last discovery, after include and exclude.", nil, nil)
+	discoverySkippedDesc = prometheus.NewDesc("wechat_discovery_entries_skipped",
+		"Entries of the platform's list left out at the last discovery, by reason: invalid_app_id (not of WeChat's form), duplicate (an account listed twice).",
+		[]string{"reason"}, nil)
+	discoveryLastSuccessDesc = prometheus.NewDesc("wechat_discovery_last_success_timestamp_seconds",
+		"When the platform's list of authorised accounts was last read (Unix time).", nil, nil)
+)
+
+func newDiscoveryMetrics(reg prometheus.Registerer) *discoveryMetrics {
+	m := &discoveryMetrics{}
+	reg.MustRegister(m)
+	return m
+}
+
+// configured says whether a discovery section is running.
+func (m *discoveryMetrics) configured(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.enabled = on
+}
+
+// listed records a discovery that read the list.
+func (m *discoveryMetrics) listed(accounts int, skipped map[string]int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.accounts, m.skipped, m.lastSuccess = accounts, skipped, time.Now()
+}
+
+func (m *discoveryMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- discoveryAccountsDesc
+	ch <- discoverySkippedDesc
+	ch <- discoveryLastSuccessDesc
+}
+
+func (m *discoveryMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.enabled {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(discoveryAccountsDesc, prometheus.GaugeValue, float64(m.accounts))
+	for _, reason := range []string{skippedInvalidAppID, skippedDuplicate} {
+		ch <- prometheus.MustNewConstMetric(discoverySkippedDesc, prometheus.GaugeValue, float64(m.skipped[reason]), reason)
+	}
+	var last float64
+	if !m.lastSuccess.IsZero() {
+		last = float64(m.lastSuccess.UnixNano()) / 1e9
+	}
+	ch <- prometheus.MustNewConstMetric(discoveryLastSuccessDesc, prometheus.GaugeValue, last)
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 
 	"github.com/go-kit/log"
@@ -114,6 +115,10 @@ func (e *exporter) landingPage(f *flags, logger log.Logger) http.Handler {
 	if accs := e.state.Load().Accounts(); len(accs) > 0 {
 		example = accs[0].Name
 	}
+	// exporter-toolkit renders the page with text/template, which escapes
+	// nothing: a name (a discovered account's comes from its nickname) is
+	// made text here.
+	example = html.EscapeString(example)
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "WeChat Exporter",
 		Description: "Prometheus exporter for WeChat Official Account statistics (datacube). Figures are WeChat's daily numbers for yesterday, fetched once after WeChat finalises them (about 08:00 Beijing time) and served from the embedded store.",

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wechat-exporter/wechat-exporter/collector"
@@ -65,11 +64,6 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	if _, err := newExporter(t.Context(), cfg, st, reg, s, nopLogger(), f); err != nil {
-		t.Fatal(err)
-	}
-	// The discovery's metrics, which exist with a discovery section.
-	if _, err := newDiscoverer(&config.Discovery{Component: config.Component{AppID: "wxp", AppSecret: "s", VerifyTicketFile: "t"}},
-		nil, nopLogger(), time.Now, reg); err != nil {
 		t.Fatal(err)
 	}
 	ch := make(chan *prometheus.Desc, 512)

@@ -34,17 +34,18 @@ type accounts struct {
 	reg   prometheus.Registerer
 	state *collector.State
 
-	fileAccounts    []config.Account // the configuration file's, of this shard
-	discoveryConfig *config.Discovery
-	disc            *discoverer // nil without discovery
-	discovered      []discovered
-	settings        settings
-	options         []wechat.Option // the clients'
-	api             *collector.APIMetrics
-	saveFails       prometheus.Counter
-	logger          log.Logger
-	configured      map[string]config.Account
-	clients         map[string]*wechat.Client
+	fileAccounts     []config.Account // the configuration file's, of this shard
+	discoveryConfig  *config.Discovery
+	disc             *discoverer // nil without discovery
+	discovered       []discovered
+	discoveryMetrics *discoveryMetrics
+	settings         settings
+	options          []wechat.Option // the clients'
+	api              *collector.APIMetrics
+	saveFails        prometheus.Counter
+	logger           log.Logger
+	configured       map[string]config.Account
+	clients          map[string]*wechat.Client
 
 	succeeded, succeededAt prometheus.Gauge
 }
@@ -94,11 +95,22 @@ func sameCredentials(a, b config.Account) bool {
 }
 
 // reload reads the configuration file again and applies it to fe. On
-// failure the running configuration stays.
+// failure the running configuration stays, whole: nothing is changed
+// until everything the new one needs (its discovery, every client) is
+// built.
 func (a *accounts) reload(ctx context.Context, fe *fetcher.Fetcher) error {
+	if a.f.demo {
+		level.Info(a.logger).Log("msg", "demo mode: no configuration file to reload")
+		return nil
+	}
+	// Read and checked before the lock: a large file takes a while, and
+	// discovery and the other reloads need not wait for it.
+	cfg, err := config.Load(a.f.configFile)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	err := a.apply(ctx, fe)
+	if err == nil {
+		err = a.apply(ctx, fe, cfg)
+	}
 	if err != nil {
 		a.succeeded.Set(0)
 		for _, l := range strings.Split(err.Error(), "\n") {
@@ -111,27 +123,28 @@ func (a *accounts) reload(ctx context.Context, fe *fetcher.Fetcher) error {
 	return nil
 }
 
-func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
-	if a.f.demo {
-		level.Info(a.logger).Log("msg", "demo mode: no configuration file to reload")
-		return nil
+// apply makes cfg the running configuration, or changes nothing and says
+// why.
+func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher, cfg *config.Config) error {
+	before := a.configured
+	fileAccounts := a.f.inShard(cfg.Accounts)
+	disc, found := a.disc, a.discovered
+	if !reflect.DeepEqual(cfg.Discovery, a.discoveryConfig) {
+		var err error
+		if disc, found, err = a.newDiscovery(ctx, cfg.Discovery, fileAccounts); err != nil {
+			return err
+		}
+	} else if disc != nil {
+		found = a.find(ctx, disc, fileAccounts, found) // a reload reads the platform's list again too
 	}
-	cfg, err := config.Load(a.f.configFile)
+	all := merged(fileAccounts, found)
+	list, appIDs, clients, err := a.fetchAccounts(all)
 	if err != nil {
 		return err
 	}
-	before := a.configured
-	a.fileAccounts = a.f.inShard(cfg.Accounts)
-	if !reflect.DeepEqual(cfg.Discovery, a.discoveryConfig) {
-		if err := a.startDiscovery(ctx, cfg.Discovery); err != nil {
-			return err
-		}
-	} else if a.disc != nil {
-		a.discover(ctx) // a reload reads the platform's list again too
-	}
-	if err := a.rebuild(ctx, fe); err != nil {
-		return err
-	}
+	a.fileAccounts, a.discoveryConfig, a.disc, a.discovered = fileAccounts, cfg.Discovery, disc, found
+	a.discoveryMetrics.configured(disc != nil)
+	a.commit(ctx, fe, all, list, appIDs, clients)
 	added, removed := 0, 0
 	for name := range a.configured {
 		if _, ok := before[name]; !ok {
@@ -147,40 +160,50 @@ func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher) error {
 	return nil
 }
 
-// startDiscovery replaces the discovery (nil: none) and runs it once.
-func (a *accounts) startDiscovery(ctx context.Context, cfg *config.Discovery) error {
-	a.discoveryConfig, a.disc, a.discovered = cfg, nil, nil
+// newDiscovery makes the discovery of cfg (nil: none) and runs it once,
+// without touching the running one. When the platform's list cannot be
+// read, the accounts found before stay, as far as cfg still wants them
+// (same platform, include and exclude): an edit of the section while
+// WeChat is down drops no account.
+func (a *accounts) newDiscovery(ctx context.Context, cfg *config.Discovery, fileAccounts []config.Account) (*discoverer, []discovered, error) {
 	if cfg == nil {
-		return nil
+		return nil, nil, nil
 	}
-	d, err := newDiscoverer(cfg, a.options, a.logger, a.f.now, a.reg)
+	d, err := newDiscoverer(cfg, a.options, a.logger, a.f.now, a.discoveryMetrics, a.disc)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	a.disc = d
-	a.discover(ctx)
-	return nil
+	var kept []discovered
+	if a.disc != nil && a.disc.cfg.Component.AppID == cfg.Component.AppID {
+		for _, x := range a.discovered {
+			id := x.account.AppID
+			if !slices.Contains(cfg.Exclude, id) && (len(cfg.Include) == 0 || slices.Contains(cfg.Include, id)) {
+				kept = append(kept, x)
+			}
+		}
+	}
+	return d, a.find(ctx, d, fileAccounts, kept), nil
 }
 
-// discover runs discovery once; on failure the accounts found last time
-// stay.
-func (a *accounts) discover(ctx context.Context) {
+// find runs discovery d once; on failure the accounts found before
+// (prev) stay. An AppID the file configures is the file's.
+func (a *accounts) find(ctx context.Context, d *discoverer, fileAccounts []config.Account, prev []discovered) []discovered {
 	taken, ids := map[string]bool{}, map[string]bool{}
-	for _, acc := range a.fileAccounts {
+	for _, acc := range fileAccounts {
 		taken[acc.Name], ids[acc.AppID] = true, true
 	}
-	found, err := a.disc.discover(ctx, taken, ids)
+	found, err := d.discover(ctx, taken, ids)
 	if err != nil {
 		level.Warn(a.logger).Log("msg", "the platform's list of authorised accounts could not be read; the accounts found before stay", "err", err)
-		return
+		return slices.DeleteFunc(slices.Clone(prev), func(x discovered) bool { return ids[x.account.AppID] || taken[x.account.Name] })
 	}
-	a.discovered = slices.DeleteFunc(found, func(d discovered) bool { return !a.f.owns(d.account.AppID) })
+	return slices.DeleteFunc(found, func(x discovered) bool { return !a.f.owns(x.account.AppID) })
 }
 
 // merged are the configured accounts and the discovered ones.
-func (a *accounts) merged() []config.Account {
-	all := slices.Clone(a.fileAccounts)
-	for _, d := range a.discovered {
+func merged(fileAccounts []config.Account, found []discovered) []config.Account {
+	all := slices.Clone(fileAccounts)
+	for _, d := range found {
 		all = append(all, d.account)
 	}
 	return all
@@ -198,11 +221,18 @@ func (a *accounts) remember(all []config.Account, clients map[string]*wechat.Cli
 // rebuild gives the fetcher the configured accounts and the discovered
 // ones, and the state what discovery says of them.
 func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
-	all := a.merged()
+	all := merged(a.fileAccounts, a.discovered)
 	list, appIDs, clients, err := a.fetchAccounts(all)
 	if err != nil {
 		return err
 	}
+	a.commit(ctx, fe, all, list, appIDs, clients)
+	return nil
+}
+
+// commit makes all, built into list, appIDs and clients, the running
+// accounts: the fetcher's, and the state's.
+func (a *accounts) commit(ctx context.Context, fe *fetcher.Fetcher, all []config.Account, list []fetcher.Account, appIDs map[string]string, clients map[string]*wechat.Client) {
 	if err := fe.SetAccounts(ctx, list, appIDs); err != nil {
 		level.Error(a.logger).Log("msg", "some stored data of the new accounts could not be read", "err", err)
 	}
@@ -213,7 +243,6 @@ func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
 		}
 	}
 	a.remember(all, clients)
-	return nil
 }
 
 // applyDiscovered tells the state what discovery says of its accounts:
@@ -248,7 +277,7 @@ func (e *exporter) discoverEvery(ctx context.Context) {
 		}
 		a.mu.Lock()
 		if a.disc != nil {
-			a.discover(ctx)
+			a.discovered = a.find(ctx, a.disc, a.fileAccounts, a.discovered)
 			if err := a.rebuild(ctx, e.fetcher); err != nil {
 				level.Error(a.logger).Log("msg", "discovered accounts not applied", "err", err)
 			}

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"html"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
@@ -63,5 +66,26 @@ func waitGoroutines(t *testing.T, ok func(int) bool, what string) {
 			t.Fatalf("%s: %d goroutines", what, runtime.NumGoroutine())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLandingPageEscapes: the landing page shows an account's name (the
+// probe form's example), and exporter-toolkit renders it with
+// text/template: whatever a name holds, the page carries no markup of it.
+func TestLandingPageEscapes(t *testing.T) {
+	for _, name := range []string{`"><script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`, `a'b&c`} {
+		e := &exporter{state: collector.NewState(map[string]string{name: exportertest.AppID(0)})}
+		rec := httptest.NewRecorder()
+		e.landingPage(&flags{telemetryPath: "/metrics"}, nopLogger()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		page := rec.Body.String()
+		if !strings.Contains(page, `name="account"`) {
+			t.Fatalf("no probe form on the landing page:\n%s", page)
+		}
+		if strings.Contains(page, name) || strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") {
+			t.Errorf("the landing page carries %q unescaped", name)
+		}
+		if !strings.Contains(page, html.EscapeString(name)) {
+			t.Errorf("the landing page lacks the escaped name %q", html.EscapeString(name))
+		}
 	}
 }

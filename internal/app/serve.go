@@ -255,19 +255,22 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 	running := &accounts{f: f, settings: s, options: s.clientOptions(reg),
 		api: collector.NewAPIMetrics(reg), saveFails: newSaveFailures(reg), logger: logger, reg: reg, fileAccounts: cfg.Accounts}
 	running.succeeded, running.succeededAt = newReloadMetrics(reg)
+	running.discoveryMetrics = newDiscoveryMetrics(reg)
 	newStoreMetrics(reg, st)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if cfg.Discovery != nil { // the first discovery, bounded: without it the configured accounts start
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := running.startDiscovery(dctx, cfg.Discovery)
+		disc, found, err := running.newDiscovery(dctx, cfg.Discovery, running.fileAccounts)
 		cancel()
 		if err != nil {
 			return nil, err
 		}
+		running.discoveryConfig, running.disc, running.discovered = cfg.Discovery, disc, found
+		running.discoveryMetrics.configured(true)
 	}
-	all := running.merged()
+	all := merged(running.fileAccounts, running.discovered)
 	accounts, names, clients, err := running.fetchAccounts(all)
 	if err != nil {
 		return nil, err

@@ -74,16 +74,22 @@ func (s *Server) authorizerList(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var entries []Authorizer
+	for _, a := range c.Authorizers {
+		for range max(a.Listed, 1) {
+			entries = append(entries, a)
+		}
+	}
 	list := []map[string]any{}
-	for i := req.Offset; i < len(c.Authorizers) && i < req.Offset+req.Count; i++ {
-		a := c.Authorizers[i]
+	for i := req.Offset; i < len(entries) && i < req.Offset+req.Count; i++ {
+		a := entries[i]
 		item := map[string]any{"authorizer_appid": a.AppID, "auth_time": a.AuthTime}
-		if !c.ListWithoutRefreshToken {
+		if !c.ListWithoutRefreshToken && !a.WithoutRefreshToken {
 			item["refresh_token"] = c.RefreshTokens[a.AppID]
 		}
 		list = append(list, item)
 	}
-	writeJSON(w, map[string]any{"total_count": len(c.Authorizers), "list": list})
+	writeJSON(w, map[string]any{"total_count": len(entries), "list": list})
 }
 
 // authorizerInfo is POST /cgi-bin/component/api_get_authorizer_info.
@@ -103,7 +109,7 @@ func (s *Server) authorizerInfo(w http.ResponseWriter, r *http.Request) {
 		a = c.Authorizers[i]
 	}
 	refreshToken := c.RefreshTokens[a.AppID]
-	if c.ListWithoutRefreshToken { // the platform hands out no refresh tokens at all
+	if c.ListWithoutRefreshToken || a.WithoutRefreshToken { // the platform hands out no refresh tokens at all
 		refreshToken = ""
 	}
 	s.mu.Unlock()

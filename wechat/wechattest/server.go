@@ -81,6 +81,12 @@ type Authorizer struct {
 	// nil: all of them.
 	PermissionSets []int
 	AuthTime       int64
+	// WithoutRefreshToken lists this account, and describes it, without
+	// its refresh token (ListWithoutRefreshToken for one account).
+	WithoutRefreshToken bool
+	// Listed is how many times the list gives the account (0: once), as
+	// offset paging does while the list changes under it.
+	Listed int
 }
 
 // Token lifetimes and grace periods, as WeChat documents them.
