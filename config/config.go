@@ -362,13 +362,19 @@ func (v *validator) validate(raw rawConfig) *Config {
 	if raw.Discovery != nil {
 		cfg.Discovery = v.discovery(raw.Discovery)
 	}
-	seen := map[string]int{}
+	seen, seenID := map[string]int{}, map[string]int{}
 	for i, ra := range raw.Accounts {
 		a := v.account(i, ra)
 		if first, dup := seen[a.Name]; dup && a.Name != "" {
 			v.fail(i, "name", "duplicate account name %q (first used at line %d)", a.Name, v.line(first, "name"))
 		}
 		seen[a.Name] = i
+		if id := a.AppID; isAppID(id) {
+			if first, dup := seenID[id]; dup {
+				v.fail(i, "app_id", "%s is %s's AppID too (line %d): configure each account once", a.AppID, v.section(first), v.line(first, "app_id"))
+			}
+			seenID[id] = i
+		}
 		cfg.Accounts = append(cfg.Accounts, a)
 	}
 	cfg.Warnings = v.warns

@@ -91,6 +91,10 @@ func TestConfigErrors(t *testing.T) {
 			nil, `DIR/wechat-exporter.yml:1: unknown key "acounts" in config`},
 		{"duplicate name", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n  - name: a\n    app_id: wx1111111111111111\n    app_secret: 2222222222222222222222222222222b\n",
 			nil, `DIR/wechat-exporter.yml:5: accounts[1].name: duplicate account name "a" (first used at line 2)`},
+		// Two accounts of one AppID would double its calls, and with
+		// token_source classic each would reset the other's token.
+		{"duplicate AppID", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n  - name: b\n    app_id: wx0123456789abcdef\n    app_secret: 1111111111111111111111111111111a\n",
+			nil, `DIR/wechat-exporter.yml:6: accounts[1].app_id: wx0123456789abcdef is accounts[0]'s AppID too (line 3): configure each account once`},
 		{"missing secret file", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: nope.secret\n",
 			nil, `DIR/wechat-exporter.yml:4: accounts[0].app_secret_file: cannot read secret file: DIR/nope.secret: no such file or directory`},
 		{"empty secret file", "accounts:\n  - name: a\n    app_id: wx0123456789abcdef\n    app_secret_file: empty.secret\n",

@@ -45,7 +45,7 @@ func TestDiscoveryReloadedFieldByField(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "wechat-exporter.yml")
 	fields := map[string]string{
-		"component": "\n    app_id: wx00000000c0ffee01\n    app_secret_file: platform.secret\n    verify_ticket_file: ticket",
+		"component":         "\n    app_id: wx00000000c0ffee01\n    app_secret_file: platform.secret\n    verify_ticket_file: ticket",
 		"refresh_token_dir": " tokens", "refresh_interval": " 10m", "name_by": " app_id", "endpoints": " [getusercumulate]",
 	}
 	write := func() {

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
@@ -51,6 +52,7 @@ type Store interface {
 	Latest(account, endpoint string, n int) ([]store.Day, error)
 	CachedRender(account string, served []store.Served) (uint64, []byte, error)
 	PutRenders(entries map[string][]byte) error
+	BindAppIDs(accounts map[string]string) (rebound, unbound []string, err error)
 	PutUnavailable(account, endpoint string, u store.Unavailability) error
 	DeleteUnavailable(account, endpoint string) error
 	Unavailable(account string) (map[string]store.Unavailability, error)
@@ -58,7 +60,10 @@ type Store interface {
 
 // Account is one account to fetch.
 type Account struct {
-	Name      string
+	Name string
+	// AppID is the account's; the days stored under Name are its (see
+	// store.BindAppIDs). "" leaves the stored days as they are.
+	AppID     string
 	Client    Client
 	Endpoints []wechat.Endpoint
 }
@@ -243,8 +248,36 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	}
 	reg.MustRegister(f.storeFailures, f.readFailures, f.rowsDropped, f.fieldsMissing, f.rowsSkipped, f.cycles)
 	f.lastSaved = cfg.Now() // the first renders are saved an hour in, from what scrapes rendered
+	accounts, _ = f.bindAppIDs(accounts)
 	f.set.Store(newTaskSet(accounts, func(*Account, wechat.Endpoint) *task { return nil }))
 	return f
+}
+
+// bindAppIDs makes the days stored under each account's name its AppID's
+// (store.BindAppIDs), and returns the accounts whose days can be served
+// and written, and the names whose stored days changed. An account whose
+// days are another AppID's, and could not be kept aside, is left out:
+// neither served nor fetched until a start or reload binds it.
+func (f *Fetcher) bindAppIDs(accounts []Account) (usable []Account, rebound map[string]bool) {
+	ids := map[string]string{}
+	for _, a := range accounts {
+		ids[a.Name] = a.AppID
+	}
+	moved, unbound, err := f.store.BindAppIDs(ids)
+	if err != nil {
+		level.Error(f.logger).Log("msg", "the store could not record which AppID accounts' days belong to", "err", err)
+	}
+	rebound = map[string]bool{}
+	for _, name := range moved {
+		rebound[name] = true
+		level.Info(f.logger).Log("msg", "the account's AppID changed: the old AppID's days are kept aside in the store, and the new one's served (if the store has them) or fetched",
+			"account", name, "app_id", ids[name])
+	}
+	for _, name := range unbound {
+		level.Error(f.logger).Log("msg", "the account's stored days are another AppID's and could not be kept aside: it is neither served nor fetched",
+			"account", name, "app_id", ids[name])
+	}
+	return slices.DeleteFunc(slices.Clone(accounts), func(a Account) bool { return slices.Contains(unbound, a.Name) }), rebound
 }
 
 // tasks returns the current work.

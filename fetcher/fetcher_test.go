@@ -141,7 +141,7 @@ func (h *harness) open() {
 		if own, ok := h.epsOf[a]; ok {
 			eps = own
 		}
-		accounts = append(accounts, fetcher.Account{Name: a, Client: client, Endpoints: eps})
+		accounts = append(accounts, fetcher.Account{Name: a, AppID: h.appID(a), Client: client, Endpoints: eps})
 	}
 	h.state = collector.NewState(names)
 	coll := collector.New(h.state)

@@ -17,16 +17,23 @@ import (
 // New accounts and endpoints are served from the store at once and
 // fetched (only what the store lacks) on the next pass; removed ones are
 // no longer served or fetched, and their stored days stay on disk.
-// appIDs names each account's AppID, for the state.
-func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account, appIDs map[string]string) error {
+// An account whose AppID changed serves nothing of the old one's: its
+// stored days are kept aside (store.BindAppIDs), and it is loaded and
+// fetched as a new account.
+func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account) error {
 	f.reconfigure.Lock()
 	defer f.reconfigure.Unlock()
+	appIDs := map[string]string{} // every account's, for the state, those not bound too
+	for _, a := range accounts {
+		appIDs[a.Name] = a.AppID
+	}
+	accounts, rebound := f.bindAppIDs(accounts)
 	old := f.tasks()
 	var added []*task
 	next := newTaskSet(accounts, func(acc *Account, ep wechat.Endpoint) *task {
 		prev := old.byAcc[acc.Name]
-		if len(prev) == 0 || prev[0].acc.Client != acc.Client {
-			return nil // a new account, or new credentials: start afresh
+		if len(prev) == 0 || prev[0].acc.Client != acc.Client || rebound[acc.Name] {
+			return nil // a new account, new credentials or other days: start afresh
 		}
 		for _, t := range prev {
 			// The quota task reads the account's endpoints (its paths): a
@@ -48,7 +55,7 @@ func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account, appIDs ma
 		if known[t] {
 			continue
 		}
-		if len(old.byAcc[t.acc.Name]) == 0 {
+		if len(old.byAcc[t.acc.Name]) == 0 || rebound[t.acc.Name] {
 			if !slices.Contains(newAccounts, t.acc.Name) {
 				newAccounts = append(newAccounts, t.acc.Name)
 			}

@@ -2,7 +2,10 @@ package fetcher_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,9 +36,9 @@ func TestSetAccountsWhileRunning(t *testing.T) {
 
 	// acc gains getusersummary, b goes, c comes.
 	err := h.fetcher.SetAccounts(context.Background(), []fetcher.Account{
-		{Name: "acc", Client: h.clients["acc"], Endpoints: []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetUserSummary}},
-		{Name: "c", Client: newClient("wx-c", "harness-secret-c"), Endpoints: eps},
-	}, map[string]string{"acc": appID, "c": "wx-c"})
+		{Name: "acc", AppID: appID, Client: h.clients["acc"], Endpoints: []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetUserSummary}},
+		{Name: "c", AppID: "wx-c", Client: newClient("wx-c", "harness-secret-c"), Endpoints: eps},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,9 +72,9 @@ func TestSetAccountsWhileRunning(t *testing.T) {
 	// b comes back with what it stored: served at once, nothing fetched;
 	// acc loses getusersummary, which is no longer served.
 	err = h.fetcher.SetAccounts(context.Background(), []fetcher.Account{
-		{Name: "acc", Client: h.clients["acc"], Endpoints: eps},
-		{Name: "b", Client: newClient("wx-b", "harness-secret-b"), Endpoints: eps},
-	}, map[string]string{"acc": appID, "b": "wx-b"})
+		{Name: "acc", AppID: appID, Client: h.clients["acc"], Endpoints: eps},
+		{Name: "b", AppID: "wx-b", Client: newClient("wx-b", "harness-secret-b"), Endpoints: eps},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,5 +87,60 @@ func TestSetAccountsWhileRunning(t *testing.T) {
 	h.runAt(beijing("2026-11-22 09:10"))
 	if got := h.fake.DatacubeCalls("wx-b") - 1; got != 0 { // its first pass made the one
 		t.Errorf("the returning account fetched %d requests again", got)
+	}
+}
+
+// unbindableStore cannot keep aside the days of an account whose AppID
+// changed, as a read-only store cannot.
+type unbindableStore struct {
+	fetcher.Store
+	broken atomic.Bool
+}
+
+func (s *unbindableStore) BindAppIDs(accounts map[string]string) ([]string, []string, error) {
+	if s.broken.Load() {
+		return nil, []string{"acc"}, errors.New("store is read-only")
+	}
+	return s.Store.BindAppIDs(accounts)
+}
+
+// TestAppIDChangeNotBound: an account given another AppID whose stored
+// days cannot be kept aside serves none of them and is not fetched (its
+// new days would be written among the old AppID's); once the store can
+// move them, it is fetched.
+func TestAppIDChangeNotBound(t *testing.T) {
+	us := &unbindableStore{}
+	eps := []wechat.Endpoint{wechat.GetUserCumulate}
+	h := newHarnessWith(t, beijing("2026-11-22 09:00"), fetcher.Config{Lookback: 3}, []string{"acc"},
+		func(h *harness) { h.wrap = func(s fetcher.Store) fetcher.Store { us.Store = s; return us } }, eps...)
+	h.runAt(beijing("2026-11-22 09:00"))
+	if ep := h.served(wechat.GetUserCumulate); ep == nil || len(ep.Rows) == 0 {
+		t.Fatal("nothing served before the change")
+	}
+	const other = "wx0000000000000b0b"
+	h.fake.AddAccount(wechattest.Account{AppID: other, Secret: "other-secret"})
+	client, err := wechat.New(wechat.NewStableToken(other, "other-secret"), wechat.WithBaseURL(h.fake.URL), wechat.WithClock(h.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us.broken.Store(true)
+	if err := h.fetcher.SetAccounts(t.Context(), []fetcher.Account{{Name: "acc", AppID: other, Client: client, Endpoints: eps}}); err != nil {
+		t.Fatal(err)
+	}
+	if ep := h.served(wechat.GetUserCumulate); ep != nil && len(ep.Rows) > 0 {
+		t.Errorf("the old AppID's days are served under its new AppID: %+v", ep)
+	}
+	if h.runAt(beijing("2026-11-22 09:10")); h.fake.DatacubeCalls(other) != 0 {
+		t.Error("an account whose days could not be kept aside was fetched")
+	}
+	if !strings.Contains(h.logs.String(), "neither served nor fetched") {
+		t.Errorf("not logged:\n%s", h.logs)
+	}
+	us.broken.Store(false)
+	if err := h.fetcher.SetAccounts(t.Context(), []fetcher.Account{{Name: "acc", AppID: other, Client: client, Endpoints: eps}}); err != nil {
+		t.Fatal(err)
+	}
+	if h.runAt(beijing("2026-11-22 09:20")); h.fake.DatacubeCalls(other) == 0 {
+		t.Error("once bound, the new AppID was not fetched")
 	}
 }

@@ -76,7 +76,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 			return usageError{fmt.Errorf("account %s: %w", a.Name, err)}
 		}
 		names[a.Name] = a.AppID
-		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, Client: client, Endpoints: a.Endpoints})
+		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, AppID: a.AppID, Client: client, Endpoints: a.Endpoints})
 	}
 	settings.fetch.Logger = logger
 	fe := fetcher.New(settings.fetch, st, collector.NewState(names), fetchAccounts, reg)

@@ -82,7 +82,7 @@ func (a *accounts) fetchAccounts(cfg []config.Account) ([]fetcher.Account, map[s
 		if a.settings.fetch.QuotaInterval > 0 && len(eps) > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
 			eps = append(slices.Clip(eps), wechat.APIQuota)
 		}
-		out = append(out, fetcher.Account{Name: acc.Name, Client: client, Endpoints: eps})
+		out = append(out, fetcher.Account{Name: acc.Name, AppID: acc.AppID, Client: client, Endpoints: eps})
 	}
 	return out, appIDs, clients, nil
 }
@@ -138,13 +138,13 @@ func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher, cfg *config.C
 		found = a.find(ctx, disc, fileAccounts, found) // a reload reads the platform's list again too
 	}
 	all := merged(fileAccounts, found)
-	list, appIDs, clients, err := a.fetchAccounts(all)
+	list, _, clients, err := a.fetchAccounts(all)
 	if err != nil {
 		return err
 	}
 	a.fileAccounts, a.discoveryConfig, a.disc, a.discovered = fileAccounts, cfg.Discovery, disc, found
 	a.discoveryMetrics.configured(disc != nil)
-	a.commit(ctx, fe, all, list, appIDs, clients)
+	a.commit(ctx, fe, all, list, clients)
 	added, removed := 0, 0
 	for name := range a.configured {
 		if _, ok := before[name]; !ok {
@@ -222,18 +222,18 @@ func (a *accounts) remember(all []config.Account, clients map[string]*wechat.Cli
 // ones, and the state what discovery says of them.
 func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
 	all := merged(a.fileAccounts, a.discovered)
-	list, appIDs, clients, err := a.fetchAccounts(all)
+	list, _, clients, err := a.fetchAccounts(all)
 	if err != nil {
 		return err
 	}
-	a.commit(ctx, fe, all, list, appIDs, clients)
+	a.commit(ctx, fe, all, list, clients)
 	return nil
 }
 
-// commit makes all, built into list, appIDs and clients, the running
+// commit makes all, built into list and clients, the running
 // accounts: the fetcher's, and the state's.
-func (a *accounts) commit(ctx context.Context, fe *fetcher.Fetcher, all []config.Account, list []fetcher.Account, appIDs map[string]string, clients map[string]*wechat.Client) {
-	if err := fe.SetAccounts(ctx, list, appIDs); err != nil {
+func (a *accounts) commit(ctx context.Context, fe *fetcher.Fetcher, all []config.Account, list []fetcher.Account, clients map[string]*wechat.Client) {
+	if err := fe.SetAccounts(ctx, list); err != nil {
 		level.Error(a.logger).Log("msg", "some stored data of the new accounts could not be read", "err", err)
 	}
 	a.applyDiscovered()
