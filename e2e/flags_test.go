@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -94,5 +97,24 @@ func TestDemoAtEveryHourOfTheDay(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTelemetryPathChecked: a --web.telemetry-path that would panic
+// (empty, no leading /, one of the exporter's own pages), be read as
+// something else (a method and a path) or never match (a query) is
+// refused when the flags are parsed: exit 2 naming the flag, before the
+// store is opened.
+func TestTelemetryPathChecked(t *testing.T) {
+	for _, p := range []string{"", "metrics", "/probe", "/-/reload", "/targets", "GET /metrics", "/metrics?x", "/metrics/", "/a/../metrics", "/{x}"} {
+		storage := filepath.Join(t.TempDir(), "data")
+		start := time.Now()
+		code, out := exportertest.Run(t, "--demo", "--storage.path="+storage, "--web.telemetry-path="+p)
+		if code != app.ExitUsage || !strings.Contains(out, "--web.telemetry-path") || strings.Contains(out, "panic") {
+			t.Errorf("--web.telemetry-path=%q: exit %d, want %d naming the flag:\n%s", p, code, app.ExitUsage, out)
+		}
+		if _, err := os.Stat(storage); err == nil {
+			t.Errorf("--web.telemetry-path=%q: the store was opened before the flag was refused (%s)", p, time.Since(start))
+		}
 	}
 }

@@ -259,6 +259,9 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 // days are another AppID's, and could not be kept aside, is left out:
 // neither served nor fetched until a start or reload binds it.
 func (f *Fetcher) bindAppIDs(accounts []Account) (usable []Account, rebound map[string]bool) {
+	if len(accounts) == 0 {
+		return accounts, nil
+	}
 	ids := map[string]string{}
 	for _, a := range accounts {
 		ids[a.Name] = a.AppID

@@ -3,10 +3,12 @@ package app
 import (
 	"fmt"
 	"math"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/model"
@@ -77,7 +79,35 @@ func parseFlags(args []string) (*flags, error) {
 		return nil, namedFlagError(app, args, err)
 	}
 	f.command = cmd
+	// Every value is checked now, before anything is opened or bound: a
+	// mistake in any flag is a usage error, named, and costs nothing.
+	if err := checkTelemetryPath(f.telemetryPath); err != nil {
+		return nil, err
+	}
+	if _, err := newSettings(f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// servedPaths are the exporter's own pages, which the metrics cannot
+// take (ServeMux would panic on a clash, or hide one of the two).
+var servedPaths = []string{"/probe", "/targets", "/healthz", "/readyz", "/-/healthy", "/-/ready", "/-/reload"}
+
+// checkTelemetryPath refuses a --web.telemetry-path that ServeMux would
+// panic on (empty, no leading /), read as something else (a method and a
+// path, a pattern) or never match (a query, a fragment, a path that is not
+// clean), or one of the exporter's own pages.
+func checkTelemetryPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("--web.telemetry-path %q: want a path starting with /, such as /metrics", p)
+	case strings.ContainsAny(p, "?#{}% ") || strings.ContainsFunc(p, unicode.IsControl) || path.Clean(p) != p:
+		return fmt.Errorf("--web.telemetry-path %q: want a plain path (no query, fragment, pattern, space, escape, // or ..), such as /metrics", p)
+	case slices.Contains(servedPaths, p) || strings.HasPrefix(p, "/-/"):
+		return fmt.Errorf("--web.telemetry-path %q: the exporter serves that path itself; choose another, such as /metrics", p)
+	}
+	return nil
 }
 
 // newApp defines the command line, with f to hold what it parses.
@@ -88,7 +118,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.file", "Configuration file: the accounts to collect.").Default("wechat-exporter.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration file and exit.").BoolVar(&f.configCheck)
 	f.web = kingpinflag.AddFlags(app, ":10070")
-	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics: a plain path starting with /, not one of the exporter's own pages.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.max-requests", "Most scrape answers (/metrics and /probe) prepared at once; more are refused with 503 (0: no limit). A scrape's slot is freed once its answer is written out, so clients that do not read hold none.").Default("40").IntVar(&f.maxRequests)
 	app.Flag("web.max-connections", "Most connections open at once on each listen address (0: no limit); more wait to be accepted.").Default("512").IntVar(&f.maxConnections)
 	app.Flag("web.enable-lifecycle", "Enable POST /-/reload, which reloads the configuration file as SIGHUP does.").BoolVar(&f.enableLifecycle)

@@ -153,11 +153,7 @@ func TestBadFlags(t *testing.T) {
 		"--wechat.max-concurrency=0":     `--wechat.max-concurrency 0: want at least 1`,
 	}
 	for arg, want := range tests {
-		f, err := parseFlags([]string{arg, "--demo"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := newSettings(f); err == nil || err.Error() != want {
+		if _, err := parseFlags([]string{arg, "--demo"}); err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %s", arg, err, want)
 		}
 	}
