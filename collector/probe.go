@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -17,7 +18,15 @@ import (
 // account). Only account names travel in the URL, never credentials.
 func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		names := r.URL.Query()["account"]
+		// URL.Query drops a query it cannot parse whole, which would read
+		// as no account: more than net/url's limit of parameters, a
+		// semicolon. Said as it is.
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			http.Error(w, probeQueryError(err), http.StatusBadRequest)
+			return
+		}
+		names := query["account"]
 		if len(names) == 0 {
 			http.Error(w, "missing parameter: /probe?account=NAME (repeat account= for several)", http.StatusBadRequest)
 			return
@@ -45,6 +54,17 @@ func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 		reg.MustRegister(probeCollector{c, snap, want})
 		promhttp.HandlerFor(reg, opts).ServeHTTP(w, r)
 	})
+}
+
+// maxQueryParams is how many parameters net/url parses in a query (its
+// default, GODEBUG urlmaxqueryparams).
+const maxQueryParams = 10_000
+
+func probeQueryError(err error) string {
+	if strings.Contains(err.Error(), "exceeded limit") {
+		return fmt.Sprintf("too many query parameters: at most %d (account= %d times); split the accounts between several requests", maxQueryParams, maxQueryParams)
+	}
+	return "bad query: " + err.Error()
 }
 
 type probeCollector struct {

@@ -37,22 +37,26 @@ func TestProbe(t *testing.T) {
 		{"account=nobody", 404, []string{`unknown account "nobody"`}, nil},
 		{"account=shop&account=nobody", 404, []string{`unknown account "nobody"`}, []string{"wechat_user_followers"}},
 		{"", 400, []string{"missing parameter"}, nil},
+		// More parameters than net/url parses (10,000): said, not taken
+		// for none.
+		{strings.Repeat("account=shop&", 10_000) + "account=news", 400, []string{"too many query parameters", "10000"}, []string{"missing parameter"}},
+		{"account=shop;x", 400, []string{"invalid semicolon"}, nil},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?"+tt.query, nil))
 		body := rec.Body.String()
 		if rec.Code != tt.code {
-			t.Errorf("%s: status %d, want %d: %s", tt.query, rec.Code, tt.code, body)
+			t.Errorf("%.80s: status %d, want %d: %s", tt.query, rec.Code, tt.code, body)
 		}
 		for _, w := range tt.want {
 			if !strings.Contains(body, w) {
-				t.Errorf("%s: body lacks %q:\n%s", tt.query, w, body)
+				t.Errorf("%.80s: body lacks %q:\n%s", tt.query, w, body)
 			}
 		}
 		for _, d := range tt.deny {
 			if strings.Contains(body, d) {
-				t.Errorf("%s: body has %q", tt.query, d)
+				t.Errorf("%.80s: body has %q", tt.query, d)
 			}
 		}
 	}
