@@ -108,7 +108,7 @@ var (
 		"00:00 Beijing time (UTC+8) of the day (or first day of the week or month) whose data is served.",
 		"account", "endpoint")
 	fetchSuccessDesc = newExporterDesc("wechat_datacube_last_fetch_success",
-		"1 if the last fetch of the endpoint succeeded (or found the stored data complete), else 0.",
+		"1 if the last fetch of the endpoint succeeded (or found the stored data complete), 0 if it failed or has not succeeded since the start.",
 		"account", "endpoint")
 	fetchSuccessTimeDesc = newExporterDesc("wechat_datacube_last_fetch_success_timestamp_seconds",
 		"When the endpoint's data was last fetched or found complete, as a Unix time.",

@@ -208,17 +208,25 @@ func (s *State) SetAccountData(account string, data map[string]EndpointData, kee
 // of it. Accounts the state does not serve are ignored.
 // The account's render cache entry no longer matches and is dropped.
 func (s *State) update(account, endpoint string, change func(*Endpoint)) {
+	s.updateAll(account, []string{endpoint}, change)
+}
+
+// updateAll is update of several endpoints of the account, in one
+// snapshot.
+func (s *State) updateAll(account string, endpoints []string, change func(*Endpoint)) {
 	s.replaceAccount(account, func(acc *Account) {
-		eps := make(map[string]*Endpoint, len(acc.Endpoints)+1)
+		eps := make(map[string]*Endpoint, len(acc.Endpoints)+len(endpoints))
 		for k, v := range acc.Endpoints {
 			eps[k] = v
 		}
-		ep := &Endpoint{}
-		if prev := eps[endpoint]; prev != nil {
-			*ep = *prev
+		for _, endpoint := range endpoints {
+			ep := &Endpoint{}
+			if prev := eps[endpoint]; prev != nil {
+				*ep = *prev
+			}
+			change(ep)
+			eps[endpoint] = ep
 		}
-		change(ep)
-		eps[endpoint] = ep
 		acc.Endpoints, acc.rendered = eps, nil
 	})
 }
@@ -235,6 +243,30 @@ func (s *State) SetStatus(account, endpoint string, ok bool, at time.Time) {
 		e.Status.Known, e.Status.OK = true, ok
 		if ok {
 			e.Status.LastSuccess = at
+		}
+	})
+}
+
+// SetPending gives the account's endpoints that have no status yet one:
+// not fetched (Known, not OK) until their first success. One snapshot
+// for the account, and none when every endpoint has a status.
+func (s *State) SetPending(account string, endpoints []string) {
+	acc := s.Load().Account(account)
+	if acc == nil {
+		return
+	}
+	var unknown []string
+	for _, ep := range endpoints {
+		if e := acc.Endpoints[ep]; e == nil || !e.Status.Known {
+			unknown = append(unknown, ep)
+		}
+	}
+	if len(unknown) == 0 {
+		return
+	}
+	s.updateAll(account, unknown, func(e *Endpoint) {
+		if !e.Status.Known {
+			e.Status.Known, e.Status.OK = true, false
 		}
 	})
 }

@@ -130,7 +130,8 @@ type Fetcher struct {
 	state  *collector.State
 	set    atomic.Pointer[taskSet] // replaced whole by SetAccounts
 	wake   chan struct{}           // SetAccounts has due work for Run
-	sem    chan struct{}
+	d      *dispatcher             // the slots of Run and RunOnce
+	sem    chan struct{}           // backfill's slots
 	logger log.Logger
 
 	storeFailures prometheus.Counter
@@ -219,7 +220,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 	if cfg.QuotaInterval <= 0 {
 		cfg.QuotaInterval = DefaultQuotaInterval
 	}
-	f := &Fetcher{cfg: cfg, store: st, state: state, sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
+	f := &Fetcher{cfg: cfg, store: st, state: state, d: newDispatcher(cfg.MaxConcurrency), sem: make(chan struct{}, cfg.MaxConcurrency), logger: cfg.Logger,
 		wake: make(chan struct{}, 1), written: map[string]bool{}, refusals: map[Client]toldFailure{},
 		storeFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_store_write_failures_total",

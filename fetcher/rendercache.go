@@ -157,7 +157,9 @@ func (f *Fetcher) saveWritten(now time.Time, force bool) {
 	}
 	var names []string
 	for name := range f.written {
-		if !f.hasPending(name) {
+		// An account a task is writing may be ahead in the store of what
+		// is served: it waits for the next save.
+		if !f.hasPending(name) && !f.d.busy(name) {
 			names = append(names, name)
 			delete(f.written, name)
 		}

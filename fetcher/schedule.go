@@ -15,20 +15,39 @@ import (
 // Scheduling: when each account's endpoint is due, and what it must fetch
 // then (the missing days of the lookback, the settling ones).
 
-// Run fetches until ctx ends. A write in progress is always finished.
+// Run fetches until ctx ends: it puts the due tasks in line at each pass
+// (when the next task is due, at least every minute, or when accounts
+// change) and starts them as slots free up (see dispatch.go). A write in
+// progress is always finished.
 func (f *Fetcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()           // the tasks end soon once ctx has: their requests with it
+		f.SaveRenderCache() // what a restart will find
+	}()
+	pass := time.NewTimer(0)
+	defer pass.Stop()
 	for {
-		f.RunOnce(ctx)
-		wait := time.Until(f.nextWake())
-		wait = min(max(wait, time.Second), time.Minute) // re-check each minute: clocks jump
 		select {
 		case <-ctx.Done():
-			f.SaveRenderCache() // what a restart will find
 			return
-		case <-time.After(wait):
+		case <-pass.C:
+			f.pass(f.cfg.Now())
+			wait := time.Until(f.nextWake())
+			pass.Reset(min(max(wait, time.Second), time.Minute)) // re-check each minute: clocks jump
 		case <-f.wake: // accounts or endpoints were added
+			f.pass(f.cfg.Now())
+		case <-f.d.freed:
 		}
+		f.startWaiting(ctx, &wg)
 	}
+}
+
+// pass puts the due tasks in line, and saves the render cache when due.
+func (f *Fetcher) pass(now time.Time) {
+	f.cycles.Inc()
+	f.putDueInLine(now)
+	f.saveWritten(now, false)
 }
 
 func (f *Fetcher) nextWake() time.Time {
@@ -43,34 +62,25 @@ func (f *Fetcher) nextWake() time.Time {
 	return next
 }
 
-// RunOnce does all the work that is due now, with bounded concurrency,
-// and returns when it is done.
+// RunOnce does all the work that is due now, as Run would, and returns
+// when it is done.
 func (f *Fetcher) RunOnce(ctx context.Context) {
 	now := f.cfg.Now()
 	f.cycles.Inc()
+	f.putDueInLine(now)
 	var wg sync.WaitGroup
-	for _, t := range f.tasks().all {
-		t.mu.Lock()
-		due := !now.Before(t.next)
-		t.mu.Unlock()
-		if !due {
-			continue
+	for {
+		f.startWaiting(ctx, &wg)
+		if ctx.Err() != nil || f.d.idle() {
+			break
 		}
 		select {
-		case f.sem <- struct{}{}:
+		case <-f.d.freed:
 		case <-ctx.Done():
-			wg.Wait()
-			return
 		}
-		wg.Add(1)
-		go func(t *task) {
-			defer wg.Done()
-			defer func() { <-f.sem }()
-			f.runTask(ctx, t, now)
-		}(t)
 	}
 	wg.Wait()
-	f.saveWritten(now, false) // no fetch is writing now
+	f.saveWritten(now, false)
 }
 
 // readyAt is when day's "yesterday" data is due: day 00:00 Beijing plus

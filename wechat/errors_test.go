@@ -101,6 +101,22 @@ func TestRetriesAreBounded(t *testing.T) {
 	}
 }
 
+// TestTimeoutNotRetried: a request that runs out its timeout (a hung
+// endpoint) is not tried again at once: the attempts would cost their
+// number times the timeout. The fetcher's backoff asks again later.
+func TestTimeoutNotRetried(t *testing.T) {
+	e := newEnv(t, nil, wechat.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	e.fake.Inject(wechattest.Fault{Endpoint: "getusersummary", Latency: time.Minute})
+	_, err := fetchRows[wechat.UserSummary](ctx(t), e.client, wechat.GetUserSummary, yesterdayRange())
+	var te *wechat.TransportError
+	if !errors.As(err, &te) || !te.Timeout() {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	if got := e.fake.Calls(appID, "getusersummary"); got != 1 {
+		t.Errorf("a request that timed out was made %d times, want 1", got)
+	}
+}
+
 // TestNotReadyAndPermanentNotRetried: data not ready, permanent errors,
 // the daily quota and a per-minute rate limit are not asked again at once:
 // the fetcher decides when.

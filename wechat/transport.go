@@ -36,7 +36,8 @@ func (nopObserver) TokenRefresh(string)                  {}
 // RetryPolicy bounds the retries of retryable errors: exponential backoff
 // from Initial, doubling up to Max, with full jitter, for at most Attempts
 // requests in all. "Data not ready" (61503) is never retried here: it takes
-// minutes to hours, which is the scheduler's business.
+// minutes to hours, which is the scheduler's business; nor is a request
+// that timed out (see timedOut).
 type RetryPolicy struct {
 	Attempts int
 	Initial  time.Duration
@@ -103,11 +104,19 @@ func (t *transport) call(ctx context.Context, rq request, out any) error {
 			return err // the context ended while waiting for a turn
 		}
 		err = t.once(ctx, rq, out)
-		if err == nil || ErrorClass(err) != Retryable || IsNotReady(err) || ctx.Err() != nil {
+		if err == nil || ErrorClass(err) != Retryable || IsNotReady(err) || timedOut(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
+}
+
+// timedOut reports whether a request ran out its whole timeout. It is not
+// tried again at once: a hung endpoint would cost the attempts times the
+// timeout of waiting, and the fetcher's backoff asks again later.
+func timedOut(err error) bool {
+	var te *TransportError
+	return errors.As(err, &te) && te.Timeout()
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {

@@ -95,6 +95,11 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, appID, endpo
 		return false
 	}
 	if f.Latency > 0 {
+		// net/http notices a client that went away (its timeout) only once
+		// the request's body is read to its end: read it now, keep it for
+		// the answer.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		select {
 		case <-time.After(f.Latency):
 		case <-r.Context().Done():
