@@ -17,6 +17,13 @@ import (
 // not a record, as a bad disk would, with the store closed.
 func (h *harness) damageRecord(account string, ep wechat.Endpoint, d string) {
 	h.t.Helper()
+	h.putRaw(account, ep, d, "\x00\x13garbage{")
+}
+
+// putRaw writes a key and value into the endpoint's bucket as they are,
+// with the store closed.
+func (h *harness) putRaw(account string, ep wechat.Endpoint, key, value string) {
+	h.t.Helper()
 	if err := h.store.Close(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -26,7 +33,7 @@ func (h *harness) damageRecord(account string, ep wechat.Endpoint, d string) {
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("data")).Bucket([]byte(account)).Bucket([]byte(ep.Name))
-		return b.Put([]byte(d), []byte("\x00\x13garbage{"))
+		return b.Put([]byte(key), []byte(value))
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -94,5 +101,42 @@ func TestCorruptStoredDays(t *testing.T) {
 	}
 	if n := strings.Count(h.logs.String(), "damaged stored day"); n != 2 {
 		t.Errorf("%d log lines about damaged days, want one each:\n%s", n, h.logs.String())
+	}
+}
+
+// TestBadKeyOrNullRowsCostOnlyThemselves: a key that is not a date in an
+// endpoint's bucket, and a record whose rows are null, cost only
+// themselves: each is counted in wechat_store_read_failures_total and
+// logged once, the endpoint's other days are served, the damaged day is
+// fetched again, and the endpoint goes on being fetched.
+func TestBadKeyOrNullRowsCostOnlyThemselves(t *testing.T) {
+	h := newHarness(t, beijing("2026-11-22 10:00"), fetcher.Config{Lookback: 7}, wechat.GetInterfaceSummary, wechat.GetUserCumulate)
+	h.runAt(beijing("2026-11-22 10:00"))
+	h.putRaw("acc", wechat.GetInterfaceSummary, "not-a-date", `{"fetched_on":"2026-11-22","rows":[]}`)
+	h.putRaw("acc", wechat.GetUserCumulate, "2026-11-21", `{"fetched_on":"2026-11-22","rows":null}`)
+	h.open() // a restart: every served day is read
+	if s := h.served(wechat.GetInterfaceSummary); s == nil || s.Date.String() != "2026-11-21" || len(s.Rows) == 0 {
+		t.Errorf("getinterfacesummary beside a bad key: served %+v, want 2026-11-21", s)
+	}
+	if s := h.served(wechat.GetUserCumulate); s == nil || s.Date.String() != "2026-11-20" || len(s.Rows) == 0 {
+		t.Errorf("getusercumulate with null rows on its newest day: served %+v, want the day before", s)
+	}
+	for _, ep := range []wechat.Endpoint{wechat.GetInterfaceSummary, wechat.GetUserCumulate} {
+		if got := h.metric("wechat_store_read_failures_total", map[string]string{"account": "acc", "endpoint": ep.Name}); got != 1 {
+			t.Errorf("%s: wechat_store_read_failures_total = %v, want 1", ep.Name, got)
+		}
+	}
+	h.runAt(beijing("2026-11-22 10:05"))
+	if s := h.served(wechat.GetUserCumulate); s == nil || s.Date.String() != "2026-11-21" || !s.Status.OK {
+		t.Errorf("getusercumulate after fetching again: %+v, want 2026-11-21", s)
+	}
+	h.runAt(beijing("2026-11-23 10:00")) // the next day
+	for _, ep := range []wechat.Endpoint{wechat.GetInterfaceSummary, wechat.GetUserCumulate} {
+		if s := h.served(ep); s == nil || s.Date.String() != "2026-11-22" || !s.Status.OK {
+			t.Errorf("%s the next day: %+v, want 2026-11-22 fetched", ep.Name, s)
+		}
+	}
+	if got := h.metric("wechat_store_read_failures_total", nil); got != 2 {
+		t.Errorf("read failures %v after a day, want 2: each counted once", got)
 	}
 }

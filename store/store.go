@@ -7,6 +7,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,8 +265,8 @@ func decodeDay(d wechat.Date, v []byte, account, endpoint string) Day {
 	if err := json.Unmarshal(v, &r); err != nil {
 		return Day{Date: d, Err: fmt.Errorf("store: damaged record of %s/%s/%s: %w", account, endpoint, d, err)}
 	}
-	if len(r.Rows) == 0 {
-		return Day{Date: d, Err: fmt.Errorf("store: damaged record of %s/%s/%s: no rows", account, endpoint, d)}
+	if rows := bytes.TrimSpace(r.Rows); len(rows) == 0 || rows[0] != '[' {
+		return Day{Date: d, Err: fmt.Errorf("store: damaged record of %s/%s/%s: rows are not a list (%.16s)", account, endpoint, d, r.Rows)}
 	}
 	day := Day{Date: d, FetchedOn: r.FetchedOn, Delayed: r.Delayed, Rows: r.Rows}
 	if r.FetchedAt != 0 {
@@ -297,45 +298,48 @@ func endpointBucket(tx *bolt.Tx, account, endpoint string, create bool) (*bolt.B
 // [from, to], in order.
 func (s *Store) Dates(account, endpoint string, from, to wechat.Date) ([]wechat.Date, error) {
 	var out []wechat.Date
-	err := s.scan(account, endpoint, from, to, func(d wechat.Date, _ []byte) error {
-		out = append(out, d)
+	err := s.scan(account, endpoint, from, to, func(d wechat.Date, _ []byte, keyErr error) error {
+		if keyErr == nil {
+			out = append(out, d)
+		}
 		return nil
 	})
 	return out, err
 }
 
 // Range returns the days of an account's endpoint within [from, to], in
-// order. A day whose record is damaged is returned with Err set.
+// order. A day whose record is damaged is returned with Err set, and so is
+// a key that is not a date (with Date 0): each costs only itself.
 func (s *Store) Range(account, endpoint string, from, to wechat.Date) ([]Day, error) {
 	var out []Day
-	err := s.scan(account, endpoint, from, to, func(d wechat.Date, v []byte) error {
-		out = append(out, decodeDay(d, v, account, endpoint))
+	err := s.scan(account, endpoint, from, to, func(d wechat.Date, v []byte, keyErr error) error {
+		if keyErr != nil {
+			out = append(out, Day{Err: keyErr})
+		} else {
+			out = append(out, decodeDay(d, v, account, endpoint))
+		}
 		return nil
 	})
 	return out, err
 }
 
 // scan calls fn for each stored day within [from, to], in order, until fn
-// fails. The value is only valid during the call.
-func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(wechat.Date, []byte) error) error {
+// fails; a key that is not a date, among them in the keys' order, with
+// keyErr. The value is only valid during the call.
+func (s *Store) scan(account, endpoint string, from, to wechat.Date, fn func(d wechat.Date, v []byte, keyErr error) error) error {
 	read := 0
 	defer func() { s.touch(read) }()
+	last := []byte(to.String())
 	return s.view(func(tx *bolt.Tx) error {
 		b, _ := endpointBucket(tx, account, endpoint, false)
 		if b == nil {
 			return nil
 		}
 		c := b.Cursor()
-		for k, v := c.Seek([]byte(from.String())); k != nil; k, v = c.Next() {
-			d, err := parseKey(k, account, endpoint)
-			if err != nil {
-				return err
-			}
-			if d > to {
-				break
-			}
+		for k, v := c.Seek([]byte(from.String())); k != nil && bytes.Compare(k, last) <= 0; k, v = c.Next() {
+			d, keyErr := parseKey(k, account, endpoint)
 			read += len(v)
-			if err := fn(d, v); err != nil {
+			if err := fn(d, v, keyErr); err != nil {
 				return err
 			}
 		}
@@ -364,11 +368,12 @@ func (s *Store) Latest(account, endpoint string, n int) ([]Day, error) {
 		}
 		c := b.Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
-			d, err := parseKey(k, account, endpoint)
-			if err != nil {
-				return err
-			}
+			d, keyErr := parseKey(k, account, endpoint)
 			read += len(v)
+			if keyErr != nil {
+				out = append(out, Day{Err: keyErr})
+				continue
+			}
 			out = append(out, decodeDay(d, v, account, endpoint))
 		}
 		return nil

@@ -96,3 +96,51 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestBadKeysAndRowsCostThemselves: a key that is not a date, and a
+// record whose rows are not a list, come back as days with Err beside the
+// good ones, from Range and Latest alike; they stop no read.
+func TestBadKeysAndRowsCostThemselves(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	good := []Day{{Date: day("2026-11-20"), FetchedOn: day("2026-11-22"), Rows: json.RawMessage(`[{"cumulate_user":1}]`)},
+		{Date: day("2026-11-21"), FetchedOn: day("2026-11-22"), Rows: json.RawMessage(`[{"cumulate_user":2}]`)}}
+	if err := s.Put("a", "getusercumulate", good); err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(dataBucket).Bucket([]byte("a")).Bucket([]byte("getusercumulate"))
+		if err := b.Put([]byte("2026-11-2x"), []byte(`{"rows":[]}`)); err != nil {
+			return err
+		}
+		return b.Put([]byte("2026-11-19"), []byte(`{"fetched_on":"2026-11-22","rows":null}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(days []Day) string {
+		var out []string
+		for _, d := range days {
+			if d.Err != nil {
+				out = append(out, "damaged")
+			} else {
+				out = append(out, d.Date.String())
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	r, err := s.Range("a", "getusercumulate", day("2026-11-01"), day("2026-11-30"))
+	if got := describe(r); err != nil || got != "damaged 2026-11-20 2026-11-21 damaged" {
+		t.Errorf("Range: %s, %v; want the null rows and the bad key damaged, the rest read", got, err)
+	}
+	l, err := s.Latest("a", "getusercumulate", 3)
+	if got := describe(l); err != nil || got != "damaged 2026-11-21 2026-11-20" {
+		t.Errorf("Latest: %s, %v", got, err)
+	}
+	if d, err := s.Dates("a", "getusercumulate", day("2026-11-01"), day("2026-11-30")); err != nil || len(d) != 3 {
+		t.Errorf("Dates: %v, %v; want the three dates", d, err)
+	}
+}
