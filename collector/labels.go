@@ -56,7 +56,7 @@ func hourLabel(h wechat.Hourly) string {
 // Bounds on free-text label values, so that one hostile article cannot
 // blow up a scrape.
 const (
-	maxTitleRunes    = 128
+	maxTitleRunes    = wechat.MaxTextRunes // what the fetcher keeps of any text
 	maxMsgIDRunes    = 64
 	maxNickNameRunes = 64
 )

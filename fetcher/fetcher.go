@@ -240,7 +240,7 @@ func New(cfg Config, st Store, state *collector.State, accounts []Account, reg p
 		}, []string{"account", "endpoint", "field", "reason"}),
 		rowsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wechat_datacube_rows_skipped_total",
-			Help: "Rows of WeChat's answers left out, by reason: missing_key (no date, msgid, hour or enumeration to tell it by), out_of_range (a day not asked for), duplicate (the same keys as a later row, which wins).",
+			Help: "Rows of WeChat's answers left out, by reason: missing_key (no date, msgid, hour or enumeration to tell it by), out_of_range (a day not asked for), duplicate (the same keys as a later row, which wins), too_large (larger than 64 KiB with its text cut).",
 		}, []string{"account", "endpoint", "reason"}),
 		cycles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wechat_fetch_cycles_total",

@@ -44,9 +44,10 @@ const (
 	SkipMissingKey Skip = iota // a row without one of its keys
 	SkipOutOfRange             // a row of a day the request did not ask for
 	SkipDuplicate              // a row with the same keys as a later one
+	SkipTooLarge               // a row of more than MaxRowBytes, its text cut (bound.go)
 )
 
-var skipNames = [...]string{"missing_key", "out_of_range", "duplicate"}
+var skipNames = [...]string{"missing_key", "out_of_range", "duplicate", "too_large"}
 
 func (s Skip) String() string {
 	if int(s) < len(skipNames) {
@@ -246,8 +247,16 @@ func screenRows[T Row](p *plan, list []T, raw [][]byte, d rowDay, rep *Report) (
 	for i := range list {
 		row := &list[i]
 		dateRow(any(row), d)
-		shareStrings(row)
 		base := unsafe.Pointer(row)
+		p.boundText(base)
+		shareStrings(row)
+		var rawRow []byte
+		if raw != nil {
+			if rawRow = boundRaw(raw[i]); len(rawRow) > MaxRowBytes {
+				rep.skip(SkipTooLarge, fmt.Sprintf("a row of %d bytes", len(rawRow)))
+				continue
+			}
+		}
 		if missing := p.screen(base, rep); missing != "" {
 			rep.skip(SkipMissingKey, "a row without "+missing)
 			continue
@@ -262,7 +271,7 @@ func screenRows[T Row](p *plan, list []T, raw [][]byte, d rowDay, rep *Report) (
 				rep.skip(SkipDuplicate, "a second row for "+p.describeKey(base))
 				rows[j] = *row // the last one wins
 				if raw != nil {
-					kept[j] = raw[i]
+					kept[j] = rawRow
 				}
 				continue
 			}
@@ -270,7 +279,7 @@ func screenRows[T Row](p *plan, list []T, raw [][]byte, d rowDay, rep *Report) (
 		}
 		rows = append(rows, *row)
 		if raw != nil {
-			kept = append(kept, raw[i])
+			kept = append(kept, rawRow)
 		}
 	}
 	return rows, kept

@@ -32,6 +32,23 @@ var LegacyArticleTotal = []string{
 // snapshot, a live answer), the answer itself. A body that is not a JSON
 // object is left as it is.
 func WithoutField(path string) func([]byte) []byte {
+	return rewriteRows(path, func(x map[string]any, key string) { delete(x, key) })
+}
+
+// WithField returns a Fault.Rewrite that sets the field at path (as in
+// WithoutField) to value in every row that has it: an answer as a hostile
+// or broken upstream would send it (a title of a megabyte).
+func WithField(path string, value any) func([]byte) []byte {
+	return rewriteRows(path, func(x map[string]any, key string) {
+		if _, ok := x[key]; ok {
+			x[key] = value
+		}
+	})
+}
+
+// rewriteRows returns a rewrite that applies change to the object holding
+// the last segment of path, in every row.
+func rewriteRows(path string, change func(obj map[string]any, key string)) func([]byte) []byte {
 	segs := strings.Split(path, ".")
 	return func(body []byte) []byte {
 		var answer map[string]any
@@ -42,10 +59,10 @@ func WithoutField(path string) func([]byte) []byte {
 		}
 		if list, ok := answer["list"].([]any); ok {
 			for _, row := range list {
-				remove(row, segs)
+				walk(row, segs, change)
 			}
 		} else {
-			remove(answer, segs)
+			walk(answer, segs, change)
 		}
 		b, err := json.Marshal(answer)
 		if err != nil {
@@ -55,19 +72,19 @@ func WithoutField(path string) func([]byte) []byte {
 	}
 }
 
-// remove deletes segs from node, through objects and lists.
-func remove(node any, segs []string) {
+// walk applies change at segs below node, through objects and lists.
+func walk(node any, segs []string, change func(map[string]any, string)) {
 	switch x := node.(type) {
 	case []any:
 		for _, e := range x {
-			remove(e, segs)
+			walk(e, segs, change)
 		}
 	case map[string]any:
 		if len(segs) == 1 {
-			delete(x, segs[0])
+			change(x, segs[0])
 			return
 		}
-		remove(x[segs[0]], segs[1:])
+		walk(x[segs[0]], segs[1:], change)
 	}
 }
 
