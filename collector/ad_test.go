@@ -52,7 +52,7 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 		`wechat_ad_settlement_slot_revenue_yuan{` + a + `,period="2020-03-01",slot="SLOT_ID_WEAPP_REWARD_VIDEO"}`: 6847866.02}
 	tests := []struct {
 		ep   wechat.Endpoint
-		file string // in testdata: samples/<endpoint> unless set
+		file string // in testanswers: samples/<endpoint> unless set
 		want map[string]float64
 	}{
 		{wechat.PublisherAdPosGeneral, "", map[string]float64{

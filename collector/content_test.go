@@ -3,7 +3,7 @@ package collector_test
 import "testing"
 
 // TestContentFamily serves each answer of the 2025 content endpoints
-// (testdata/content, written from their documented fields) and checks that
+// (testanswers' content, written from their documented fields) and checks that
 // every figure comes out under its documented metric, and nothing else:
 // the scenes as label values, the total (全部) as the metric without scene,
 // praise in yuan, reading time in seconds, the totals of the served day.

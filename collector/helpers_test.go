@@ -3,25 +3,25 @@ package collector_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-// readAnswer returns the answer of an endpoint in testdata/dir: samples
-// holds the official sample answers, content the answers of the 2025
-// content endpoints written from their documented fields.
+// readAnswer returns the answer of an endpoint in dir of
+// internal/testanswers: samples holds the official sample answers,
+// content the answers of the 2025 content endpoints written from their
+// documented fields, versions the other shapes.
 func readAnswer(t *testing.T, dir, endpoint string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", dir, endpoint+".json"))
-	if err != nil {
-		t.Fatalf("answer of %s: %v", endpoint, err)
+	b := testanswers.Read(dir, endpoint)
+	if b == nil {
+		t.Fatalf("no answer %s/%s", dir, endpoint)
 	}
 	return b
 }
@@ -34,7 +34,7 @@ func fixtureRows(t *testing.T, endpoint string) []wechat.Row {
 	return answerRows(t, "samples", endpoint)
 }
 
-// answerRows decodes the list of an endpoint's answer in testdata/dir
+// answerRows decodes the list of an endpoint's answer in dir
 // into rows, as the store hands them back.
 func answerRows(t *testing.T, dir, endpoint string) []wechat.Row {
 	t.Helper()
@@ -112,7 +112,7 @@ type familyCase struct {
 	want     map[string]float64
 }
 
-// checkFamily serves each case's answer (from testdata/dir) as the
+// checkFamily serves each case's answer (from dir of testanswers) as the
 // account fx's data of its newest day, and checks that every wanted series
 // comes out with its value, and no other (but the account and date
 // series).

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Peak resident memory of the exporter serving N demo accounts (default
-# 1000): it builds the exporter, runs it on the built-in fake, waits for the
-# first fetch cycle to complete, scrapes /metrics a few times as Prometheus
-# does (gzip), and prints the process's VmHWM. Then it stops the exporter
-# (which saves its render cache), starts it again on the same store, and
-# prints the VmHWM of the restart once its stored rows are decoded and
-# scraped. With SHARD and TOTAL, the exporter is that shard of TOTAL
-# (--shard, --total-shards) over the ACCOUNTS demo accounts. The CPU time
-# the process used is printed with each figure. The environment passes to
-# the exporter (GOGC, GOMEMLIMIT). POLL is the seconds between the scrapes
-# that watch for the end of the first cycle (default 5); each is a whole
-# plain /metrics, so many shards on few cores want a longer one: the ten
-# shards of 10,000 accounts on 2 cores were measured with POLL=60.
+# 1000): it builds the exporter, runs it on the built-in fake and scrapes
+# /metrics with gzip every SCRAPE seconds (default 1; a Prometheus scrapes
+# every 15 s or more) for as long as it runs: through the first fetch cycle
+# and the quota round, and while it stops (SIGTERM, which saves its render
+# cache). It prints the process's VmHWM, read until the process has
+# exited. Then it starts the exporter again on the same store and prints
+# the VmHWM of the restart once its stored rows are decoded and the first
+# pass is done, again through the stop. With SHARD and TOTAL, the exporter
+# is that shard of TOTAL (--shard, --total-shards) over the ACCOUNTS demo
+# accounts. The CPU time the process used is printed with each figure.
+# The environment passes to the exporter (GOGC, GOMEMLIMIT). POLL is the
+# seconds between the scrapes that watch for the end of the first cycle
+# (default 5); each is a whole plain /metrics, so many shards on few cores
+# want a longer one: the ten shards of 10,000 accounts on 2 cores were
+# measured with POLL=60 (and SCRAPE=15).
 #
 #   scripts/peak-rss.sh [ACCOUNTS [SHARD TOTAL]]
 set -euo pipefail
@@ -19,6 +22,7 @@ n=${1:-1000}
 shard=${2:-0}
 total=${3:-1}
 poll=${POLL:-5}
+scrape=${SCRAPE:-1}
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 go build -o "$dir/wechat-exporter" .
@@ -29,7 +33,33 @@ start_exporter() {
   pid=$!
 }
 start_exporter error
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+scraper=
+trap 'kill $scraper $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+
+# scrape_all scrapes with gzip every $scrape seconds until killed.
+scrape_all() {
+  while :; do
+    curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" || true
+    sleep "$scrape"
+  done
+}
+scrape_all &
+scraper=$!
+
+# stop_and_report stops the exporter (it saves its render cache) while the
+# scrapes go on, and prints its peak memory and CPU time as last read
+# before it exited.
+stop_and_report() {
+  kill -TERM "$pid"
+  local last=""
+  while [ -e "/proc/$pid/status" ]; do
+    now=$(report 2>/dev/null) || break
+    [ -n "$now" ] && last=$now
+    sleep 0.1
+  done
+  wait "$pid" || true
+  printf '%s\n' "$last"
+}
 
 # report prints the process's peak and current memory and its CPU time.
 report() {
@@ -61,24 +91,25 @@ while :; do
   sleep "$poll"
 done
 echo "first fetch cycle of $mine accounts (shard $shard of $total over $n): about $(( $(date +%s) - start )) s"
-for _ in 1 2 3; do
-  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
-done
 size=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c)
 series=$(curl -s "http://127.0.0.1:$port/metrics" | grep -vc '^#')
-echo "/metrics: $series series, $((size / 1024 / 1024)) MiB"
-report
+echo "/metrics: $series series, $((size / 1024 / 1024)) MiB; gzip scrapes every $scrape s"
+echo "first start, through the stop:"
+stop_and_report
 
 echo "restart on the same store:"
-kill -TERM $pid
-wait $pid || true
 start_exporter info
 until curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; do sleep 0.2; done
 grep -o 'from_render_cache=[0-9]*' "$dir/log" || true
 # The cached accounts' rows are decoded in the background; the fetcher's
 # first pass (which finds the store complete) follows.
-until curl -s "http://127.0.0.1:$port/metrics" | grep '^wechat_datacube_last_fetch_success{' >/dev/null; do sleep 1; done
-for _ in 1 2 3; do
-  curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics"
+# It is done when the successes counted stop changing.
+ok_count() { curl -s "http://127.0.0.1:$port/metrics" | grep '^wechat_datacube_last_fetch_success{' | grep -c '} 1$' || true; }
+before=0
+while :; do
+  now=$(ok_count)
+  [ "$now" -gt 0 ] && [ "$now" -eq "$before" ] && break
+  before=$now
+  sleep 3
 done
-report
+stop_and_report

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -20,24 +20,20 @@ import (
 // exactly one official sample answer per legacy datacube endpoint and ad
 // action, named after it.
 func TestEveryEndpointHasASample(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(sampleDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no sample answers in %s", sampleDir)
+	answers := testanswers.In(testanswers.Samples)
+	if len(answers) == 0 {
+		t.Fatal("no sample answers")
 	}
 	have := map[string]bool{}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		if _, ok := wechat.EndpointByName(name); !ok {
-			t.Errorf("sample %s is named after no endpoint", f)
+	for _, a := range answers {
+		if _, ok := wechat.EndpointByName(a.Name); !ok {
+			t.Errorf("sample %s is named after no endpoint", a.Name)
 		}
-		have[name] = true
+		have[a.Name] = true
 	}
 	for _, ep := range append(legacyEndpoints(), wechat.PublisherEndpoints()...) {
 		if !have[ep.Name] {
-			t.Errorf("no sample answer for %s in %s", ep.Name, sampleDir)
+			t.Errorf("no sample answer for %s", ep.Name)
 		}
 	}
 }

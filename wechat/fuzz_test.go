@@ -2,21 +2,17 @@ package wechat
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 )
 
 // FuzzDecode feeds arbitrary bodies to the decoding every answer goes
 // through. It must never panic; every failure must be a typed error; a
 // success must give rows whose dates are valid.
 func FuzzDecode(f *testing.F) {
-	files, _ := filepath.Glob("testdata/samples/*.json")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err == nil {
-			f.Add(b)
-		}
+	for _, a := range testanswers.All() {
+		f.Add(a.Body)
 	}
 	for _, s := range []string{`{"errcode":40001,"errmsg":"x rid: 1"}`, `{"list":null}`, `<html>`, ``, `{"list":[{"ref_date":"2024-13-01"}]}`,
 		`{"list":[{"ref_date":"2024-01-01","ref_hour":99999999999,"msg_type":-1}]}`, `{"base_resp":{"ret":2009,"err_msg":"no"}}`} {

@@ -2,26 +2,22 @@ package wechat_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 
-// sampleDir holds the official sample answers, one per endpoint, named
-// after it (see its README).
-const sampleDir = "testdata/samples"
-
-// readSample returns the official sample answer of an endpoint.
+// readSample returns the official sample answer of an endpoint
+// (internal/testanswers/samples).
 func readSample(t testing.TB, endpoint string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sampleDir, endpoint+".json"))
-	if err != nil {
-		t.Fatalf("sample answer of %s: %v", endpoint, err)
+	b := testanswers.Sample(endpoint)
+	if b == nil {
+		t.Fatalf("no sample answer of %s", endpoint)
 	}
 	return b
 }

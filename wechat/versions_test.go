@@ -3,37 +3,38 @@ package wechat_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-// versionDir holds the other documented shapes of the sample answers (see
-// its README).
-const versionDir = "testdata/versions"
+// version is an answer and its endpoint.
+type version struct {
+	testanswers.Answer
+	ep wechat.Endpoint
+}
 
-// everyVersion returns every sample answer of every documented version:
-// file name -> endpoint.
-func everyVersion(t *testing.T) map[string]wechat.Endpoint {
+// everyVersion returns every sample answer and every other documented
+// shape of it (internal/testanswers: samples, versions), with its
+// endpoint.
+func everyVersion(t *testing.T) []version {
 	t.Helper()
-	out := map[string]wechat.Endpoint{}
-	for _, dir := range []string{sampleDir, versionDir} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no answers in %s: %v", dir, err)
+	var out []version
+	for _, dir := range []string{testanswers.Samples, testanswers.Versions} {
+		answers := testanswers.In(dir)
+		if len(answers) == 0 {
+			t.Fatalf("no answers in %s", dir)
 		}
-		for _, f := range files {
-			name, _, _ := strings.Cut(filepath.Base(f), ".")
-			ep, ok := wechat.EndpointByName(name)
+		for _, a := range answers {
+			ep, ok := wechat.EndpointByName(a.Endpoint)
 			if !ok {
-				t.Fatalf("%s is named after no endpoint", f)
+				t.Fatalf("%s/%s is named after no endpoint", dir, a.Name)
 			}
-			out[f] = ep
+			out = append(out, version{a, ep})
 		}
 	}
 	return out
@@ -44,12 +45,10 @@ func everyVersion(t *testing.T) map[string]wechat.Endpoint {
 // number of a field the exporter reads comes out as sent, and what the
 // version lacks is reported, exactly, figure by figure.
 func TestEveryDocumentedVersionDecodes(t *testing.T) {
-	for file, ep := range everyVersion(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			body, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, v := range everyVersion(t) {
+		ep := v.ep
+		t.Run(v.Dir+"/"+v.Name, func(t *testing.T) {
+			body := v.Body
 			ans := fetchBody(t, ep, body)
 			if len(ans.Rows) == 0 || len(ans.Report.Skipped) > 0 {
 				t.Fatalf("%d rows, skipped %v", len(ans.Rows), ans.Report.Skipped)
