@@ -25,8 +25,12 @@ import (
 //     decimals (12.0 for a count, 0.41 for a rate), numeric strings.
 //   - A row of a day outside the range asked is left out
 //     (SkipOutOfRange); of rows with the same keys the last one wins, the
-//     others are left out (SkipDuplicate). A detail (an article's
-//     statistics day) without its stat_date is left out likewise.
+//     others are left out (SkipDuplicate).
+//   - An element of a list inside a row without its key (an article's
+//     statistics day without its stat_date, a read_user_source without
+//     its scene_desc) is left out of the row and reported as its key
+//     missing (a Gap): it costs only itself, on the way in and when the
+//     stored row is read back.
 //   - What was left out or not known is counted (Report): the exporter
 //     shows it as wechat_datacube_fields_missing_total and
 //     wechat_datacube_rows_skipped_total.
@@ -482,7 +486,10 @@ func (p *plan) screen(base unsafe.Pointer, rep *Report) (missingKey string) {
 		var keep []bool // nil while every element has its keys
 		for j := 0; j < list.len; j++ {
 			if missing := l.elem.screen(unsafe.Add(list.data, uintptr(j)*l.size), rep); missing != "" {
-				rep.skip(SkipMissingKey, "a "+l.path+" element without "+missing)
+				// The element costs only itself, as a figure would: the
+				// row, and the day, are served and final. The stored row
+				// keeps it, and reads back without it the same way.
+				rep.gap(missing, Missing)
 				if keep == nil {
 					keep = make([]bool, list.len)
 					for k := range j {
@@ -617,6 +624,29 @@ func (e Endpoint) Keys() []string {
 		if f := e.rows.plan.fields[i]; !f.optional {
 			out = append(out, f.path)
 		}
+	}
+	return out
+}
+
+// ElementKeys returns the keys of the elements of the lists inside an
+// endpoint's rows (details.stat_date, ...): an element without one is
+// left out of its row, which is kept.
+func (e Endpoint) ElementKeys() []string {
+	if e.rows == nil {
+		return nil
+	}
+	return e.rows.plan.elementKeys()
+}
+
+func (p *plan) elementKeys() []string {
+	var out []string
+	for _, l := range p.lists {
+		for _, i := range l.elem.keys {
+			if f := l.elem.fields[i]; !f.optional {
+				out = append(out, f.path)
+			}
+		}
+		out = append(out, l.elem.elementKeys()...)
 	}
 	return out
 }

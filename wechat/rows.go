@@ -283,7 +283,8 @@ func shareStrings(row any) {
 // sample's "20XX-XX-XX"); a Live row's and the settlement's is day.
 //
 // Only rows with their keys are stored, so a stored row without one is
-// damage, and an error: the day is fetched again.
+// damage, and an error: the day is fetched again. An element of a list
+// inside a row without its key is left out again, as when it was fetched.
 func DecodeDay(ep Endpoint, day Date, list []byte) ([]Row, error) {
 	if ep.rows == nil {
 		return nil, ErrUnknownEndpoint(ep.Name)

@@ -1,15 +1,19 @@
 package wechat_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -119,7 +123,7 @@ func TestOddFiguresCostOnlyThemselves(t *testing.T) {
 			}},
 		{"a detail without stat_date", wechat.GetArticleTotal, 1,
 			`{"list":[{"ref_date":"2026-11-20","msgid":"1_1","title":"t","details":[{"target_user":3},{"stat_date":"2026-11-20","target_user":4}]}]}`, 1,
-			nil, skips{wechat.SkipMissingKey: 1}, func(t *testing.T, rows []wechat.Row) {
+			gaps{g("details.stat_date", wechat.Missing): 1}, nil, func(t *testing.T, rows []wechat.Row) {
 				if a := rows[0].(wechat.ArticleTotal); len(a.Details) != 1 || num(a.Details[0].TargetUser) != 4 {
 					t.Errorf("details %+v, want the dated one", a.Details)
 				}
@@ -183,8 +187,23 @@ func TestOddFiguresCostOnlyThemselves(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, ans.Rows)
 			}
+			// What is stored reads back as it read when fetched.
+			if tt.days <= 1 && len(ans.Raw) > 0 {
+				back, err := wechat.DecodeDay(tt.ep, d, []byte("["+string(bytes.Join(rawBytes(ans.Raw), []byte(",")))+"]"))
+				if err != nil || !reflect.DeepEqual(back, ans.Rows) {
+					t.Errorf("read back from the store: %+v, %v; want %+v", back, err, ans.Rows)
+				}
+			}
 		})
 	}
+}
+
+func rawBytes(raw []json.RawMessage) [][]byte {
+	out := make([][]byte, len(raw))
+	for i, r := range raw {
+		out[i] = r
+	}
+	return out
 }
 
 // gapsInclude reports whether got has every wanted gap, counted as
@@ -220,4 +239,85 @@ func TestUnreadableAnswersStillFail(t *testing.T) {
 			t.Errorf("%s: err %v, want a decode error", body, err)
 		}
 	}
+}
+
+// TestEachElementKeyCostsItsElement removes, in turn, each key of the
+// elements of the lists inside each endpoint's rows from one element of
+// its answer (samples, content): the element is left out and its key
+// reported missing, the row and the others are kept, and the stored rows
+// read back as they read when fetched.
+func TestEachElementKeyCostsItsElement(t *testing.T) {
+	checked := 0
+	for _, dir := range []string{testanswers.Samples, testanswers.Content} {
+		for _, a := range testanswers.In(dir) {
+			ep, ok := wechat.EndpointByName(a.Endpoint)
+			if !ok {
+				t.Fatalf("%s/%s: no endpoint", dir, a.Name)
+			}
+			for _, key := range ep.ElementKeys() {
+				t.Run(ep.Name+" "+key, func(t *testing.T) {
+					checked++
+					whole := fetchBody(t, ep, a.Body)
+					body, ok := withoutInFirst(a.Body, strings.Split(key, "."))
+					if !ok {
+						t.Fatalf("the answer has no element with %s", key)
+					}
+					ans := fetchBody(t, ep, body)
+					if len(ans.Rows) != len(whole.Rows) || len(ans.Report.Skipped) > 0 {
+						t.Errorf("%d rows (skipped %v), want the %d of the whole answer", len(ans.Rows), ans.Report.Skipped, len(whole.Rows))
+					}
+					if n := ans.Report.Gaps[wechat.Gap{Field: key, Why: wechat.Missing}]; n != 1 {
+						t.Errorf("gap %s reported %d times, want 1: %v", key, n, ans.Report.Gaps)
+					}
+					day := ans.Rows[0].RowDate()
+					back, err := wechat.DecodeDay(ep, day, []byte("["+string(bytes.Join(rawBytes(ans.Raw), []byte(",")))+"]"))
+					if err != nil || !reflect.DeepEqual(back, ans.Rows) {
+						t.Errorf("read back from the store: %v; the rows differ from those fetched", err)
+					}
+				})
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("%d element keys checked: the test reaches too little", checked)
+	}
+}
+
+// withoutInFirst removes the key at the end of path from the first element
+// it reaches in the answer's first row (descending into the first element
+// of each list on the way).
+func withoutInFirst(body []byte, path []string) ([]byte, bool) {
+	var answer map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&answer) != nil {
+		return nil, false
+	}
+	var node any = answer
+	if list, ok := answer["list"].([]any); ok && len(list) > 0 {
+		node = list[0]
+	}
+	for i, seg := range path {
+		for {
+			l, ok := node.([]any)
+			if !ok || len(l) == 0 {
+				break
+			}
+			node = l[0]
+		}
+		obj, ok := node.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if i == len(path)-1 {
+			if _, ok := obj[seg]; !ok {
+				return nil, false
+			}
+			delete(obj, seg)
+			break
+		}
+		node = obj[seg]
+	}
+	b, err := json.Marshal(answer)
+	return b, err == nil
 }

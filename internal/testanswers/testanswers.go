@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-//go:embed samples/*.json versions/*.json content/*.json
+//go:embed samples/*.json versions/*.json content/*.json real/*.json
 var files embed.FS
 
 // Directories of answers.
