@@ -241,7 +241,9 @@ func publisherAnswerRows(ep Endpoint, r Range, first publisherAnswer, list []jso
 	}
 	delete(fields, "base_resp")
 	delete(fields, "total_num")
-	fields["settlement_list"] = joined
+	if len(list) > 0 || first.SettlementList != nil {
+		fields["settlement_list"] = joined
+	} // else an answer without one, as real servers send: its totals alone, the list reported missing
 	raw, err := json.Marshal(fields)
 	if err != nil {
 		return Answer{}, err

@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
@@ -188,6 +190,22 @@ func TestPublisherErrors(t *testing.T) {
 			t.Errorf("%d calls, want 1: not asked again at once", n)
 		}
 	})
+	// Real ad answers carry a top-level ret and err_msg and no base_resp:
+	// an error there is an error, wherever WeChat puts it.
+	for _, tc := range []struct {
+		code  int64
+		class wechat.Class
+	}{{wechat.CodeNotPublisher, wechat.Permanent}, {wechat.CodeAdTooFrequent, wechat.RateLimited}, {wechat.CodeBadParams, wechat.Permanent}} {
+		t.Run(fmt.Sprintf("top-level ret %d", tc.code), func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherAdPosGeneral.Name, TopRet: tc.code})
+			ans, err := e.client.Fetch(ctx(t), wechat.PublisherAdPosGeneral, wechat.Range{Begin: yesterday(), End: yesterday()})
+			var api *wechat.APIError
+			if !errors.As(err, &api) || api.Code != tc.code || !api.Ret || wechat.ErrorClass(err) != tc.class {
+				t.Fatalf("err = %v (%d rows), want ret %d of class %v", err, len(ans.Rows), tc.code, tc.class)
+			}
+		})
+	}
 	t.Run("token rejected at top level", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.fake.Inject(wechattest.Fault{Endpoint: wechat.PublisherSettlement.Name, Errcode: wechat.CodeInvalidToken, Times: 1})
@@ -269,5 +287,47 @@ func TestPublisherRowsRoundTrip(t *testing.T) {
 				t.Errorf("%s, %s: round trip %v: %+v != %+v", ep.Name, what, err, back, ans.Rows)
 			}
 		}
+	}
+}
+
+// TestRealAdAnswers: the ad answers in the shapes real servers sent
+// (testanswers' real/): a top-level ret of 0 and no base_resp is a
+// success; slot_id, a 16-digit number, is kept to the digit; rates keep
+// their float artefacts; a total_num larger than the rows sent is not
+// followed beyond a short page (the rule: a short page is the last); a
+// settlement without settlement_list is its totals, the list reported
+// missing; undocumented fields are kept in the row as sent.
+func TestRealAdAnswers(t *testing.T) {
+	d := day("2020-04-13")
+	c, obs := serveBody(t, string(testanswers.Read(testanswers.Real, "publisher_adpos_general.ret")))
+	ans, err := c.Fetch(ctx(t), wechat.PublisherAdPosGeneral, wechat.Range{Begin: d, End: d})
+	if err != nil || len(ans.Rows) != 1 {
+		t.Fatalf("%d rows, %v", len(ans.Rows), err)
+	}
+	if n := obs.count(func(r *recorder) map[string]int { return r.requests }, wechat.PublisherAdPosGeneral.Name); n != 1 {
+		t.Errorf("%d requests: total_num 3 with one row sent asked more pages", n)
+	}
+	row := ans.Rows[0].(wechat.AdPosition)
+	if rate, _ := row.ExposureRate.Value(); row.SlotID != "3030046789020063" || rate != 0.5309833859999999 || row.Income.Or(0) != 1893 {
+		t.Errorf("row %+v: the slot id, a rate or the income changed", row)
+	}
+	if !strings.Contains(string(ans.Raw[0]), `"slot_str"`) {
+		t.Errorf("the undocumented slot_str is not kept in the row: %s", ans.Raw[0])
+	}
+
+	c, _ = serveBody(t, string(testanswers.Read(testanswers.Real, "publisher_settlement.no-list")))
+	ans, err = c.Fetch(ctx(t), wechat.PublisherSettlement, wechat.Range{Begin: d, End: d})
+	if err != nil || len(ans.Rows) != 1 {
+		t.Fatalf("settlement: %d rows, %v", len(ans.Rows), err)
+	}
+	s := ans.Rows[0].(wechat.Settlement)
+	if s.RevenueAll.Or(0) != 318734 || s.SettledRevenueAll.Or(0) != 301225 || len(s.Periods) != 0 {
+		t.Errorf("settlement %+v", s)
+	}
+	if ans.Report.Gaps[wechat.Gap{Field: "settlement_list", Why: wechat.Missing}] != 1 {
+		t.Errorf("the missing settlement_list is not reported: %v", ans.Report.Gaps)
+	}
+	if !strings.Contains(string(ans.Raw[0]), "wyw_settled_summary") {
+		t.Errorf("the extra wyw_settled_summary is not kept: %s", ans.Raw[0])
 	}
 }

@@ -229,10 +229,13 @@ func (t *transport) networkError(endpoint string, err error) error {
 }
 
 // envelope holds what every answer may carry besides its data. Ad
-// endpoints report errors in base_resp instead of errcode.
+// endpoints report errors in base_resp instead of errcode, as documented,
+// or in a top-level ret, as real servers answer (with no base_resp).
 type envelope struct {
 	ErrCode  *int64 `json:"errcode"`
 	ErrMsg   string `json:"errmsg"`
+	Ret      *int64 `json:"ret"`
+	RetMsg   string `json:"err_msg"`
 	BaseResp *struct {
 		Ret    int64  `json:"ret"`
 		ErrMsg string `json:"err_msg"`
@@ -272,6 +275,9 @@ func (t *transport) decode(endpoint string, body []byte, out any) error {
 	}
 	if env.BaseResp != nil && env.BaseResp.Ret != 0 {
 		return &APIError{Endpoint: endpoint, Code: env.BaseResp.Ret, Message: t.redact.redact(env.BaseResp.ErrMsg), Ret: true}
+	}
+	if env.Ret != nil && *env.Ret != 0 {
+		return &APIError{Endpoint: endpoint, Code: *env.Ret, Message: t.redact.redact(env.RetMsg), Ret: true}
 	}
 	if out == nil {
 		return nil

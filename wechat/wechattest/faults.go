@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Fault makes matching requests fail. Exactly one of Errcode, Ret, Status,
+// Fault makes matching requests fail. Exactly one of Errcode, Ret, TopRet, Status,
 // Reset, Body, Truncate or Rewrite should be set; Latency may be added to any of
 // them, or used alone to slow down real answers.
 type Fault struct {
@@ -17,7 +17,8 @@ type Fault struct {
 	Endpoint string // "" matches every endpoint, token endpoints included
 
 	Errcode  int64               // answer {"errcode":N} with HTTP 200, as WeChat does
-	Ret      int64               // answer {"base_resp":{"ret":N}}, as the publisher API does
+	Ret      int64               // answer {"base_resp":{"ret":N}}, as the publisher API's documentation does
+	TopRet   int64               // answer {"ret":N,"err_msg":...}, as real publisher API servers do
 	Status   int                 // answer with this HTTP status and a proxy's HTML page
 	Reset    bool                // drop the connection without answering
 	Body     string              // answer with this raw body (malformed JSON, HTML...)
@@ -117,6 +118,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, appID, endpo
 		s.writeErr(w, f.Errcode)
 	case f.Ret != 0:
 		writeRet(w, f.Ret)
+	case f.TopRet != 0:
+		writeTopRet(w, f.TopRet)
 	case f.Status != 0:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(f.Status)

@@ -31,6 +31,16 @@ func writeRet(w http.ResponseWriter, ret int64) {
 	writeJSON(w, map[string]any{"base_resp": map[string]any{"err_msg": msg, "ret": ret}})
 }
 
+// writeTopRet answers a publisher error as real servers do: ret at the
+// top level, no base_resp.
+func writeTopRet(w http.ResponseWriter, ret int64) {
+	msg := publisherMsgs[ret]
+	if msg == "" {
+		msg = "error"
+	}
+	writeJSON(w, map[string]any{"ret": ret, "err_msg": msg})
+}
+
 // adSlots are the ad slots of a generated publisher account, with their
 // share of the ad requests.
 var adSlots = []struct {
