@@ -43,7 +43,11 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 		return false, false
 	}
 	if suspicious {
-		f.failed(t, r, errNotReady, now)
+		if t.ep.Empty == wechat.EmptyIfQuiet {
+			f.askQuietDayAgain(t, now)
+		} else {
+			f.failed(t, r, errNotReady, now)
+		}
 		return false, false
 	}
 	return true, ans.Delayed
@@ -202,8 +206,9 @@ func joinRows(rows []json.RawMessage) json.RawMessage {
 
 // rowsDue reports whether an empty answer for the newest day means "not
 // ready" rather than "no data", until EmptyGrace after the ready time: for
-// endpoints with a row every day, or that usually have rows and had some
-// the day before; never for per-article lists, where an empty day is a
+// endpoints with a row every day (asked again every retry interval), or
+// that usually have rows and had some the day before (asked again twice:
+// askQuietDayAgain); never for per-article lists, where an empty day is a
 // normal answer (see wechat.EmptyDay).
 func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
 	if !now.Before(f.readyAt(wechat.Today(now)).Add(f.cfg.EmptyGrace)) {
@@ -217,6 +222,27 @@ func (f *Fetcher) rowsDue(t *task, now time.Time) bool {
 	}
 	ep := f.served(t)
 	return ep != nil && len(ep.Rows) > 0
+}
+
+// askQuietDayAgain schedules the newest day of an endpoint whose rows
+// appear only when something happened (wechat.EmptyIfQuiet: follows,
+// reads, messages, callbacks) again,
+// after an empty answer that followed a day with rows: WeChat may not be
+// done with it, or the day was quiet, as most of a small account's days
+// are. It is asked again at most twice, midway through the grace after
+// the ready time and at its end, and then taken for quiet (rowsDue). The
+// fetch succeeded: WeChat answered, and the status says so, so that a
+// quiet day is no failure to alert on.
+func (f *Fetcher) askQuietDayAgain(t *task, now time.Time) {
+	ready := f.readyAt(wechat.Today(now))
+	next := ready.Add(f.cfg.EmptyGrace / 2)
+	if !now.Before(next) {
+		next = ready.Add(f.cfg.EmptyGrace)
+	}
+	f.state.SetStatus(t.acc.Name, t.ep.Name, true, now)
+	level.Debug(f.logger).Log("msg", "an empty newest day after a day with rows: asked again, then taken for a quiet day",
+		"account", t.acc.Name, "endpoint", t.ep.Name, "retry_at", next.Format(time.RFC3339))
+	f.retryLater(t, now, next.Sub(now))
 }
 
 // served returns what the snapshot serves for the task, or nil.

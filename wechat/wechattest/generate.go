@@ -53,6 +53,12 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 	r := rng(a, ep.Name, int(d))
 	ref := wechat.Ref{RefDate: d}
 	scale := float64(a.Scale)
+	if quiet := int(d) % 7; a.QuietWeek && quiet >= 3 && (ep == wechat.GetUserSummary || ep == wechat.GetUpstreamMsg) {
+		if quiet == 3 && ep == wechat.GetUserSummary {
+			return []wechat.Row{wechat.UserSummary{Ref: ref, UserSource: wechat.CodeOf(0), NewUser: cnt(0), CancelUser: cnt(0)}}
+		}
+		return nil
+	}
 	switch ep {
 	case wechat.GetUserSummary:
 		var rows []wechat.Row

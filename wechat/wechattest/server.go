@@ -46,6 +46,12 @@ type Account struct {
 	// off (getarticletotaldetail publish_type 1); 0: every post notifies
 	// the followers.
 	SilentEvery int
+	// QuietWeek makes the account small and quiet, as real small accounts
+	// are: getusersummary and getupstreammsg have rows on 3 days of 7
+	// (days since 1970 modulo 7 below 3); on the fourth getusersummary
+	// gives one all-zero row of user_source 0, as real servers sometimes
+	// answer a quiet day; on the others neither has a row.
+	QuietWeek bool
 	// Omit lists figures the account's datacube answers leave out, as
 	// endpoint:path (getarticletotal:details.target_user), as older
 	// documentation shows them (see LegacyArticleTotal).
