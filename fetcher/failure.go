@@ -117,17 +117,21 @@ func CredentialsRemedy(err error) string {
 // per-minute limit (45011) and the ad API's "too frequent" want a minute.
 const firstBackoff = time.Minute
 
+// TransientBackoff is the wait after consecutive transient failures with
+// the retry interval ri: a minute, doubling up to ri. A client's token
+// failures are held as long (wechat.WithTokenBackoff), so that each retry
+// round of an account's tasks costs one token attempt.
+func TransientBackoff(ri time.Duration) wechat.Backoff {
+	return wechat.Backoff{First: firstBackoff, Max: ri}
+}
+
 // backoff returns the wait after the task's consecutive transient failure.
 func (f *Fetcher) backoff(t *task) time.Duration {
 	t.mu.Lock()
 	t.transient++
 	n := t.transient
 	t.mu.Unlock()
-	wait := firstBackoff
-	for i := 1; i < n && wait < f.cfg.RetryInterval; i++ {
-		wait *= 2
-	}
-	return min(wait, max(f.cfg.RetryInterval, firstBackoff))
+	return TransientBackoff(f.cfg.RetryInterval).After(n)
 }
 
 // unavailableRetry is how long an endpoint WeChat will not serve for an

@@ -35,6 +35,8 @@ type options struct {
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
 	limiter *Limiter
+	// tokenBackoff is how long a transient token failure is held.
+	tokenBackoff Backoff
 }
 
 // Option configures a Client.
@@ -61,12 +63,13 @@ const DefaultTimeout = 30 * time.Second
 // New returns a client that authenticates with src.
 func New(src TokenSource, opts ...Option) (*Client, error) {
 	o := options{
-		baseURL: DefaultBaseURL,
-		ua:      "wechat-exporter/" + Version,
-		obs:     nopObserver{},
-		retry:   DefaultRetry,
-		now:     time.Now,
-		sleep:   sleepContext,
+		baseURL:      DefaultBaseURL,
+		ua:           "wechat-exporter/" + Version,
+		obs:          nopObserver{},
+		retry:        DefaultRetry,
+		now:          time.Now,
+		sleep:        sleepContext,
+		tokenBackoff: DefaultBackoff,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -81,7 +84,7 @@ func New(src TokenSource, opts ...Option) (*Client, error) {
 	o.hc = noRedirects(o.hc)
 	setSourceClock(src, o.now)
 	t := &transport{base: base, hc: o.hc, ua: o.ua, obs: o.obs, retry: o.retry, redact: &redactor{}, sleep: o.sleep, maxBody: maxBody, limiter: o.limiter}
-	return &Client{t: t, tokens: &tokenCache{src: src, t: t, now: o.now}, spans: map[string]int{}}, nil
+	return &Client{t: t, tokens: &tokenCache{src: src, t: t, now: o.now, backoff: o.tokenBackoff}, spans: map[string]int{}}, nil
 }
 
 func setSourceClock(src TokenSource, now func() time.Time) {

@@ -316,19 +316,48 @@ type tokenCache struct {
 	lastRejected string
 	rejections   int // times lastRejected was rejected
 	flight       *tokenFlight
-	// refused is the token endpoint's last refusal of the credentials
-	// (CredentialsRejected), handed out until refusedUntil instead of
-	// asking again: every endpoint of an account asks for a token within
-	// seconds of the others, and would otherwise each spend a token call
-	// on the same answer.
+	// refused is the token endpoint's last failure, a refusal of the
+	// credentials (CredentialsRejected) or a transient one (busy, 5xx,
+	// network), handed out until refusedUntil instead of asking again:
+	// every endpoint of an account asks for a token within seconds of the
+	// others, and would otherwise each spend a token call (and its
+	// retries) on the same answer.
 	refused      error
 	refusedUntil time.Time
+	// failures counts the consecutive transient failures, for the wait.
+	failures int
+	backoff  Backoff
 }
 
 // refusalHold is how long a refusal of the credentials is the answer
 // without asking again: the endpoints of one pass, not the retries of
 // later ones.
 const refusalHold = time.Minute
+
+// Backoff is the wait after consecutive transient failures: First, doubling
+// up to Max.
+type Backoff struct {
+	First, Max time.Duration
+}
+
+// DefaultBackoff is the fetcher's after a transient failure of a data call
+// with the default retry interval, which a token failure shares.
+var DefaultBackoff = Backoff{First: time.Minute, Max: 10 * time.Minute}
+
+// After returns the wait after the n-th consecutive failure (from 1).
+func (b Backoff) After(n int) time.Duration {
+	wait := b.First
+	for i := 1; i < n && wait < b.Max; i++ {
+		wait *= 2
+	}
+	return min(wait, max(b.Max, b.First))
+}
+
+// WithTokenBackoff sets how long a transient failure of the token endpoint
+// is the answer to the account's token requests before it is asked again
+// (DefaultBackoff): the fetcher's backoff, so that each of its retry rounds
+// costs one token attempt.
+func WithTokenBackoff(b Backoff) Option { return func(o *options) { o.tokenBackoff = b } }
 
 type tokenFlight struct {
 	done chan struct{}
@@ -368,8 +397,14 @@ func (c *tokenCache) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	c.flight = nil
 	c.refused = nil
-	if CredentialsRejected(err) {
+	switch {
+	case CredentialsRejected(err):
 		c.refused, c.refusedUntil = err, c.now().Add(refusalHold)
+	case err != nil && ctx.Err() == nil && ErrorClass(err) != Permanent:
+		c.failures++
+		c.refused, c.refusedUntil = err, c.now().Add(c.backoff.After(c.failures))
+	case err == nil:
+		c.failures = 0
 	}
 	if err == nil {
 		c.t.redact.addToken(tok.Value)

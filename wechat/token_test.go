@@ -1,6 +1,7 @@
 package wechat_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -328,5 +329,54 @@ func TestComponentStaleTicketIsPermanent(t *testing.T) {
 	_, err := fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, wechat.Range{Begin: wechat.Today(time.Now()).AddDays(-1), End: wechat.Today(time.Now()).AddDays(-1)})
 	if !wechat.HasCode(err, 61006) || wechat.ErrorClass(err) != wechat.Permanent {
 		t.Fatalf("err = %v, want permanent 61006", err)
+	}
+}
+
+// TestBusyTokenEndpointAskedOncePerRound: while the token endpoint is
+// busy (-1, HTTP 500 or 503), the endpoints of an account waiting for a
+// token share one attempt (with the transport's retries) per round: the
+// failure is their answer for the backoff the data calls have (a minute,
+// doubling), and asked again after it.
+func TestBusyTokenEndpointAskedOncePerRound(t *testing.T) {
+	for _, f := range []wechattest.Fault{{Errcode: -1}, {Status: 500}, {Status: 503}} {
+		name := fmt.Sprintf("errcode %d status %d", f.Errcode, f.Status)
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			f.Endpoint = "stable_token"
+			e.fake.Inject(f)
+			// A round: every datacube endpoint of the account wants a token.
+			round := func() {
+				for _, ep := range wechat.DatacubeEndpoints() {
+					if _, err := e.client.Fetch(ctx(t), ep, yesterdayRange()); wechat.ErrorClass(err) != wechat.Retryable {
+						t.Fatalf("%s: err = %v, want the token endpoint's transient failure", ep.Name, err)
+					}
+				}
+			}
+			calls := func() int { return e.fake.Calls(appID, "stable_token") }
+			round()
+			if got := calls(); got != fastRetry.Attempts {
+				t.Errorf("%d token requests for %d endpoints, want %d: one attempt with its retries", got, len(wechat.DatacubeEndpoints()), fastRetry.Attempts)
+			}
+			e.clock.Advance(50 * time.Second)
+			round()
+			if got := calls(); got != fastRetry.Attempts {
+				t.Errorf("%d token requests after a second round within the minute, want still %d", got, fastRetry.Attempts)
+			}
+			e.clock.Advance(15 * time.Second) // past the first minute
+			round()
+			if got := calls(); got != 2*fastRetry.Attempts {
+				t.Errorf("%d token requests after a minute, want %d: asked again once", got, 2*fastRetry.Attempts)
+			}
+			e.clock.Advance(90 * time.Second) // within the second wait, two minutes
+			round()
+			if got := calls(); got != 2*fastRetry.Attempts {
+				t.Errorf("%d token requests 90 s after the second failure, want %d: the wait doubles", got, 2*fastRetry.Attempts)
+			}
+			e.fake.ClearFaults()
+			e.clock.Advance(time.Minute)
+			if _, err := e.client.Fetch(ctx(t), wechat.GetUserCumulate, yesterdayRange()); err != nil {
+				t.Errorf("once the token endpoint answers: %v", err)
+			}
+		})
 	}
 }

@@ -222,7 +222,8 @@ func newSettings(f *flags) (settings, error) {
 		maxPosts: f.maxPosts,
 		filter:   filter,
 		client: []wechat.Option{wechat.WithBaseURL(f.apiURL), wechat.WithRetry(retry),
-			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout}), wechat.WithClock(f.now)},
+			wechat.WithHTTPClient(&http.Client{Timeout: f.apiTimeout}), wechat.WithClock(f.now),
+			wechat.WithTokenBackoff(fetcher.TransientBackoff(f.retryInterval))},
 		limiter: limiter,
 	}, nil
 }
