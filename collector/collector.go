@@ -213,6 +213,11 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep fu
 	}
 }
 
+// Series returns how many series the account's data are served as (its
+// info and fetch status included): for a log line saying what a fetch
+// round made of it.
+func (c *Collector) Series(acc *Account) int { return len(c.accountSamples(acc).samples) }
+
 // accountSamples computes every sample of an account: its info, each
 // endpoint's status, and the families' data. One aggregator per account:
 // families that share a metric (wechat_article_post_info) cannot emit a

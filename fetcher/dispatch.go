@@ -141,12 +141,17 @@ func (d *dispatcher) busy(account string) bool {
 	return false
 }
 
-// clear drops the waiting tasks: the task set was replaced, and the next
-// pass puts the current ones in line.
-func (d *dispatcher) clear() {
+// clear drops the waiting tasks, and returns them: the task set was
+// replaced, and the next pass puts the current ones in line.
+func (d *dispatcher) clear() []*task {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var dropped []*task
+	for t := range d.queued {
+		dropped = append(dropped, t)
+	}
 	d.waiting, d.queued, d.order, d.turn = map[string][]*task{}, map[*task]bool{}, nil, 0
+	return dropped
 }
 
 // startWaiting starts waiting tasks while slots are free.
@@ -161,6 +166,7 @@ func (f *Fetcher) startWaiting(ctx context.Context, wg *sync.WaitGroup) {
 			defer wg.Done()
 			defer f.d.done(t)
 			f.runTask(ctx, t, f.cfg.Now())
+			f.finishTask(t)
 		}()
 	}
 }
@@ -172,6 +178,14 @@ func (f *Fetcher) startWaiting(ctx context.Context, wg *sync.WaitGroup) {
 // itself hung, would otherwise have none for as long).
 func (f *Fetcher) putDueInLine(now time.Time) {
 	added := f.d.add(f.tasks().all, now)
+	if len(added) > 0 {
+		r := newRound(added, now)
+		for _, t := range added {
+			t.mu.Lock()
+			t.round = r
+			t.mu.Unlock()
+		}
+	}
 	byAcc := map[string][]string{}
 	var order []string
 	for _, t := range added {

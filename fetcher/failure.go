@@ -23,6 +23,7 @@ var errNotReady = errors.New("empty answer where rows are due: data not ready")
 // task asks again, and says so.
 func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
+	t.noteOutcome(err) // its round says it, in a line per cause
 	outcome, reason := wechat.Classify(err)
 	if errors.Is(err, errNotReady) {
 		outcome = wechat.OutcomeNotReady
@@ -35,15 +36,15 @@ func (f *Fetcher) failed(t *task, r wechat.Range, err error, now time.Time) {
 	logger := log.With(f.logger, "account", t.acc.Name, "endpoint", t.ep.Name, "range", r, "outcome", outcome, "err", err)
 	switch outcome {
 	case wechat.OutcomeNotReady:
-		level.Info(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
+		level.Debug(logger).Log("msg", "data not ready yet", "retry_in", f.cfg.RetryInterval)
 		f.retryLater(t, now, f.cfg.RetryInterval)
 	case wechat.OutcomeTransient:
 		wait := f.backoff(t)
-		level.Warn(logger).Log("msg", "fetch failed; will retry", "retry_in", wait)
+		level.Debug(logger).Log("msg", "fetch failed; will retry", "retry_in", wait)
 		f.retryLater(t, now, wait)
 	case wechat.OutcomeQuota:
 		midnight := wechat.Today(now).AddDays(1).Start()
-		level.Warn(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
+		level.Debug(logger).Log("msg", "daily API quota spent; no call until the next Beijing day", "retry_at", midnight.Format(time.RFC3339))
 		f.retryLater(t, now, midnight.Sub(now))
 		if !t.ep.PerPath {
 			f.askQuotaNow(t.acc.Name, now) // what is left of the others now
@@ -149,7 +150,7 @@ func (f *Fetcher) unavailable(t *task, logger log.Logger, reason string, err err
 		level.Warn(logger).Log("msg", "could not keep the endpoint's unavailability in the store; a restart asks again", "store_err", serr)
 	}
 	if f.firstFailure(t, err, now) {
-		level.Warn(logger).Log("msg", Remedy(t.ep, reason)+"; asked again in a week", "reason", reason, "retry_at", until.Format(time.RFC3339))
+		level.Debug(logger).Log("msg", Remedy(t.ep, reason)+"; asked again in a week", "reason", reason, "retry_at", until.Format(time.RFC3339))
 	}
 	f.retryLater(t, now, unavailableRetry)
 }
@@ -189,10 +190,11 @@ func (f *Fetcher) availableAgain(t *task) {
 	}
 }
 
-// logPermanent logs a failure that needs a person, once per day and code.
+// logPermanent logs a failure that needs a person, once per day and code,
+// at debug level: its round says it at error, with every account it hit.
 func (f *Fetcher) logPermanent(t *task, logger log.Logger, err error, now time.Time, msg string) {
 	if f.firstFailure(t, err, now) {
-		level.Error(logger).Log("msg", msg)
+		level.Debug(logger).Log("msg", msg)
 	}
 }
 

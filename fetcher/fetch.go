@@ -127,6 +127,7 @@ func (f *Fetcher) write(t *task, days []store.Day, now time.Time) bool {
 	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
 		f.storeFailures.Inc()
 		level.Error(f.logger).Log("msg", "store write failed; serving from memory and writing again later", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		t.noteOutcome(err)
 		f.serveUnstored(t, days)
 		t.mu.Lock()
 		t.pending = append(t.pending, days...)

@@ -198,6 +198,10 @@ type task struct {
 	rowsCut bool // an answer was cut to MaxRowsPerDay (logged once)
 	// transient counts the consecutive transient failures, for backoff.
 	transient int
+	// round is the round the task was put in line with (nil when not in
+	// line), and outcome why its run failed (nil: it did not).
+	round   *round
+	outcome error
 }
 
 // New returns a fetcher. Its metrics are registered with reg.

@@ -520,7 +520,7 @@ func TestEndpointOffline(t *testing.T) {
 	if got := h.fake.Calls(appID, "getarticletotal"); got != 1 {
 		t.Errorf("offline endpoint called %d times within the week", got)
 	}
-	if n := strings.Count(h.logs.String(), "errcode 47009"); n != 1 {
+	if n := countLines(h.logs.String(), "errcode 47009"); n != 1 {
 		t.Errorf("logged %d times, want once", n)
 	}
 	release()

@@ -58,7 +58,8 @@ func TestPublisherFetching(t *testing.T) {
 }
 
 // TestNotAPublisher: ret 2009 marks the account's ad endpoints
-// unavailable, says so once with what to do, and waits a week.
+// unavailable, says so once (one line for the three) with what to do, and
+// waits a week.
 func TestNotAPublisher(t *testing.T) {
 	h := publisherHarness(t)
 	for d := 0; d < 7; d++ {
@@ -75,8 +76,8 @@ func TestNotAPublisher(t *testing.T) {
 			t.Errorf("publisher's %s marked unavailable", ep.Name)
 		}
 	}
-	if n := strings.Count(h.logs.String(), "remove publisher: true"); n != 3 {
-		t.Errorf("logged %d times, want once per endpoint:\n%s", n, h.logs)
+	if n := countLines(h.logs.String(), "remove publisher: true"); n != 1 || !strings.Contains(h.logs.String(), "endpoints=3") {
+		t.Errorf("logged %d times, want once for the three endpoints:\n%s", n, h.logs)
 	}
 	h.runAt(beijing("2026-11-29 09:00"))
 	if got := h.fake.Calls("wx-plain", wechat.PublisherAdPosGeneral.Name); got != 2 {

@@ -64,7 +64,9 @@ func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account) error {
 		added = append(added, t)
 	}
 	f.set.Store(next)
-	f.d.clear() // the next pass puts the new set's due tasks in line
+	for _, t := range f.d.clear() { // the next pass puts the new set's due tasks in line
+		f.finishTask(t)
+	}
 	f.state.SetAccounts(appIDs, configured)
 	for name := range old.byAcc {
 		if len(next.byAcc[name]) == 0 {

@@ -188,6 +188,7 @@ func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
 	dates, err := f.toFetch(t, now)
 	if err != nil {
 		level.Error(f.logger).Log("msg", "reading store", "account", t.acc.Name, "endpoint", t.ep.Name, "err", err)
+		t.noteOutcome(err)
 		f.state.SetStatus(t.acc.Name, t.ep.Name, false, now)
 		f.retryLater(t, now, f.cfg.RetryInterval)
 		return
