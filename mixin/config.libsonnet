@@ -4,11 +4,16 @@
 //   (import 'mixin.libsonnet') + { _config+:: { jobSelector: 'job="wechat-exporter"' } }
 {
   _config+:: {
-    // Selects the exporter's scrape job: in every alert's every selector,
-    // and in the dashboards' Job list. examples/prometheus.yml names its job
-    // "wechat"; the Prometheus Operator names a ServiceMonitor's job after
-    // the Service ("wechat-exporter" in examples/kubernetes/).
+    // Selects the exporter's scrape job in every alert's every selector.
+    // examples/prometheus.yml names its job "wechat"; the Prometheus
+    // Operator names a ServiceMonitor's job after the Service
+    // ("wechat-exporter" in examples/kubernetes/ and the Helm chart).
     jobSelector: 'job="wechat"',
+
+    // Narrows the dashboards' Job list, which by default lists every job
+    // that serves wechat_account_info, whatever its name (multi-select,
+    // with All): a selector such as 'job="wechat"' pins it.
+    dashboardJobSelector: '',
 
     // Each alert's runbook_url is this page, with the alert's name in
     // lower case as the fragment.

@@ -27,8 +27,10 @@
 
   local variables = [
     { name: 'DS_PROMETHEUS', label: 'Data source', type: 'datasource', query: 'prometheus', current: {} },
-    // Every job of _config.jobSelector that serves the exporter's metrics.
-    query('job', 'Job', 'label_values(wechat_account_info{%(jobSelector)s}, job)' % cfg, false),
+    // Every job that serves the exporter's metrics, whatever its name
+    // (_config.dashboardJobSelector may narrow the list).
+    query('job', 'Job', if cfg.dashboardJobSelector == '' then 'label_values(wechat_account_info, job)'
+    else 'label_values(wechat_account_info{%(dashboardJobSelector)s}, job)' % cfg, true),
     query('account', 'Account', 'label_values(wechat_account_info{job=~"$job"}, account)', true),
   ],
 

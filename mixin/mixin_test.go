@@ -209,6 +209,26 @@ func TestRulesValid(t *testing.T) {
 type variable struct {
 	Name       string `json:"name"`
 	Definition string `json:"definition"`
+	Multi      bool   `json:"multi"`
+	IncludeAll bool   `json:"includeAll"`
+}
+
+// jobVariable returns a dashboard's job variable.
+func jobVariable(t *testing.T, raw json.RawMessage) variable {
+	t.Helper()
+	var d struct {
+		Templating struct {
+			List []variable `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(d.Templating.List, func(v variable) bool { return v.Name == "job" })
+	if i < 0 {
+		t.Fatal("no job variable")
+	}
+	return d.Templating.List[i]
 }
 
 // hasMatcher reports whether ms has a matcher equal to m.
@@ -267,20 +287,26 @@ func TestJobSelectorEverywhere(t *testing.T) {
 			if n < 20 {
 				t.Fatalf("only %d selectors in the alerts", n)
 			}
+			// The dashboards list every job that serves the exporter's
+			// metrics, whatever the alerts' selector: a user's job of
+			// another name sees its data.
 			for name, raw := range m.Dashboards {
-				var d struct {
-					Templating struct {
-						List []variable `json:"list"`
-					} `json:"templating"`
-				}
-				if err := json.Unmarshal(raw, &d); err != nil {
-					t.Fatal(err)
-				}
-				i := slices.IndexFunc(d.Templating.List, func(v variable) bool { return v.Name == "job" })
-				if i < 0 || !strings.Contains(d.Templating.List[i].Definition, "{"+sel+"}") {
-					t.Errorf("%s: the job variable does not list the jobs of {%s}", name, sel)
+				if v := jobVariable(t, raw); v.Definition != "label_values(wechat_account_info, job)" || !v.Multi || !v.IncludeAll {
+					t.Errorf("%s: the job variable is %+v, want every job of wechat_account_info, multi-select with All", name, v)
 				}
 			}
 		})
+	}
+}
+
+// TestDashboardJobSelectorPins: _config.dashboardJobSelector narrows the
+// dashboards' Job list to the jobs it selects.
+func TestDashboardJobSelectorPins(t *testing.T) {
+	sel := `job=~"wechat-.+",namespace="monitoring"`
+	m := build(t, "{ dashboardJobSelector: '"+sel+"' }")
+	for name, raw := range m.Dashboards {
+		if v := jobVariable(t, raw); v.Definition != "label_values(wechat_account_info{"+sel+"}, job)" {
+			t.Errorf("%s: the job variable is %q, want the jobs of {%s}", name, v.Definition, sel)
+		}
 	}
 }
