@@ -30,6 +30,17 @@ RUN CGO_ENABLED=0 VERSION=${VERSION} REVISION=${REVISION} BRANCH=${BRANCH} \
 # distroless/static: CA certificates for api.weixin.qq.com, nothing else.
 # No time zone data is needed: Beijing days use a fixed UTC+8 offset.
 FROM gcr.io/distroless/static-debian12:nonroot
+# The OCI annotations of the image: where it comes from, which build.
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="wechat-exporter" \
+      org.opencontainers.image.description="Prometheus exporter for WeChat Official Account statistics (datacube)" \
+      org.opencontainers.image.url="https://github.com/wechat-exporter/wechat-exporter" \
+      org.opencontainers.image.source="https://github.com/wechat-exporter/wechat-exporter" \
+      org.opencontainers.image.documentation="https://github.com/wechat-exporter/wechat-exporter/blob/main/docs/deployment.md" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build /out/wechat-exporter /bin/wechat-exporter
 COPY examples/wechat-exporter.yml /etc/wechat-exporter/wechat-exporter.example.yml
 # The store's directory belongs to the image user, so that a volume

@@ -35,6 +35,7 @@ type k8sObject struct {
 		Replicas    int                     `yaml:"replicas"`
 		ServiceName string                  `yaml:"serviceName"`
 		Endpoints   []struct{ Port string } `yaml:"endpoints"`
+		JobLabel    string                  `yaml:"jobLabel"`
 		Template    struct {
 			Metadata struct {
 				Labels map[string]string `yaml:"labels"`
@@ -103,9 +104,10 @@ type k8sProbe struct {
 // own volume; the probes and the ServiceMonitor reach the exporter's port
 // and pages; the configuration loads with the secrets mounted beside it.
 func TestKubernetesStatefulSet(t *testing.T) {
-	b, err := os.ReadFile("examples/kubernetes/wechat-exporter.yaml")
-	if err != nil {
-		t.Fatal(err)
+	// The chart's render, and the Secret the user creates beside it.
+	var b []byte
+	for _, f := range []string{"examples/kubernetes/wechat-exporter.yaml", "examples/kubernetes/secret.yaml"} {
+		b = append(append(b, exportertest.ReadFile(t, f)...), "\n---\n"...)
 	}
 	objs := map[string]k8sObject{}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -116,7 +118,9 @@ func TestKubernetesStatefulSet(t *testing.T) {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		objs[o.Kind] = o
+		if o.Kind != "" {
+			objs[o.Kind] = o
+		}
 	}
 	sts, svc, cm, secret, sm := objs["StatefulSet"], objs["Service"], objs["ConfigMap"], objs["Secret"], objs["ServiceMonitor"]
 	if sts.Kind == "" || svc.Kind == "" || cm.Kind == "" || secret.Kind == "" || sm.Kind == "" {
@@ -195,10 +199,12 @@ func TestKubernetesStatefulSet(t *testing.T) {
 				t.Errorf("the Service lacks the pods' label %s=%s that the ServiceMonitor selects on", k, v)
 			}
 		}
-		// The Operator names the job after the Service (no jobLabel here):
-		// the example's rules, built from the mixin, select that job.
+		// The ServiceMonitor names the job after the Service's label of
+		// its jobLabel: the example's rules, built from the mixin, select
+		// that job.
+		job := svc.Metadata.Labels[sm.Spec.JobLabel]
 		rules := exportertest.ReadFile(t, "examples/kubernetes/wechat-exporter-rules.yaml")
-		if want := `job="` + svc.Metadata.Name + `"`; strings.Count(rules, want) < 20 || strings.Contains(rules, `job="wechat"`) {
+		if want := `job="` + job + `"`; job == "" || strings.Count(rules, want) < 20 || strings.Contains(rules, `job="wechat"`) {
 			t.Errorf("examples/kubernetes/wechat-exporter-rules.yaml does not select the ServiceMonitor's job (%s) throughout", want)
 		}
 		// The configuration, from the ConfigMap, with the Secret's keys as

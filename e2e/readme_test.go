@@ -64,11 +64,13 @@ func TestReadmeConfigCheckExample(t *testing.T) {
 }
 
 // foreignFlags are flags of other programs the README shows in their
-// commands (promtool, Prometheus, docker, go).
+// commands (promtool, Prometheus, docker, podman, go, helm, kubectl).
 var foreignFlags = map[string]bool{
 	"storage.tsdb.retention.time": true, "storage.tsdb.path": true, "build-arg": true, "build": true, "rm": true,
 	"tags": true, "always": true, "abbrev-ref": true, "pull": true, "network": true,
 	"max-block-duration": true, // promtool's
+	// helm's, kubectl's, podman's and docker buildx's
+	"set": true, "platform": true, "manifest": true, "all": true, "push": true, "from-file": true, "namespace": true,
 }
 
 // TestReadmeFlags: every flag the README names is one the exporter has

@@ -131,18 +131,24 @@ func built(t *testing.T) map[string][]byte {
 	}
 	for name, d := range m.Dashboards {
 		files["../dashboards/"+name] = toJSON(t, d)
+		// The Helm chart's copy: a chart reads no file outside itself.
+		files["../charts/wechat-exporter/dashboards/"+name] = toJSON(t, d)
 	}
 	var k8s struct {
 		APIVersion string `json:"apiVersion" yaml:"apiVersion"`
 		Kind       string `json:"kind" yaml:"kind"`
 		Metadata   struct {
-			Name   string            `json:"name" yaml:"name"`
-			Labels map[string]string `json:"labels" yaml:"labels"`
+			Name      string            `json:"name" yaml:"name"`
+			Namespace string            `json:"namespace" yaml:"namespace"`
+			Labels    map[string]string `json:"labels" yaml:"labels"`
 		} `json:"metadata" yaml:"metadata"`
 		Spec ruleFile `json:"spec" yaml:"spec"`
 	}
 	decodeStrict(t, evaluate(t, "../examples/kubernetes/rules.jsonnet", ""), &k8s)
 	files["../examples/kubernetes/wechat-exporter-rules.yaml"] = toYAML(t, header("examples/kubernetes/rules.jsonnet and mixin/"), k8s)
+	// The Helm chart's PrometheusRule spec, for job="wechat-exporter" (its
+	// template puts in the ServiceMonitor's job).
+	files["../charts/wechat-exporter/files/alerts.yaml"] = toYAML(t, header("examples/kubernetes/rules.jsonnet and mixin/"), k8s.Spec)
 	return files
 }
 

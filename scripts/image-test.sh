@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the image from the Dockerfile as it is and checks it works as
 # shipped: --version reports the build arguments; `IMAGE --demo` serves
-# /metrics through a published port; a run with an overridden
+# /metrics through a published port; it carries the OCI labels of its
+# source, version, revision and licence; a run with an overridden
 # --storage.path inside the /data volume writes its store there as the
 # image user (65532), which proves both that every flag can be overridden
 # and that the volume is writable by the exporter.
@@ -35,6 +36,17 @@ for want in "version image-test" "revision: 0123abc" "branch: ci" "build user: +
   fi
 done
 echo "--version reports the build arguments"
+
+for want in org.opencontainers.image.version=image-test org.opencontainers.image.revision=0123abc \
+  org.opencontainers.image.source=https://github.com/wechat-exporter/wechat-exporter org.opencontainers.image.licenses=Apache-2.0; do
+  key=${want%%=*}
+  got=$("$engine" image inspect --format "{{ index .Config.Labels \"$key\" }}" "$image")
+  if [ "$got" != "${want#*=}" ]; then
+    echo "the image's label $key is \"$got\", want \"${want#*=}\"" >&2
+    exit 1
+  fi
+done
+echo "the image carries the OCI labels"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -1,6 +1,7 @@
 // The alert rules for the ServiceMonitor of wechat-exporter.yaml, as a
-// PrometheusRule: the Prometheus Operator names the job after the Service,
-// so the mixin is built with that job. This is how to adapt the mixin to
+// PrometheusRule: the chart's ServiceMonitor names the job after its
+// app.kubernetes.io/name (jobLabel), wechat-exporter, so the mixin is
+// built with that job (the chart's prometheusRule is the same rules). This is how to adapt the mixin to
 // an installation; wechat-exporter-rules.yaml is what it makes
 // (go test ./mixin -update writes it).
 local mixin = (import '../../mixin/mixin.libsonnet') + {
@@ -12,7 +13,8 @@ local mixin = (import '../../mixin/mixin.libsonnet') + {
   kind: 'PrometheusRule',
   metadata: {
     name: 'wechat-exporter',
-    labels: { 'app.kubernetes.io/name': 'wechat-exporter' },
+    namespace: 'monitoring',
+    labels: { 'app.kubernetes.io/name': 'wechat-exporter', release: 'kube-prometheus-stack' },
   },
   spec: mixin.prometheusAlerts,
 }
