@@ -33,8 +33,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run(fmt.Sprintf("accounts=%d/clients=%d", accounts, clients), func(b *testing.B) {
 		cmd, addr, _ := exportertest.Start(b, "--demo", fmt.Sprintf("--demo.accounts=%d", accounts), "--log.level=error")
 		exportertest.WaitFor(b, addr, func(body string) bool {
-			return strings.Count(body, "wechat_datacube_last_fetch_success{") == app.DemoStatusSeries(accounts) &&
-				!strings.Contains(body, "wechat_datacube_last_fetch_success{account=\"account0099\",endpoint=\"getusersummary\"} 0")
+			return app.DemoFetched(body, accounts)
 		})
 		for b.Loop() {
 			r := load("http://"+addr+"/metrics", clients, duration)

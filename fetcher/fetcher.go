@@ -202,6 +202,8 @@ type task struct {
 	// line), and outcome why its run failed (nil: it did not).
 	round   *round
 	outcome error
+	// ran: the task was attempted since the start (see firstAttempted).
+	ran bool
 }
 
 // New returns a fetcher. Its metrics are registered with reg.

@@ -31,8 +31,19 @@ func (f *Fetcher) quotaDue(t *task, stored store.Day, ok bool, now time.Time) bo
 	t.mu.Lock()
 	forced := t.quotaForced
 	t.mu.Unlock()
-	if served := f.served(t); forced || served == nil || served.Date == 0 {
+	if forced {
 		return true
+	}
+	if served := f.served(t); served == nil || served.Date == 0 {
+		// None served yet (a first start): at once, but after the first
+		// attempt of the account's other endpoints, so that the paths of
+		// those WeChat will not serve it are not asked (quotaPaths), and
+		// the calls do not depend on the order tasks get their slots in.
+		if f.firstAttemptsDone(t.acc.Name) {
+			return true
+		}
+		t.setLiveNext(now.Add(time.Hour)) // sooner: woken by the last first attempt (firstAttempted)
+		return false
 	}
 	// The day's answer is one asked after the ready time: after the day's
 	// fetch, or when that was given up waiting for.
@@ -117,4 +128,44 @@ func (f *Fetcher) quotaPaths(acc *Account) []string {
 		}
 	}
 	return paths
+}
+
+// firstAttemptsDone reports whether every endpoint of the account but the
+// quota has been attempted since the start.
+func (f *Fetcher) firstAttemptsDone(account string) bool {
+	for _, o := range f.tasks().byAcc[account] {
+		if o.ep.PerPath {
+			continue
+		}
+		o.mu.Lock()
+		ran := o.ran
+		o.mu.Unlock()
+		if !ran {
+			return false
+		}
+	}
+	return true
+}
+
+// firstAttempted records a task's first attempt since the start; the last
+// of an account's makes its quota due at once if none is served yet.
+func (f *Fetcher) firstAttempted(t *task, now time.Time) {
+	t.mu.Lock()
+	first := !t.ran
+	t.ran = true
+	t.mu.Unlock()
+	if !first || t.ep.PerPath || !f.firstAttemptsDone(t.acc.Name) {
+		return
+	}
+	for _, o := range f.tasks().byAcc[t.acc.Name] {
+		if served := f.served(o); o.ep.PerPath && (served == nil || served.Date == 0) {
+			o.mu.Lock()
+			o.next = now
+			o.mu.Unlock()
+			select {
+			case f.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
 }

@@ -63,7 +63,8 @@ func (f *Fetcher) nextWake() time.Time {
 }
 
 // RunOnce does all the work that is due now, as Run would, and returns
-// when it is done.
+// when it is done: the work a task made due now (an account's quota after
+// the first attempts of its other endpoints) included.
 func (f *Fetcher) RunOnce(ctx context.Context) {
 	now := f.cfg.Now()
 	f.cycles.Inc()
@@ -71,8 +72,14 @@ func (f *Fetcher) RunOnce(ctx context.Context) {
 	var wg sync.WaitGroup
 	for {
 		f.startWaiting(ctx, &wg)
-		if ctx.Err() != nil || f.d.idle() {
+		if ctx.Err() != nil {
 			break
+		}
+		if f.d.idle() {
+			if f.putDueInLine(now); f.d.idle() {
+				break
+			}
+			continue
 		}
 		select {
 		case <-f.d.freed:
@@ -181,6 +188,7 @@ func (f *Fetcher) liveDue(t *task, stored store.Day, now time.Time) bool {
 func noRows(rows []byte) bool { return string(bytes.TrimSpace(rows)) == "[]" }
 
 func (f *Fetcher) runTask(ctx context.Context, t *task, now time.Time) {
+	defer f.firstAttempted(t, now)
 	defer f.publishWritten(t)
 	if !f.flushPending(t, now) {
 		return

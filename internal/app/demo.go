@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -115,4 +116,22 @@ func DemoAccounts(n int, yesterday wechat.Date) []wechattest.Account {
 // endpoints and the quota; the publisher has them all.
 func DemoStatusSeries(n int) int {
 	return n*(len(wechat.DatacubeEndpoints())+1) + len(wechat.Endpoints()) - len(wechat.DatacubeEndpoints()) - 1
+}
+
+// DemoFetched reports whether a scrape of a demo exporter of n accounts
+// shows its first fetch done: every endpoint of every account has its
+// status (they all do from the first pass on, 0 until their first
+// success), and each is a success or unavailable (the account whose legacy
+// article endpoints are offline). For tests that wait for it.
+func DemoFetched(body string, n int) bool {
+	ok, unavailable := 0, 0
+	for _, line := range strings.Split(body, "\n") {
+		switch {
+		case strings.HasPrefix(line, "wechat_datacube_last_fetch_success{") && strings.HasSuffix(line, "} 1"):
+			ok++
+		case strings.HasPrefix(line, "wechat_datacube_endpoint_unavailable{"):
+			unavailable++
+		}
+	}
+	return strings.Count(body, "wechat_datacube_last_fetch_success{") == DemoStatusSeries(n) && ok+unavailable == DemoStatusSeries(n)
 }

@@ -49,7 +49,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	storage := t.TempDir()
 	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
 	body := exportertest.WaitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == DemoStatusSeries(3) && !strings.Contains(b, "wechat_datacube_last_fetch_success{account=\"support\",endpoint=\"getusersummary\"} 0")
+		return DemoFetched(b, 3)
 	})
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))
