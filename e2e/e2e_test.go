@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,14 +39,8 @@ func lookPath(t *testing.T, name string) string {
 // account, and returns the scrape.
 func demoReady(t *testing.T, addr string) string {
 	t.Helper()
-	// Every endpoint has a status from the first pass on (0 until its first
-	// success): ready is every one fetched, or unavailable.
-	ok := regexp.MustCompile(`(?m)^wechat_datacube_last_fetch_success\{.*\} 1$`)
-	unavailable := regexp.MustCompile(`(?m)^wechat_datacube_endpoint_unavailable\{`)
 	return exportertest.WaitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == app.DemoStatusSeries(3) &&
-			len(ok.FindAllStringIndex(b, -1))+len(unavailable.FindAllStringIndex(b, -1)) == app.DemoStatusSeries(3) &&
-			strings.Contains(b, "wechat_interface_callback_failures_baseline{")
+		return app.DemoFetched(b, 3) && strings.Contains(b, "wechat_interface_callback_failures_baseline{")
 	})
 }
 
@@ -328,6 +321,7 @@ func startPrometheusOn(t *testing.T, prom, cfg, tsdb string, extra ...string) pr
 	args := append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + tsdb,
 		"--web.listen-address=" + promAddr, "--log.level=warn"}, extra...)
 	cmd := exec.Command(prom, args...)
+	exportertest.DieWithTest(cmd) // a killed test leaves no Prometheus running
 	logs := &exportertest.Log{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

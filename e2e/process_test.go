@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -101,8 +103,7 @@ func TestRestartServesRenderCache(t *testing.T) {
 	dir := t.TempDir()
 	cmd, addr, _ := exportertest.Start(t, "--demo", "--storage.path="+dir, "--log.level=warn")
 	exportertest.WaitFor(t, addr, func(b string) bool {
-		return strings.Count(b, "wechat_datacube_last_fetch_success{") == app.DemoStatusSeries(3) &&
-			!strings.Contains(b, `wechat_datacube_last_fetch_success{account="support",endpoint="getusersummary"} 0`)
+		return app.DemoFetched(b, 3)
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -119,5 +120,39 @@ func TestRestartServesRenderCache(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "from_render_cache=3") {
 		t.Errorf("the restart did not serve the render cache:\n%s", logs)
+	}
+}
+
+// TestChildrenDieWithTheTest: a test process that is killed (go test's
+// timeout, ^C) takes the exporter it started with it: no exporter is left
+// serving after the test run. (On Linux, with the parent-death signal;
+// .ci/run fails if a test leaves a process behind.)
+func TestChildrenDieWithTheTest(t *testing.T) {
+	helper := exec.Command(os.Args[0])
+	helper.Env = exportertest.StartChildEnv(t)
+	out, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Fscan(out, &pid); err != nil || pid <= 0 {
+		_ = helper.Process.Kill()
+		t.Fatalf("the helper test process did not say its child: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("the exporter child %d is not running: %v", pid, err)
+	}
+	_ = helper.Process.Kill() // as go test's timeout does
+	_ = helper.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the exporter %d its test process started still runs 10 s after the test process was killed", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

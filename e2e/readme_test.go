@@ -5,10 +5,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/doclinks"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
@@ -96,5 +98,54 @@ func TestReadmeFlags(t *testing.T) {
 		if n != "help" && !named[n] {
 			t.Errorf("the README does not document --%s", n)
 		}
+	}
+}
+
+// TestVersionFile: VERSION is the version of the newest release CHANGELOG
+// announces (what scripts/build.sh and release.sh build a clone as, since
+// a clone has no tags), and the documentation's links all open (a release
+// archive's are checked by .ci/run the same way).
+func TestVersionFile(t *testing.T) {
+	v := strings.TrimSpace(exportertest.ReadFile(t, "VERSION"))
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(v) {
+		t.Fatalf("VERSION %q is not MAJOR.MINOR.PATCH", v)
+	}
+	m := regexp.MustCompile(`(?m)^## (\d+\.\d+\.\d+) / \d{4}-\d{2}-\d{2}$`).FindStringSubmatch(exportertest.ReadFile(t, "CHANGELOG.md"))
+	if m == nil || m[1] != v {
+		t.Errorf("CHANGELOG's newest release is %v, VERSION says %s", m, v)
+	}
+}
+
+// TestDocLinks: every relative link of the README, the documentation and
+// the chart's README opens, to a file and, for file.md#heading, a heading.
+func TestDocLinks(t *testing.T) {
+	dead, checked, err := doclinks.Dead(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dead {
+		t.Errorf("dead link: %s", d)
+	}
+	if checked < 40 {
+		t.Errorf("%d links checked: the test reaches too little", checked)
+	}
+}
+
+// TestAlertTableComplete: docs/deployment.md's table of alerts has a row
+// for every alert of the shipped rules, and no other.
+func TestAlertTableComplete(t *testing.T) {
+	rules := exportertest.ReadFile(t, "examples/wechat-alerts.yml")
+	var want []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*- alert: (\w+)$`).FindAllStringSubmatch(rules, -1) {
+		want = append(want, m[1])
+	}
+	var have []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `(WeChat\\w+)` \\|").FindAllStringSubmatch(exportertest.ReadFile(t, "docs/deployment.md"), -1) {
+		have = append(have, m[1])
+	}
+	slices.Sort(want)
+	slices.Sort(have)
+	if len(want) < 15 || !slices.Equal(want, have) {
+		t.Errorf("docs/deployment.md's alert table lists %v, the rules have %v", have, want)
 	}
 }

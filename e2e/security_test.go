@@ -397,3 +397,41 @@ func grepLines(text, s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestServerErrorsInTheLogFormat: net/http's own lines (a TLS handshake
+// that fails) come out in the exporter's log format: with
+// --log.format=json, JSON like every other line.
+func TestServerErrorsInTheLogFormat(t *testing.T) {
+	dir := t.TempDir()
+	selfSigned(t, dir)
+	webCfg := fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\n", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	if err := os.WriteFile(filepath.Join(dir, "web.yml"), []byte(webCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, addr, logs := exportertest.StartWith(t, func(addr string) bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, "--demo", "--log.format=json", "--web.config.file="+filepath.Join(dir, "web.yml"))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = c.Write([]byte("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) // plain HTTP to the TLS port
+	_, _ = io.ReadAll(c)
+	c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.Find("TLS handshake error") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line about the failed handshake:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if line != "" && !strings.HasPrefix(line, "{") {
+			t.Errorf("a line not in the JSON log format: %s", line)
+		}
+	}
+}

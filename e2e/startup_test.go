@@ -91,6 +91,47 @@ func TestUnusableListenAddressFailsAtOnce(t *testing.T) {
 	}
 }
 
+// TestMistakesNamedBeforeThePortIsTaken: with the listen address taken
+// (the demo left running on :10070), a mistake in a flag, the environment
+// or the configuration is named, not hidden behind "address already in
+// use": every one is checked before the address is bound.
+func TestMistakesNamedBeforeThePortIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(bad, []byte("accounts:\n  - name: a\n    app_id: gh_0123456789ab\n    app_secret: 0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	listen := "--web.listen-address=" + taken.Addr().String()
+	for _, tt := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"--demo", "--shard=3", "--total-shards=3"}, "", "want 0 <= shard < total-shards"},
+		{[]string{"--demo", "--collector.ready-time=25:00"}, "", "--collector.ready-time"},
+		{[]string{"--config.file=" + filepath.Join(dir, "missing.yml")}, "", "missing.yml: no such file or directory"},
+		{[]string{"--config.file=" + bad}, "", "original ID"},
+		{nil, "WECHAT_EXPORTER_DEMO=yes", "WECHAT_EXPORTER_DEMO"},
+	} {
+		cmd := exportertest.Command(t, append([]string{listen, "--storage.path=" + filepath.Join(dir, "data")}, tt.args...)...)
+		if tt.env != "" {
+			cmd.Env = append(cmd.Env, tt.env)
+		}
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), tt.want) || strings.Contains(string(out), "address already in use") {
+			t.Errorf("%v %s: the output does not name the mistake (%q):\n%s", tt.args, tt.env, tt.want, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+			t.Errorf("%v %s: the store was opened before the mistake was named", tt.args, tt.env)
+		}
+	}
+}
+
 // TestUnwritableStorageSaysSo starts the exporter, as an unprivileged user,
 // on a storage directory it may not write (one that exists, and one it
 // would have to create): it must exit at once saying permission denied,

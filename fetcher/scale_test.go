@@ -1,7 +1,8 @@
-//go:build !race
+//go:build long && !race
 
 // This test fetches 100,000 days from the in-process fake (minutes);
-// under the race detector it would take many. .ci/run runs it without -race.
+// under the race detector it would take many. A long test: .ci/run runs it
+// with -tags long, without -race; go test ./... leaves it out.
 
 package fetcher_test
 

@@ -95,7 +95,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 		return err
 	}
 	level.Info(logger).Log("msg", "history written", "file", f.output, "samples", samples, "from", from, "to", to,
-		"next", "promtool tsdb create-blocks-from openmetrics "+f.output+" <prometheus data dir>")
+		"next", "promtool tsdb create-blocks-from openmetrics --max-block-duration=486h "+f.output+" <prometheus data dir>")
 	reportUnavailable(os.Stderr, unavailable)
 	if fetchErr != nil {
 		return fmt.Errorf("some days could not be fetched (what was fetched is in %s; run again to fetch only the missing days): %w", f.output, fetchErr)

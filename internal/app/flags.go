@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -119,7 +120,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.check", "Validate the configuration file and exit.").BoolVar(&f.configCheck)
 	f.web = kingpinflag.AddFlags(app, ":10070")
 	app.Flag("web.telemetry-path", "Path under which to expose metrics: a plain path starting with /, not one of the exporter's own pages.").Default("/metrics").StringVar(&f.telemetryPath)
-	app.Flag("web.max-requests", "Most scrape answers (/metrics and /probe) prepared at once; more are refused with 503 (0: no limit). A scrape's slot is freed once its answer is written out, so clients that do not read hold none.").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.max-requests", "Most scrape answers (/metrics and /probe) prepared at once; more are refused with 503 (0: no limit). A scrape's slot is freed once its answer is prepared, when it starts to be written, so clients that do not read hold none.").Default("40").IntVar(&f.maxRequests)
 	app.Flag("web.max-connections", "Most connections open at once on each listen address (0: no limit); more wait to be accepted.").Default("512").IntVar(&f.maxConnections)
 	app.Flag("web.enable-lifecycle", "Enable POST /-/reload, which reloads the configuration file as SIGHUP does.").BoolVar(&f.enableLifecycle)
 	app.Flag("web.write-timeout", "Longest a response may take to write, so that a client that never reads is dropped.").Default("2m").DurationVar(&f.writeTimeout)
@@ -131,7 +132,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("wechat.timeout", "Longest one WeChat request may take, connection to last byte.").Default("30s").DurationVar(&f.apiTimeout)
 	app.Flag("wechat.requests-per-second", "Most WeChat requests a second, across all accounts (token requests and retries included), so that WeChat's per-minute limits (45011) are not hit; 0: no limit.").Default("0").Float64Var(&f.requestsPerSec)
 	app.Flag("wechat.attempts", "Tries of a request that failed transiently (busy, 5xx, network, broken body) before the fetcher waits; 1 means no immediate retry.").Default("4").IntVar(&f.apiAttempts)
-	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched.").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
+	app.Flag("collector.ready-time", "Beijing time of day (HH:MM) after which yesterday's data is fetched (with --demo, 00:00 unless given).").Default("08:30").IsSetByUser(&f.readySet).StringVar(&f.readyTime)
 	app.Flag("collector.retry-interval", "Wait before asking again after 'data not ready' or a transient failure.").Default("10m").DurationVar(&f.retryInterval)
 	app.Flag("collector.live-interval", "How often an endpoint that describes the account now (user_get) is asked.").Default("1h").DurationVar(&f.liveInterval)
 	app.Flag("collector.quota-interval", "How often the daily quota of each API path an account calls is asked (one quota/get request per path): 24h or more, once a Beijing day after the day's fetch, and at once after a 45009 or when none is served yet (a first start); shorter (at least 1h), that often; 0 turns the quota metrics off.").Default("24h").DurationVar(&f.quotaInterval)
@@ -265,6 +266,19 @@ func namedFlagError(app *kingpin.Application, args []string, err error) error {
 			return fmt.Errorf("--%s %q: want a duration with its unit, such as 30s or 2m", name, value)
 		}
 		return fmt.Errorf("--%s %q: %w", name, value, err)
+	}
+	// A flag's environment variable (WECHAT_EXPORTER_DEMO) that does not
+	// parse: kingpin says only "strconv.ParseBool: parsing "yes"".
+	for _, fl := range flagsByName {
+		value, set := os.LookupEnv(fl.Envar)
+		if fl.Envar == "" || !set || fl.Value.Set(value) == nil {
+			continue
+		}
+		want := "a value of the flag's kind"
+		if fl.IsBoolFlag() {
+			want = "true or false (or 1 or 0)"
+		}
+		return fmt.Errorf("environment variable %s=%q (--%s): want %s", fl.Envar, value, fl.Name, want)
 	}
 	return err
 }

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-kit/log"
@@ -113,4 +115,18 @@ func newLoggerTo(w io.Writer, format, lvl string) (logger, bare log.Logger) {
 	}
 	bare = level.NewFilter(bare, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
 	return log.With(bare, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller), bare
+}
+
+// httpErrorLog is net/http's error log (a failed TLS handshake, a panic in
+// a handler) written as the exporter's lines, in its format: without it
+// they come out as plain lines amid JSON ones.
+func httpErrorLog(logger log.Logger) *stdlog.Logger {
+	return stdlog.New(httpErrorWriter{logger}, "", 0)
+}
+
+type httpErrorWriter struct{ logger log.Logger }
+
+func (w httpErrorWriter) Write(p []byte) (int, error) {
+	level.Error(w.logger).Log("msg", "serving", "err", strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -29,27 +29,26 @@ import (
 // serve runs the exporter until ctx ends. The start-up (configuration,
 // store, loading what it holds) runs aside, so that a signal ends the
 // process within a second whatever step it is in: even a very large
-// configuration or store is given up on.
+// configuration or store is given up on. The listen address is bound once
+// the flags and the configuration are checked (a mistake in them is named,
+// not hidden behind a taken port) and before anything else: a taken
+// address fails before the store is opened or WeChat asked.
 func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os.Signal) error {
-	var listeners []net.Listener
-	if !f.configCheck {
-		// First, so that a taken or impossible address fails at once.
-		ls, err := listen(f.web, f.maxConnections)
-		if err != nil {
-			return err
-		}
-		listeners = ls
-		defer closeAll(listeners)
-	}
 	type started struct {
-		ex    *exporter
-		close func()
-		err   error
+		ex        *exporter
+		close     func()
+		listeners []net.Listener
+		err       error
 	}
 	done := make(chan started, 1)
 	go func() {
-		ex, closeAll, err := start(ctx, f, logger)
-		done <- started{ex, closeAll, err}
+		var listeners []net.Listener
+		bind := func() (err error) {
+			listeners, err = listen(f.web, f.maxConnections)
+			return err
+		}
+		ex, closeAll, err := start(ctx, f, logger, bind)
+		done <- started{ex, closeAll, listeners, err}
 	}()
 	var s started
 	select {
@@ -62,11 +61,13 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os
 			if s.close != nil {
 				s.close()
 			}
+			closeAll(s.listeners)
 		case <-time.After(startGiveUp):
 		}
 		level.Info(logger).Log("msg", "stopped while starting")
 		return nil
 	}
+	defer closeAll(s.listeners)
 	if s.err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while starting
@@ -77,16 +78,17 @@ func serve(ctx context.Context, f *flags, logger, bare log.Logger, hup <-chan os
 	if s.ex == nil {
 		return nil // --config.check
 	}
-	return s.ex.run(ctx, f, listeners, logger, bare, hup)
+	return s.ex.run(ctx, f, s.listeners, logger, bare, hup)
 }
 
 // startGiveUp is how long a stop during start-up waits for it.
 const startGiveUp = 500 * time.Millisecond
 
-// start loads the configuration, opens the store and builds the exporter
-// serving what it holds; close releases them. With --config.check it only
-// checks the configuration, and returns no exporter.
-func start(ctx context.Context, f *flags, logger log.Logger) (ex *exporter, close func(), err error) {
+// start loads the configuration, binds the listen address (bind), opens
+// the store and builds the exporter serving what it holds; close releases
+// them. With --config.check it only checks the configuration, and returns
+// no exporter.
+func start(ctx context.Context, f *flags, logger log.Logger, bind func() error) (ex *exporter, close func(), err error) {
 	cfg, cleanup, err := loadConfig(f, logger)
 	if err != nil {
 		return nil, nil, err
@@ -102,6 +104,10 @@ func start(ctx context.Context, f *flags, logger log.Logger) (ex *exporter, clos
 	if f.configCheck {
 		fmt.Printf("%s: OK, %d accounts\n", f.configFile, len(cfg.Accounts))
 		return nil, cleanup, nil
+	}
+	if err := bind(); err != nil {
+		cleanup()
+		return nil, nil, err
 	}
 	configured := len(cfg.Accounts)
 	cfg.Accounts = f.inShard(cfg.Accounts)
@@ -360,7 +366,8 @@ func (e *exporter) run(ctx context.Context, f *flags, listeners []net.Listener, 
 	// forever: one that never sends its request, never reads the answer,
 	// or keeps an idle connection open.
 	srv := &http.Server{Handler: e.handler(f, logger), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: f.writeTimeout, IdleTimeout: 2 * time.Minute}
+		ReadTimeout: 30 * time.Second, WriteTimeout: f.writeTimeout, IdleTimeout: 2 * time.Minute,
+		ErrorLog: httpErrorLog(logger)}
 	e.ready.Store(true)
 	errc := make(chan error, 1)
 	go func() { errc <- web.ServeMultiple(listeners, srv, f.web, slogLogger(bare)) }()

@@ -6,12 +6,14 @@ package exportertest
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,10 @@ import (
 // runMainEnv makes a test binary run the exporter instead of its tests.
 const runMainEnv = "WECHAT_EXPORTER_TEST_RUN_MAIN"
 
+// startChildEnv makes a test binary start the exporter as its child, print
+// the child's process id, and wait to be killed (TestChildrenDieWithTheTest).
+const startChildEnv = "WECHAT_EXPORTER_TEST_START_CHILD"
+
 // Main is a test package's TestMain: when the test binary was started as
 // the exporter, it runs main (app.Main) with the command line; otherwise it
 // changes to the repository's root (dir, relative to the package) and runs
@@ -28,6 +34,9 @@ const runMainEnv = "WECHAT_EXPORTER_TEST_RUN_MAIN"
 func Main(m *testing.M, main func(args []string) int, dir string) {
 	if os.Getenv(runMainEnv) == "1" {
 		os.Exit(main(os.Args[1:]))
+	}
+	if os.Getenv(startChildEnv) == "1" {
+		startChildAndWait()
 	}
 	if err := os.Chdir(dir); err != nil {
 		panic(err)
@@ -44,10 +53,18 @@ func Env(t testing.TB) []string {
 	return append(os.Environ(), runMainEnv+"=1", "TMPDIR="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 }
 
-// Command is the exporter started with args, not yet running.
+// Command is the exporter started with args, not yet running. Without a
+// --web.listen-address it listens on a free loopback port, never the
+// default :10070, which the user's own exporter (go run . --demo) may hold.
 func Command(t testing.TB, args ...string) *exec.Cmd {
+	if !slices.ContainsFunc(args, func(a string) bool {
+		return strings.HasPrefix(a, "--web.listen-address") || strings.HasPrefix(a, "--web.systemd-socket")
+	}) {
+		args = append([]string{"--web.listen-address=127.0.0.1:0"}, args...)
+	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = Env(t)
+	DieWithTest(cmd)
 	return cmd
 }
 
@@ -256,4 +273,25 @@ func ReadFile(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// startChildAndWait is the test process a killed test is: it starts the
+// demo exporter as its child, as Start does, prints the child's process id
+// and waits to be killed.
+func startChildAndWait() {
+	cmd := exec.Command(os.Args[0], "--demo", "--web.listen-address=127.0.0.1:0", "--storage.path="+filepath.Join(os.TempDir(), "child-store"))
+	cmd.Env = append(os.Environ(), runMainEnv+"=1", startChildEnv+"=")
+	DieWithTest(cmd)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(cmd.Process.Pid)
+	select {}
+}
+
+// StartChildEnv is the environment of a test binary that starts the demo
+// exporter as its child, prints its process id and waits to be killed.
+func StartChildEnv(t testing.TB) []string {
+	return append(os.Environ(), startChildEnv+"=1", "TMPDIR="+t.TempDir())
 }
