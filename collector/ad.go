@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -57,7 +58,7 @@ func slotLabel(s string) string { return sanitize(s, 48) }
 // of one slot are added up, their rates and eCPM recomputed from the sums;
 // one unit's are served as WeChat sent them. A sum is known only when
 // every unit's figure is.
-func collectAdPositions(m *metrics, a *scope, ep *Endpoint) {
+func collectAdPositions(m *metrics, a *scope, ep *served.Endpoint) {
 	bySlot := map[string][]wechat.AdPosition{}
 	for _, r := range ep.Rows {
 		if row := r.(wechat.AdPosition); row.RefDate == ep.Date {
@@ -98,7 +99,7 @@ func ratio(n, d known) known {
 	return known{n.v / d.v, n.ok && d.ok}
 }
 
-func collectCPS(m *metrics, a *scope, ep *Endpoint) {
+func collectCPS(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.CPSGeneral)
 		if row.RefDate != ep.Date {
@@ -116,7 +117,7 @@ func collectCPS(m *metrics, a *scope, ep *Endpoint) {
 
 // collectSettlement serves the snapshot of the served day: the totals, and
 // the newest maxSettlementPeriods periods.
-func collectSettlement(m *metrics, a *scope, ep *Endpoint) {
+func collectSettlement(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		s := r.(wechat.Settlement)
 		if s.RefDate != ep.Date {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -81,7 +82,7 @@ func TestAdFixturesReachMetrics(t *testing.T) {
 		}
 		t.Run(tt.file, func(t *testing.T) {
 			rows := fetchAdFixture(t, tt.ep, tt.file, d)
-			state := collector.NewState(map[string]string{"fx": "wxfixture"})
+			state := served.NewState(map[string]string{"fx": "wxfixture"})
 			state.SetData("fx", tt.ep.Name, d, rows)
 			got := gather(t, collector.New(state))
 			for k, v := range tt.want {
@@ -112,7 +113,7 @@ func TestAdSlotsAddUp(t *testing.T) {
 		wechat.AdPosition{Ref: ref, AdSlot: wechat.FlexString(strings.Repeat("X", 500) + "\n"), ReqSuccCount: wechat.CountOf(7)},
 		wechat.AdPosition{Ref: wechat.Ref{RefDate: d - 1}, AdSlot: "SLOT_ID_BIZ_BOTTOM", ReqSuccCount: wechat.CountOf(1000)}, // another day: not served
 	}
-	state := collector.NewState(map[string]string{"fx": "wxfixture"})
+	state := served.NewState(map[string]string{"fx": "wxfixture"})
 	state.SetData("fx", wechat.PublisherAdPosGeneral.Name, d, rows)
 	got := gather(t, collector.New(state))
 	s := `{account="fx",slot="SLOT_ID_BIZ_BOTTOM"}`
@@ -149,7 +150,7 @@ func TestSettlementPeriodsBounded(t *testing.T) {
 	s.Periods = append(s.Periods,
 		wechat.SettlementPeriod{Month: "202402", Order: wechat.CodeOf(2), SettStatus: wechat.CodeOf(1)}, // the same period twice
 		wechat.SettlementPeriod{Month: "20XX\"}", Order: wechat.CodeOf(3), SettStatus: wechat.CodeOf(2)})
-	state := collector.NewState(map[string]string{"fx": "wxfixture"})
+	state := served.NewState(map[string]string{"fx": "wxfixture"})
 	state.SetData("fx", wechat.PublisherSettlement.Name, d, []wechat.Row{s})
 	got := gather(t, collector.New(state))
 	n := 0

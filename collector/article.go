@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -73,7 +74,7 @@ func init() {
 		sharesDesc, shareUsersDesc, favoritesDesc, favoriteUsersDesc)
 	register(wechat.GetUserReadHour.Name, collectUserReadHour, hourlyReadsDesc, hourlyReadUsersDesc,
 		hourlySharesAllDesc, hourlyShareUsersAll, hourlyReadsSrcDesc, hourlyReadUsersSrc, hourlySharesSrcDesc, hourlyShareUsersSrc)
-	register(wechat.GetUserShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUserShare.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserShare)
 			scene := enumLabel(shareScenes, row.ShareScene)
@@ -81,7 +82,7 @@ func init() {
 			m.add(shareUsersBySceneDesc, row.ShareUser, a.account, scene)
 		}
 	}, sharesBySceneDesc, shareUsersBySceneDesc)
-	register(wechat.GetUserShareHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUserShareHour.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserShareHour)
 			scene, hour := enumLabel(shareScenes, row.ShareScene), hourLabel(row.Hourly)
@@ -100,7 +101,7 @@ func init() {
 // one row of answers from before 2020) as totals, and the other rows by
 // channel. Since 2020 only the all-sources row carries ori_page and
 // favourites.
-func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
+func collectUserRead(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.UserRead)
 		if !row.IsAllSources() {
@@ -119,7 +120,7 @@ func collectUserRead(m *metrics, a *scope, ep *Endpoint) {
 	}
 }
 
-func collectUserReadHour(m *metrics, a *scope, ep *Endpoint) {
+func collectUserReadHour(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.UserReadHour)
 		hour := hourLabel(row.Hourly)
@@ -147,7 +148,7 @@ func addPages(m *metrics, reads, users *prometheus.Desc, c wechat.ReadCounts, la
 	m.add(users, c.OriPageReadUser, labels(pageOriginal)...)
 }
 
-func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
+func collectArticleSummary(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.ArticleSummary)
 		if !a.posts[string(row.MsgID)] {
@@ -165,7 +166,7 @@ func collectArticleSummary(m *metrics, a *scope, ep *Endpoint) {
 
 // collectArticleTotal serves, for each article sent on the served days,
 // the totals of its latest statistics day.
-func collectArticleTotal(m *metrics, a *scope, ep *Endpoint) {
+func collectArticleTotal(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.ArticleTotal)
 		d, ok := row.LatestOn(ep.Date) // a replayed past day must not see later totals
@@ -225,7 +226,7 @@ func postMomentShareSources(d wechat.ArticleTotalDetail) []sourceFigures {
 // max, those with the most reads (that day's, or since sending for
 // articles only getarticletotal knows), ties broken by msgid so the choice
 // is stable between scrapes.
-func selectPosts(acc *Account, max int) map[string]bool {
+func selectPosts(acc *served.Account, max int) map[string]bool {
 	reads := map[string]int64{}
 	// note ranks a post by a figure, 0 when not known: known, if only
 	// from its shares.

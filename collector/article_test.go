@@ -10,7 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -102,7 +104,7 @@ func TestHostileTitles(t *testing.T) {
 		rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: wechat.MustParseDate("2026-11-21")},
 			MsgID: wechat.FlexString(fmt.Sprintf("id\n%d\xff", i)), Title: wechat.FlexString(title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(100 - i))}})
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getarticlesummary", wechat.MustParseDate("2026-11-21"), rows)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(collector.New(state))
@@ -132,7 +134,7 @@ func TestPostCap(t *testing.T) {
 		rows = append(rows, wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(fmt.Sprintf("m%d", i)),
 			Title: "t", ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(i * 10))}})
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getarticlesummary", d, rows)
 	got := gather(t, collector.New(state, collector.WithMaxPosts(3)))
 	var ids []string
@@ -156,7 +158,7 @@ func TestArticleTotalAsOfServedDay(t *testing.T) {
 		row.Details = append(row.Details, wechat.ArticleTotalDetail{StatDate: sent.AddDays(i), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(int64(100 * (i + 1)))}})
 	}
 	for day, want := range map[string]float64{"2026-11-10": 100, "2026-11-12": 300, "2026-11-20": 500} {
-		state := collector.NewState(map[string]string{"fx": "wx"})
+		state := served.NewState(map[string]string{"fx": "wx"})
 		state.SetData("fx", "getarticletotal", wechat.MustParseDate(day), []wechat.Row{row})
 		got := gather(t, collector.New(state))[`wechat_article_post_cumulative_reads{account="fx",msgid="9_1",page="article"}`]
 		if got != want {

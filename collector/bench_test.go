@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
@@ -20,7 +21,7 @@ var benchSizes = []int{1, 100, 1000}
 // populated returns a state serving n accounts with a day of every
 // endpoint, as the fake generates them (the articles of a settling week,
 // the callback baseline week included).
-func populated(b *testing.B, n int) *collector.State {
+func populated(b *testing.B, n int) *served.State {
 	b.Helper()
 	fake := wechattest.NewServer()
 	defer fake.Close()
@@ -31,7 +32,7 @@ func populated(b *testing.B, n int) *collector.State {
 		names[fmt.Sprintf("account%04d", i)] = fmt.Sprintf("wxbench%010d", i)
 		fake.AddAccount(wechattest.Account{AppID: fmt.Sprintf("wxbench%010d", i), Secret: "x"})
 	}
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	today := wechat.DateOf(at)
 	for name, appID := range names {
 		for _, ep := range wechat.DatacubeEndpoints() {

@@ -11,22 +11,21 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
-// Rendered is an account's data section as renderText writes it, kept
-// across restarts (see store.CachedRender): a cold start serves it while
-// the stored rows are still being decoded. It is only ever attached to an
-// account whose data and status are what it was rendered from: any later
-// change to the account drops it.
-type Rendered struct {
-	pieces [][]byte // by family id
-}
+// An account's data section as renderText writes it (served.Rendered) is
+// kept across restarts (see store.CachedRender): a cold start serves it
+// while the stored rows are still being decoded. It is only ever attached
+// to an account whose data and status are what it was rendered from: any
+// later change to the account drops it.
 
 // RenderCold renders the account as a cold start serves it (no fetch
 // attempted yet, so no fetch status) and encodes it for the store:
 // key (8 bytes), a checksum of the rest (8 bytes), then the number of
 // non-empty families, each family's id and length, and the bytes.
-func (c *Collector) RenderCold(acc *Account, key uint64) []byte {
+func (c *Collector) RenderCold(acc *served.Account, key uint64) []byte {
 	pieces := c.coldPieces(acc)
 	out := binary.LittleEndian.AppendUint64(nil, key)
 	out = append(out, make([]byte, 8)...) // the checksum, below
@@ -59,7 +58,7 @@ var statusFamilies = []*prometheus.Desc{fetchSuccessDesc, fetchSuccessTimeDesc, 
 // coldPieces returns the account's pieces without the fetch status: those
 // the last scrape rendered if it rendered this account, else a render of
 // it with its status cleared.
-func (c *Collector) coldPieces(acc *Account) [][]byte {
+func (c *Collector) coldPieces(acc *served.Account) [][]byte {
 	if p := c.rendered.Load(); p != nil {
 		if r, ok := (*p)[acc]; ok {
 			fams := familyTable()
@@ -70,19 +69,20 @@ func (c *Collector) coldPieces(acc *Account) [][]byte {
 			return cold
 		}
 	}
-	cold := *acc
-	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(acc.Endpoints))
-	for name, ep := range acc.Endpoints {
-		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
-	}
-	return c.renderAccount(&cold, false).gz
+	return c.renderAccount(acc.Cold(), false).gz
 }
 
 var errBadRender = errors.New("malformed render cache entry")
 
+// DecodeRendered is the package's DecodeRendered, for the fetcher's
+// Renderer.
+func (c *Collector) DecodeRendered(entry []byte, key uint64) (*served.Rendered, error) {
+	return DecodeRendered(entry, key)
+}
+
 // DecodeRendered decodes an entry RenderCold made, if its key is key. It
 // returns nil without error for an entry of another key (stale).
-func DecodeRendered(entry []byte, key uint64) (*Rendered, error) {
+func DecodeRendered(entry []byte, key uint64) (*served.Rendered, error) {
 	if len(entry) < 16 {
 		return nil, errBadRender
 	}
@@ -119,9 +119,9 @@ func DecodeRendered(entry []byte, key uint64) (*Rendered, error) {
 	if total != len(b) {
 		return nil, fmt.Errorf("%w: %d bytes of series, %d announced", errBadRender, len(b), total)
 	}
-	r := &Rendered{pieces: make([][]byte, families)}
+	r := &served.Rendered{Pieces: make([][]byte, families)}
 	for i, id := range ids {
-		r.pieces[id], b = b[:lens[i]:lens[i]], b[lens[i]:]
+		r.Pieces[id], b = b[:lens[i]:lens[i]], b[lens[i]:]
 	}
 	return r, nil
 }

@@ -8,11 +8,12 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-func cacheState() (*State, *Collector) {
-	s := NewState(map[string]string{"a": "wxa"})
+func cacheState() (*served.State, *Collector) {
+	s := served.NewState(map[string]string{"a": "wxa"})
 	d := wechat.MustParseDate("2026-11-21")
 	s.SetData("a", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(7)}})
 	s.SetData("a", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(3)}})
@@ -41,7 +42,7 @@ func TestRenderedRoundTrip(t *testing.T) {
 	if stale, err := DecodeRendered(entry, 98); stale != nil || err != nil {
 		t.Errorf("another key: %v %v, want no entry and no error", stale, err)
 	}
-	fresh := NewState(map[string]string{"a": "wxa"})
+	fresh := served.NewState(map[string]string{"a": "wxa"})
 	fresh.SetRendered("a", r)
 	if got := joined(c.renderText(fresh.Load()).members); got != want {
 		t.Errorf("from the entry:\n%s\nwant:\n%s", got, want)

@@ -3,6 +3,7 @@ package collector
 import (
 	"sort"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -47,7 +48,7 @@ func median(byDay map[wechat.Date]int64) float64 {
 }
 
 func init() {
-	register(wechat.GetInterfaceSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetInterfaceSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		failuresByDay := map[wechat.Date]int64{}
 		for _, r := range ep.Rows {
 			row := r.(wechat.InterfaceSummary)
@@ -69,7 +70,7 @@ func init() {
 		}
 	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc, callbackBaselineDesc)
 
-	register(wechat.GetInterfaceSummaryHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetInterfaceSummaryHour.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.InterfaceSummaryHour)
 			hour := hourLabel(row.Hourly)

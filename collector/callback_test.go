@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -27,9 +28,9 @@ func TestCallbacksFamily(t *testing.T) {
 }
 
 func TestCallbackFailureBaseline(t *testing.T) {
-	served := wechat.MustParseDate("2026-11-21")
+	newest := wechat.MustParseDate("2026-11-21")
 	day := func(ago int, fails int64) wechat.Row {
-		return wechat.InterfaceSummary{Ref: wechat.Ref{RefDate: served.AddDays(-ago)}, CallbackCount: wechat.CountOf(1000), FailCount: wechat.CountOf(fails)}
+		return wechat.InterfaceSummary{Ref: wechat.Ref{RefDate: newest.AddDays(-ago)}, CallbackCount: wechat.CountOf(1000), FailCount: wechat.CountOf(fails)}
 	}
 	tests := []struct {
 		name string
@@ -42,8 +43,8 @@ func TestCallbackFailureBaseline(t *testing.T) {
 		{"too few days", []wechat.Row{day(0, 900), day(1, 10), day(2, 12)}, -1},
 	}
 	for _, tt := range tests {
-		state := collector.NewState(map[string]string{"fx": "wx"})
-		state.SetData("fx", "getinterfacesummary", served, tt.rows)
+		state := served.NewState(map[string]string{"fx": "wx"})
+		state.SetData("fx", "getinterfacesummary", newest, tt.rows)
 		got := gather(t, collector.New(state))
 		v, ok := got[`wechat_interface_callback_failures_baseline{account="fx"}`]
 		switch {

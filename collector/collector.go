@@ -19,6 +19,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -30,7 +31,7 @@ const cached = " WeChat's daily figure, cached; see wechat_datacube_data_date_ti
 type family struct {
 	endpoint string
 	descs    []*prometheus.Desc
-	collect  func(m *metrics, a *scope, ep *Endpoint)
+	collect  func(m *metrics, a *scope, ep *served.Endpoint)
 }
 
 // scope is what a family needs to know of the account being collected.
@@ -42,7 +43,7 @@ type scope struct {
 var families = map[string]*family{}
 
 // register adds the family of an endpoint; called from the files' init.
-func register(endpoint string, collect func(m *metrics, a *scope, ep *Endpoint), descs ...*prometheus.Desc) {
+func register(endpoint string, collect func(m *metrics, a *scope, ep *served.Endpoint), descs ...*prometheus.Desc) {
 	if _, ok := wechat.EndpointByName(endpoint); !ok {
 		panic("collector: unknown endpoint " + endpoint)
 	}
@@ -150,17 +151,17 @@ const DefaultMaxPosts = 50
 
 // Collector is the prometheus.Collector of WeChat data.
 type Collector struct {
-	state *State
+	state *served.State
 	opts  options
 	// rendered keeps each account's rendered pieces from the last
 	// renderText: accounts are immutable, so an account a new snapshot
 	// still holds is not rendered again, and RenderCold reuses them.
-	rendered atomic.Pointer[map[*Account]accountRender]
+	rendered atomic.Pointer[map[*served.Account]accountRender]
 	cut      sync.Map // "account/endpoint" whose series were cut, logged once
 }
 
 // New returns a collector serving state's snapshots.
-func New(state *State, opts ...Option) *Collector {
+func New(state *served.State, opts ...Option) *Collector {
 	c := &Collector{state: state, opts: options{maxPosts: DefaultMaxPosts, logger: log.NewNopLogger()}}
 	for _, o := range opts {
 		o(&c.opts)
@@ -205,7 +206,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // collect builds the metrics of the accounts of snap that keep selects.
-func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep func(account string) bool) {
+func (c *Collector) collect(ch chan<- prometheus.Metric, snap *served.Snapshot, keep func(account string) bool) {
 	for _, acc := range snap.Accounts() {
 		if keep(acc.Name) {
 			c.accountSamples(acc).flush(ch)
@@ -216,14 +217,14 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *Snapshot, keep fu
 // Series returns how many series the account's data are served as (its
 // info and fetch status included): for a log line saying what a fetch
 // round made of it.
-func (c *Collector) Series(acc *Account) int { return len(c.accountSamples(acc).samples) }
+func (c *Collector) Series(acc *served.Account) int { return len(c.accountSamples(acc).samples) }
 
 // accountSamples computes every sample of an account: its info, each
 // endpoint's status, and the families' data. One aggregator per account:
 // families that share a metric (wechat_article_post_info) cannot emit a
 // series twice. Collect turns the samples into const metrics; the text
 // renderer (render.go) writes them directly.
-func (c *Collector) accountSamples(acc *Account) *metrics {
+func (c *Collector) accountSamples(acc *served.Account) *metrics {
 	m := newMetrics()
 	m.removed = c.opts.removed
 	// The nickname is the owner's free text, given by WeChat: safe and bounded.
@@ -254,7 +255,7 @@ func (c *Collector) accountSamples(acc *Account) *metrics {
 // collectBounded collects the family's series of the endpoint's served
 // data, at most MaxSeriesPerEndpoint of them, and returns how many more
 // there were.
-func (f *family) collectBounded(m *metrics, a *scope, ep *Endpoint) int {
+func (f *family) collectBounded(m *metrics, a *scope, ep *served.Endpoint) int {
 	start := len(m.samples)
 	f.collect(m, a, ep)
 	return m.truncate(start + MaxSeriesPerEndpoint)
@@ -266,7 +267,7 @@ func (f *family) collectBounded(m *metrics, a *scope, ep *Endpoint) int {
 // well below it; far beyond it an answer would only blow up every scrape.
 const MaxSeriesPerEndpoint = 2000
 
-func addStatus(m *metrics, account, endpoint string, ep *Endpoint) {
+func addStatus(m *metrics, account, endpoint string, ep *served.Endpoint) {
 	if ep.Date != 0 {
 		m.addFloat(dataDateDesc, float64(ep.Date.Start().Unix()), account, endpoint)
 	}

@@ -11,11 +11,12 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 func TestLintClean(t *testing.T) {
-	state := collector.NewState(map[string]string{"fx": "wxfixture"})
+	state := served.NewState(map[string]string{"fx": "wxfixture"})
 	for _, ep := range []string{"getarticletotal", "getinterfacesummary", "getuserreadhour"} {
 		rows := fixtureRows(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)
@@ -30,7 +31,7 @@ func TestLintClean(t *testing.T) {
 }
 
 func TestRemovedAccountNotServed(t *testing.T) {
-	state := collector.NewState(map[string]string{"kept": "wx1"})
+	state := served.NewState(map[string]string{"kept": "wx1"})
 	state.SetData("gone", "getusercumulate", wechat.MustParseDate("2026-11-21"), []wechat.Row{wechat.UserCumulate{CumulateUser: wechat.CountOf(5)}})
 	for k := range gather(t, collector.New(state)) {
 		if strings.Contains(k, "gone") {
@@ -78,7 +79,7 @@ var liveRows = map[string]string{
 // has no original-page reads or favourites), which must not be a series
 // that reads as "none". The exceptions are samples that are zero by chance.
 func TestNoAlwaysZeroFamily(t *testing.T) {
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	serve := func(ep string, rows []wechat.Row) { state.SetData("fx", ep, newestDay(rows), rows) }
 	for _, ep := range wechat.Endpoints() {
 		switch {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -67,7 +68,7 @@ var (
 )
 
 func init() {
-	register(wechat.GetBizSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetBizSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.BizSummary)
 			if row.RefDate != ep.Date {
@@ -87,7 +88,7 @@ func init() {
 	}, pubReadUsersDesc, pubReadUsersSceneDesc, pubShareUsersDesc, pubZaikanUsersDesc, pubLikeUsersDesc, pubCommentsDesc,
 		pubCollectionDesc, pubOriginalPageDesc, pubPagesSentDesc)
 
-	register(wechat.GetArticleRead.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetArticleRead.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleRead)
 			if !a.posts[string(row.MsgID)] {
@@ -99,7 +100,7 @@ func init() {
 		}
 	}, pubPostReadUsersDesc, pubPostReadUsersSceneDesc)
 
-	register(wechat.GetArticleShare.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetArticleShare.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.ArticleShare)
 			if a.posts[string(row.MsgID)] {
@@ -124,7 +125,7 @@ func addScenes(m *metrics, d *prometheus.Desc, scenes []wechat.SceneUsers, label
 
 // collectPublishedTotals serves each article published on the served days
 // with its totals as they stood on the served day.
-func collectPublishedTotals(m *metrics, a *scope, ep *Endpoint) {
+func collectPublishedTotals(m *metrics, a *scope, ep *served.Endpoint) {
 	for _, r := range ep.Rows {
 		row := r.(wechat.PublishedArticle)
 		d, ok := row.LatestOn(ep.Date)

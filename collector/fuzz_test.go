@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -25,7 +26,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("sanitize(%q) = %q", title, s)
 		}
 		d := wechat.MustParseDate("2026-11-21")
-		state := NewState(map[string]string{"fx": "wx"})
+		state := served.NewState(map[string]string{"fx": "wx"})
 		state.SetData("fx", "getarticlesummary", d, []wechat.Row{
 			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(msgid), Title: wechat.FlexString(title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(7)}},
 			wechat.ArticleSummary{Ref: wechat.Ref{RefDate: d}, MsgID: wechat.FlexString(msgid + "x"), Title: wechat.FlexString(title + title), ReadCounts: wechat.ReadCounts{IntPageReadCount: wechat.CountOf(3)}},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -43,17 +44,17 @@ func fixedStore(t *testing.T) *store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := fetcher.New(fetcher.Config{Now: now, ReadyTime: fetcher.DefaultReadyTime, RetryInterval: time.Minute, Lookback: 2},
-		st, collector.NewState(map[string]string{"golden": "wxgolden"}),
+		st, served.NewState(map[string]string{"golden": "wxgolden"}),
 		[]fetcher.Account{{Name: "golden", Client: client, Endpoints: wechat.Endpoints()}}, prometheus.NewRegistry())
 	f.RunOnce(context.Background())
 	return st
 }
 
 // goldenState is the state a start on fixedStore serves.
-func goldenState(t *testing.T) *collector.State {
+func goldenState(t *testing.T) *served.State {
 	t.Helper()
 	st := fixedStore(t)
-	state := collector.NewState(map[string]string{"golden": "wxgolden"})
+	state := served.NewState(map[string]string{"golden": "wxgolden"})
 	f := fetcher.New(fetcher.Config{}, st, state, []fetcher.Account{{Name: "golden", Endpoints: wechat.Endpoints()}}, prometheus.NewRegistry())
 	if err := loadAll(f); err != nil {
 		t.Fatal(err)

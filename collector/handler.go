@@ -2,14 +2,16 @@ package collector
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/gzip"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // Handler serves /metrics: the data metrics of the current snapshot, then
@@ -30,7 +32,7 @@ import (
 // another format (protobuf) are served by promhttp over both registries,
 // uncached.
 type Handler struct {
-	state    *State
+	state    *served.State
 	c        *Collector
 	live     prometheus.Gatherer
 	fallback http.Handler
@@ -38,13 +40,13 @@ type Handler struct {
 	opts     promhttp.HandlerOpts
 
 	mu      sync.Mutex // one rebuild at a time; later scrapes reuse it
-	snap    *Snapshot
+	snap    *served.Snapshot
 	section section // the data section, as gzip members (and text)
 }
 
 // NewHandler returns the handler for the collector c of state, and the
 // process's other metrics in live (which must not include c).
-func NewHandler(state *State, c *Collector, live prometheus.Gatherer, opts promhttp.HandlerOpts) *Handler {
+func NewHandler(state *served.State, c *Collector, live prometheus.Gatherer, opts promhttp.HandlerOpts) *Handler {
 	data := prometheus.NewRegistry()
 	data.MustRegister(c)
 	return &Handler{state: state, c: c, live: live, opts: opts,

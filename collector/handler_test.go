@@ -16,12 +16,13 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-func handlerFixture(t *testing.T) (*collector.State, *collector.Handler, *prometheus.Registry, prometheus.Counter) {
+func handlerFixture(t *testing.T) (*served.State, *collector.Handler, *prometheus.Registry, prometheus.Counter) {
 	t.Helper()
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	for _, ep := range []string{"getinterfacesummary", "getarticletotal"} {
 		rows := fixtureRows(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -122,7 +123,7 @@ func checkFamily(t *testing.T, dir string, cases []familyCase) {
 		t.Run(tt.endpoint, func(t *testing.T) {
 			rows := answerRows(t, dir, tt.endpoint)
 			newest := newestDay(rows)
-			state := collector.NewState(map[string]string{"fx": "wxfixture"})
+			state := served.NewState(map[string]string{"fx": "wxfixture"})
 			name, _, _ := strings.Cut(tt.endpoint, ".")
 			state.SetData("fx", name, newest, rows)
 			got := gather(t, collector.New(state))

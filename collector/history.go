@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -152,13 +153,13 @@ func accountHistory(src HistorySource, account string, o HistoryOptions, removed
 	for _, day := range sorted {
 		// What /metrics served for the day: each endpoint with a row set
 		// for it, with the days served together.
-		acc := &Account{Name: account, Endpoints: map[string]*Endpoint{}}
+		acc := &served.Account{Name: account, Endpoints: map[string]*served.Endpoint{}}
 		for _, ep := range o.Endpoints {
 			byDay := rows[ep.Name]
 			if _, ok := byDay[day]; !ok {
 				continue
 			}
-			e := &Endpoint{Date: day}
+			e := &served.Endpoint{Date: day}
 			for back := ep.Served() - 1; back >= 0; back-- {
 				e.Rows = append(e.Rows, byDay[day.AddDays(-back)]...)
 			}

@@ -3,6 +3,7 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -30,7 +31,7 @@ func init() {
 	registerDistribution(wechat.GetUpstreamMsgDistWeek.Name, msgDistWeekDesc)
 	registerDistribution(wechat.GetUpstreamMsgDistMonth.Name, msgDistMonthDesc)
 
-	register(wechat.GetUpstreamMsgHour.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUpstreamMsgHour.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UpstreamMsgHour)
 			typ, hour := enumLabel(msgTypes, row.MsgType), hourLabel(row.Hourly)
@@ -42,7 +43,7 @@ func init() {
 
 // registerMessages registers a daily, weekly or monthly message endpoint.
 func registerMessages(endpoint string, count, users *prometheus.Desc) {
-	register(endpoint, func(m *metrics, a *scope, ep *Endpoint) {
+	register(endpoint, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UpstreamMsg)
 			typ := enumLabel(msgTypes, row.MsgType)
@@ -54,7 +55,7 @@ func registerMessages(endpoint string, count, users *prometheus.Desc) {
 
 // registerDistribution registers a daily, weekly or monthly distribution.
 func registerDistribution(endpoint string, users *prometheus.Desc) {
-	register(endpoint, func(m *metrics, a *scope, ep *Endpoint) {
+	register(endpoint, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UpstreamMsgDist)
 			m.add(users, row.MsgUser, a.account, enumLabel(countIntervals, row.CountInterval))

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/prometheus/model/textparse"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // prometheusAccept is what Prometheus 3 asks a target for by default.
@@ -93,7 +94,7 @@ func TestOpenMetricsWhenAsked(t *testing.T) {
 // for both: no metric may have one.
 func TestNoQuoteInHelp(t *testing.T) {
 	ch := make(chan *prometheus.Desc, 4096)
-	collector.New(collector.NewState(nil)).Describe(ch)
+	collector.New(served.NewState(nil)).Describe(ch)
 	close(ch)
 	n := 0
 	for d := range ch {

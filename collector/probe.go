@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // ProbeHandler serves /probe?account=NAME (the parameter may repeat): the
@@ -69,7 +71,7 @@ func probeQueryError(err error) string {
 
 type probeCollector struct {
 	c    *Collector
-	snap *Snapshot
+	snap *served.Snapshot
 	want map[string]bool
 }
 

@@ -13,11 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 func probeState() *collector.Collector {
-	state := collector.NewState(map[string]string{"news": "wx1", "shop": "wx2", "support": "wx3"})
+	state := served.NewState(map[string]string{"news": "wx1", "shop": "wx2", "support": "wx3"})
 	d := wechat.MustParseDate("2026-11-21")
 	for i, name := range []string{"news", "shop", "support"} {
 		state.SetData(name, "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(int64(100 + i))}})
@@ -81,8 +82,8 @@ func TestTargets(t *testing.T) {
 // without its data; the text /metrics does not wait.
 func TestProbeWaitsForColdStartRows(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
-	state := collector.NewState(map[string]string{"news": "wx1"})
-	full := collector.NewState(map[string]string{"news": "wx1"})
+	state := served.NewState(map[string]string{"news": "wx1"})
+	full := served.NewState(map[string]string{"news": "wx1"})
 	rows := []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(100)}}
 	full.SetData("news", "getusercumulate", d, rows)
 	r, err := collector.DecodeRendered(collector.New(full).RenderCold(full.Load().Account("news"), 7), 7)
@@ -109,7 +110,7 @@ func TestProbeWaitsForColdStartRows(t *testing.T) {
 
 	go func() {
 		time.Sleep(20 * time.Millisecond)
-		state.SetAccountData("news", map[string]collector.EndpointData{"getusercumulate": {Date: d, Rows: rows}}, true)
+		state.SetAccountData("news", map[string]served.EndpointData{"getusercumulate": {Date: d, Rows: rows}}, true)
 	}()
 	rec = httptest.NewRecorder()
 	probe.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?account=news", nil))

@@ -1,6 +1,9 @@
 package collector
 
-import "github.com/wechat-exporter/wechat-exporter/wechat"
+import (
+	"github.com/wechat-exporter/wechat-exporter/served"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
 
 // API quotas: quota/get for each API path the account's endpoints call.
 
@@ -11,7 +14,7 @@ var (
 )
 
 func init() {
-	register(wechat.APIQuota.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.APIQuota.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			if r.RowDate() != ep.Date {
 				continue // an earlier day's quota, reset since

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -21,7 +22,7 @@ func TestQuotaFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", wechat.APIQuota.Name, d, append(rows, old...))
 	got := gather(t, collector.New(state))
 	a := `account="fx"`

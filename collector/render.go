@@ -3,8 +3,6 @@ package collector
 import (
 	"bytes"
 	"errors"
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"math"
 	"slices"
@@ -13,9 +11,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // renderText writes the data metrics of snap in the Prometheus text format
@@ -36,14 +37,14 @@ import (
 // kept compressed because it is the largest thing the exporter holds
 // (about 260 KB per account); gzip is what Prometheus asks for, and a
 // plain scrape decompresses it as it is written (writePlain).
-func (c *Collector) renderText(snap *Snapshot) section {
+func (c *Collector) renderText(snap *served.Snapshot) section {
 	accounts := snap.Accounts()
 	// A small exposition keeps its text too: a plain scrape is then a
 	// copy, not a decompression, and costs less than promhttp's at one
 	// account.
 	keepPlain := len(accounts) <= keepPlainUpTo
 	rendered := make([]accountRender, len(accounts))
-	var prev map[*Account]accountRender
+	var prev map[*served.Account]accountRender
 	if p := c.rendered.Load(); p != nil {
 		prev = *p
 	}
@@ -53,15 +54,15 @@ func (c *Collector) renderText(snap *Snapshot) section {
 		switch r, ok := prev[acc]; {
 		case ok && (r.plain != nil || !keepPlain):
 			rendered[i] = r // the account did not change
-		case acc.rendered != nil:
+		case acc.Rendered() != nil:
 			// Unchanged since a cold start loaded it from the render
 			// cache, maybe before its rows: its text is not kept.
-			rendered[i] = accountRender{gz: acc.rendered.pieces}
+			rendered[i] = accountRender{gz: acc.Rendered().Pieces}
 		default:
 			rendered[i] = c.renderAccount(acc, keepPlain)
 		}
 	})
-	next := make(map[*Account]accountRender, len(accounts))
+	next := make(map[*served.Account]accountRender, len(accounts))
 	for i, acc := range accounts {
 		next[acc] = rendered[i]
 	}
@@ -228,7 +229,7 @@ func gzipMembers(pieces [][]byte) [][]byte {
 // renderAccount renders an account's samples family by family, each
 // family's series in label order, and returns each family's piece of it as
 // a gzip member (indexed by family id; empty for families without series).
-func (c *Collector) renderAccount(acc *Account, keepPlain bool) accountRender {
+func (c *Collector) renderAccount(acc *served.Account, keepPlain bool) accountRender {
 	fams := familyTable()
 	m := c.accountSamples(acc)
 	// The samples by family (a counting sort: families are numbered),

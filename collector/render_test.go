@@ -11,13 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 
 // richState serves several accounts of the fake, every endpoint, with
 // statuses, hostile titles and values WeChat has not documented.
-func richState(t testing.TB) *State {
+func richState(t testing.TB) *served.State {
 	t.Helper()
 	fake := wechattest.NewServer()
 	defer fake.Close()
@@ -29,7 +30,7 @@ func richState(t testing.TB) *State {
 		names[fmt.Sprintf("acc-%d", 4-i)] = appID
 		fake.AddAccount(wechattest.Account{AppID: appID, Secret: "x", FailureSpike: wechat.DateOf(at).AddDays(-1)})
 	}
-	state := NewState(names)
+	state := served.NewState(names)
 	for name, appID := range names {
 		for _, ep := range wechat.DatacubeEndpoints() {
 			latest := ep.LatestComplete(wechat.DateOf(at))
@@ -101,7 +102,7 @@ func TestRenderKeptCompressed(t *testing.T) {
 	for i := 0; i <= keepPlainUpTo; i++ {
 		names[fmt.Sprintf("big-%02d", i)] = fmt.Sprintf("wxbig%02d", i)
 	}
-	big := NewState(names)
+	big := served.NewState(names)
 	for _, acc := range state.Load().Accounts() {
 		for name, ep := range acc.Endpoints {
 			for b := range names {

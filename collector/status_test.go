@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -19,7 +20,7 @@ func TestSeriesPerEndpointBounded(t *testing.T) {
 	for i := 0; i < 3000; i++ { // two series a row: follows and unfollows
 		rows = append(rows, wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(int64(1000 + i)), NewUser: wechat.CountOf(1), CancelUser: wechat.CountOf(0)})
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getusersummary", d, rows)
 	got := gather(t, collector.New(state))
 	n := 0
@@ -42,7 +43,7 @@ func TestSeriesPerEndpointBounded(t *testing.T) {
 func TestStatusFamily(t *testing.T) {
 	d := wechat.MustParseDate("2026-11-21")
 	at := time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
-	state := collector.NewState(map[string]string{"fx": "wxfixture"})
+	state := served.NewState(map[string]string{"fx": "wxfixture"})
 	state.SetData("fx", "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(5)}})
 	state.SetStatus("fx", "getusercumulate", true, at)
 	state.SetStatus("fx", "getupstreammsg", false, at)
@@ -78,8 +79,8 @@ func TestStatusFamily(t *testing.T) {
 // given by WeChat's answer: as a label value it is made safe text and cut,
 // whatever it holds.
 func TestNickNameLabelBounded(t *testing.T) {
-	state := collector.NewState(map[string]string{"fx": "wxfixture"})
-	state.SetInfo("fx", collector.AccountInfo{Discovered: true, NickName: "News\n" + strings.Repeat("长", 10_000)})
+	state := served.NewState(map[string]string{"fx": "wxfixture"})
+	state.SetInfo("fx", served.AccountInfo{Discovered: true, NickName: "News\n" + strings.Repeat("长", 10_000)})
 	for k := range gather(t, collector.New(state)) {
 		if !strings.HasPrefix(k, "wechat_account_info{") {
 			continue

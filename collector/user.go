@@ -1,6 +1,9 @@
 package collector
 
-import "github.com/wechat-exporter/wechat-exporter/wechat"
+import (
+	"github.com/wechat-exporter/wechat-exporter/served"
+	"github.com/wechat-exporter/wechat-exporter/wechat"
+)
 
 // User analysis: getusersummary and getusercumulate.
 
@@ -12,7 +15,7 @@ var (
 )
 
 func init() {
-	register(wechat.GetUserSummary.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUserSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserSummary)
 			src := enumLabel(followSources, row.UserSource)
@@ -21,7 +24,7 @@ func init() {
 		}
 	}, followsDesc, unfollowsDesc)
 
-	register(wechat.GetUserCumulate.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUserCumulate.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		// One row per day; the served day's row is the one wanted.
 		for _, r := range ep.Rows {
 			if r.RowDate() == ep.Date {
@@ -31,7 +34,7 @@ func init() {
 		}
 	}, followersDesc)
 
-	register(wechat.GetUserCount.Name, func(m *metrics, a *scope, ep *Endpoint) {
+	register(wechat.GetUserCount.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			if r.RowDate() == ep.Date {
 				m.add(currentDesc, r.(wechat.UserCount).Total, a.account)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -27,7 +28,7 @@ func TestDuplicateRowsSummedNotFailed(t *testing.T) {
 		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(7)},
 		wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(999), NewUser: wechat.CountOf(1)},
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", "getusersummary", d, rows)
 	got := gather(t, collector.New(state))
 	if got[`wechat_user_follows{account="fx",source="qr_code"}`] != 12 {
@@ -46,7 +47,7 @@ func TestUserCountFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := collector.NewState(map[string]string{"fx": "wx"})
+	state := served.NewState(map[string]string{"fx": "wx"})
 	state.SetData("fx", wechat.GetUserCount.Name, d, rows)
 	got := gather(t, collector.New(state))
 	if v := got[`wechat_user_followers_current{account="fx"}`]; v != 2 {

@@ -20,6 +20,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 var update = flag.Bool("update", false, "rewrite the dashboards' sources in mixin/dashboards")
@@ -38,9 +39,9 @@ var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
 func exporterMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	reg := &capture{}
-	reg.MustRegister(collector.New(collector.NewState(nil)), versioncollector.NewCollector("wechat_exporter"))
+	reg.MustRegister(collector.New(served.NewState(nil)), versioncollector.NewCollector("wechat_exporter"))
 	collector.NewAPIMetrics(reg)
-	fetcher.New(fetcher.Config{}, nil, collector.NewState(nil), nil, reg)
+	fetcher.New(fetcher.Config{}, nil, served.NewState(nil), nil, reg)
 	names := map[string]bool{}
 	for _, c := range reg.cs {
 		ch := make(chan *prometheus.Desc, 1024)

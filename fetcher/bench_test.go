@@ -16,6 +16,7 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -122,13 +123,13 @@ func storeOf(b *testing.B, n int) (dir string, names map[string]string) {
 // whose render cache entry matches are served from it (LoadCold), and the
 // executable is hashed as a new process does; without, every stored row
 // is decoded first (LoadStored).
-func coldStart(b *testing.B, dir string, names map[string]string, cache bool, newHandler func(*collector.State, *collector.Collector) http.Handler) {
+func coldStart(b *testing.B, dir string, names map[string]string, cache bool, newHandler func(*served.State, *collector.Collector) http.Handler) {
 	st, err := store.Open(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	c := collector.New(state)
 	var accounts []fetcher.Account
 	for name := range names {
@@ -193,7 +194,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	var accounts []fetcher.Account
 	for name := range names {
 		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.DatacubeEndpoints()})
@@ -209,7 +210,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 	f.SaveRenderCache()
 }
 
-func textHandler(state *collector.State, c *collector.Collector) http.Handler {
+func textHandler(state *served.State, c *collector.Collector) http.Handler {
 	return collector.NewHandler(state, c, prometheus.NewRegistry(), promhttp.HandlerOpts{})
 }
 
@@ -230,14 +231,14 @@ func BenchmarkColdStartDecode(b *testing.B) {
 }
 
 func BenchmarkColdStartBaseline(b *testing.B) {
-	benchColdStart(b, false, func(_ *collector.State, c *collector.Collector) http.Handler {
+	benchColdStart(b, false, func(_ *served.State, c *collector.Collector) http.Handler {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(c)
 		return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	})
 }
 
-func benchColdStart(b *testing.B, cache bool, newHandler func(*collector.State, *collector.Collector) http.Handler) {
+func benchColdStart(b *testing.B, cache bool, newHandler func(*served.State, *collector.Collector) http.Handler) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			dir, names := storeOf(b, n)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/go-kit/log/level"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -247,7 +247,7 @@ func (f *Fetcher) askQuietDayAgain(t *task, now time.Time) {
 }
 
 // served returns what the snapshot serves for the task, or nil.
-func (f *Fetcher) served(t *task) *collector.Endpoint {
+func (f *Fetcher) served(t *task) *served.Endpoint {
 	if acc := f.state.Load().Account(t.acc.Name); acc != nil {
 		return acc.Endpoints[t.ep.Name]
 	}

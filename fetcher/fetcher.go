@@ -33,7 +33,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -109,7 +109,24 @@ type Config struct {
 	// RenderCache, if set, renders each account's exposition into the
 	// store's render cache, which the next cold start serves before the
 	// stored rows are decoded (see LoadCold).
-	RenderCache *collector.Collector
+	RenderCache Renderer
+}
+
+// Renderer is what the fetcher needs of the exposition for the render
+// cache and its log lines (the collector's, wired by internal/app): the
+// fetcher writes the served snapshot, and renders nothing itself.
+type Renderer interface {
+	// CacheKey is the key of an account's entry: its AppID, the digest of
+	// its stored records, the renderer's options; false: no cache.
+	CacheKey(appID string, digest uint64) (uint64, bool)
+	// RenderCold renders the account as a cold start serves it, encoded
+	// for the store under key.
+	RenderCold(acc *served.Account, key uint64) []byte
+	// DecodeRendered decodes an entry RenderCold made, if its key is key
+	// (nil without error for another key's).
+	DecodeRendered(entry []byte, key uint64) (*served.Rendered, error)
+	// Series counts the series the account is served as.
+	Series(acc *served.Account) int
 }
 
 // Defaults for Config.
@@ -127,7 +144,7 @@ const (
 type Fetcher struct {
 	cfg    Config
 	store  Store
-	state  *collector.State
+	state  *served.State
 	set    atomic.Pointer[taskSet] // replaced whole by SetAccounts
 	wake   chan struct{}           // SetAccounts has due work for Run
 	d      *dispatcher             // the slots of Run and RunOnce
@@ -207,7 +224,7 @@ type task struct {
 }
 
 // New returns a fetcher. Its metrics are registered with reg.
-func New(cfg Config, st Store, state *collector.State, accounts []Account, reg prometheus.Registerer) *Fetcher {
+func New(cfg Config, st Store, state *served.State, accounts []Account, reg prometheus.Registerer) *Fetcher {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -52,7 +53,7 @@ type harness struct {
 	clock    *wechattest.Clock
 	dir      string
 	store    *store.Store
-	state    *collector.State
+	state    *served.State
 	fetcher  *fetcher.Fetcher
 	logs     *syncBuffer
 	cfg      fetcher.Config
@@ -143,7 +144,7 @@ func (h *harness) open() {
 		}
 		accounts = append(accounts, fetcher.Account{Name: a, AppID: h.appID(a), Client: client, Endpoints: eps})
 	}
-	h.state = collector.NewState(names)
+	h.state = served.NewState(names)
 	coll := collector.New(h.state)
 	h.reg.MustRegister(coll)
 	cfg := h.cfg
@@ -205,9 +206,9 @@ func (h *harness) storedFor(account string, ep wechat.Endpoint) []string {
 	return out
 }
 
-func (h *harness) served(ep wechat.Endpoint) *collector.Endpoint { return h.servedFor("acc", ep) }
+func (h *harness) served(ep wechat.Endpoint) *served.Endpoint { return h.servedFor("acc", ep) }
 
-func (h *harness) servedFor(account string, ep wechat.Endpoint) *collector.Endpoint {
+func (h *harness) servedFor(account string, ep wechat.Endpoint) *served.Endpoint {
 	for _, a := range h.state.Load().Accounts() {
 		if a.Name == account {
 			return a.Endpoints[ep.Name]
@@ -431,7 +432,7 @@ func TestRestartMakesNoCall(t *testing.T) {
 	}
 }
 
-func gatherText(t *testing.T, state *collector.State, opts ...collector.Option) string {
+func gatherText(t *testing.T, state *served.State, opts ...collector.Option) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collector.New(state, opts...))

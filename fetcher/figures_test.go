@@ -38,12 +38,12 @@ func figureRun(t *testing.T, ep wechat.Endpoint, at time.Time, rewrite func([]by
 		}
 	}, eps...)
 	h.runAt(at)
-	return h, served(t, h)
+	return h, servedSeries(t, h)
 }
 
-// served is every series of the harness's state, every post's included:
+// servedSeries is every series of the harness's state, every post's included:
 // under the cap of posts, which are served depends on their reads.
-func served(t *testing.T, h *harness) []string {
+func servedSeries(t *testing.T, h *harness) []string {
 	return strings.Split(strings.TrimSpace(gatherText(t, h.state, collector.WithMaxPosts(-1))), "\n")
 }
 
@@ -94,7 +94,7 @@ func TestEachFigureCostsOnlyItsSeries(t *testing.T) {
 				if calls := h.fake.Calls(appID, ep.Name) - before; calls != 0 {
 					t.Errorf("without %s: %d calls after a restart, want 0", f, calls)
 				}
-				if again := served(t, h); !slices.Equal(again, got) {
+				if again := servedSeries(t, h); !slices.Equal(again, got) {
 					t.Errorf("without %s: after a restart the stored day serves otherwise", f)
 				}
 			}

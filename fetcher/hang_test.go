@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -21,7 +21,7 @@ import (
 // request of which takes 20 ms, and hung's requests never end; it returns
 // how long every other endpoint of every account took to be fetched, and
 // the state then.
-func hangRun(t *testing.T, n int, hung string, timeout time.Duration) (time.Duration, *collector.Snapshot) {
+func hangRun(t *testing.T, n int, hung string, timeout time.Duration) (time.Duration, *served.Snapshot) {
 	t.Helper()
 	fake := wechattest.NewServer()
 	defer fake.Close()
@@ -47,7 +47,7 @@ func hangRun(t *testing.T, n int, hung string, timeout time.Duration) (time.Dura
 		names[name] = id
 		accounts = append(accounts, fetcher.Account{Name: name, AppID: id, Client: c, Endpoints: wechat.DatacubeEndpoints()})
 	}
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	f := fetcher.New(fetcher.Config{ReadyTime: 0, RetryInterval: fetcher.DefaultRetryInterval, Lookback: fetcher.DefaultLookback,
 		MaxConcurrency: fetcher.DefaultMaxConcurrency, EmptyGrace: fetcher.DefaultEmptyGrace}, st, state, accounts, prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(t.Context())

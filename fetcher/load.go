@@ -6,8 +6,8 @@ import (
 
 	"github.com/go-kit/log/level"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -51,14 +51,14 @@ func eachAccount(ctx context.Context, names []string, fn func(string) error) err
 // rows are what the entry was rendered from.
 func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
 	return eachAccount(ctx, names, func(name string) error {
-		data := map[string]collector.EndpointData{}
+		data := map[string]served.EndpointData{}
 		var errs []error
 		for _, t := range f.tasks().byAcc[name] {
 			date, rows, ok, err := f.servedRows(t)
 			if err != nil {
 				errs = append(errs, err)
 			} else if ok {
-				data[t.ep.Name] = collector.EndpointData{Date: date, Rows: rows}
+				data[t.ep.Name] = served.EndpointData{Date: date, Rows: rows}
 			}
 		}
 		acc := f.state.Load().Account(name)

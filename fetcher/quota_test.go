@@ -104,7 +104,7 @@ func TestQuotaAskedOnceADay(t *testing.T) {
 	if n := quotaCalls(); n != 2 {
 		t.Errorf("%d quota calls at a first start, want 2 (one per path)", n)
 	}
-	if !slices.ContainsFunc(served(t, h), func(s string) bool {
+	if !slices.ContainsFunc(servedSeries(t, h), func(s string) bool {
 		return strings.HasPrefix(s, "wechat_api_daily_quota_remaining") && strings.Contains(s, `value:"`+wechat.GetUserSummary.Path()+`"`)
 	}) {
 		t.Errorf("after a first start the quota of %s is not served", wechat.GetUserSummary.Path())

@@ -6,8 +6,8 @@ import (
 
 	"github.com/go-kit/log/level"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 )
 
@@ -75,7 +75,7 @@ func (f *Fetcher) loadCachedAccount(name string) bool {
 	if err != nil || !ok || entry == nil {
 		return false
 	}
-	r, err := collector.DecodeRendered(entry, key)
+	r, err := f.cfg.RenderCache.DecodeRendered(entry, key)
 	if err != nil {
 		level.Warn(f.logger).Log("msg", "render cache entry unreadable; decoding the stored rows instead", "account", name, "err", err)
 		return false
@@ -118,14 +118,14 @@ func (f *Fetcher) saveRenders(names []string) {
 
 // changedEntry returns the account's entry as snap serves it, or nil when
 // the stored entry still matches (or the account cannot be cached).
-func (f *Fetcher) changedEntry(snap *collector.Snapshot, name string) []byte {
+func (f *Fetcher) changedEntry(snap *served.Snapshot, name string) []byte {
 	acc := snap.Account(name)
 	digest, stored, err := f.store.CachedRender(name, f.servedRecords(name))
 	key, ok := f.renderKey(name, digest)
 	if err != nil || !ok || acc == nil || acc.CacheOnly() {
 		return nil
 	}
-	if r, _ := collector.DecodeRendered(stored, key); r != nil {
+	if r, _ := f.cfg.RenderCache.DecodeRendered(stored, key); r != nil {
 		return nil // unchanged
 	}
 	return f.cfg.RenderCache.RenderCold(acc, key)

@@ -14,12 +14,13 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // metricsText is the first /metrics of the text handler over state.
-func metricsText(t *testing.T, state *collector.State) string {
+func metricsText(t *testing.T, state *served.State) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{}).
@@ -40,7 +41,7 @@ func decodedText(t *testing.T, h *harness) string {
 		names[a] = h.appID(a)
 		accounts = append(accounts, fetcher.Account{Name: a, Endpoints: h.eps})
 	}
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	if err := loadAll(fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry())); err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func TestRenderCacheColdStart(t *testing.T) {
 // TestRenderCacheKeyedByOptions: a restart with another per-post cap
 // does not use entries rendered with the old one.
 func TestRenderCacheKeyedByOptions(t *testing.T) {
-	c1 := collector.New(collector.NewState(nil))
-	c2 := collector.New(collector.NewState(nil), collector.WithMaxPosts(3))
+	c1 := collector.New(served.NewState(nil))
+	c2 := collector.New(served.NewState(nil), collector.WithMaxPosts(3))
 	k1, ok1 := c1.CacheKey("wx1", 42)
 	k2, _ := c2.CacheKey("wx1", 42)
 	k3, _ := c1.CacheKey("wx2", 42)

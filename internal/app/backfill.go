@@ -21,6 +21,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -79,7 +80,7 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, AppID: a.AppID, Client: client, Endpoints: a.Endpoints})
 	}
 	settings.fetch.Logger = logger
-	fe := fetcher.New(settings.fetch, st, collector.NewState(names), fetchAccounts, reg)
+	fe := fetcher.New(settings.fetch, st, served.NewState(names), fetchAccounts, reg)
 
 	bar := newProgressBar(os.Stderr)
 	unavailable, fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)

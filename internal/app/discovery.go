@@ -14,9 +14,9 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/internal/safefile"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -29,7 +29,7 @@ import (
 // discovered is one account found by discovery.
 type discovered struct {
 	account config.Account // token_source component; only the endpoints it may be asked
-	info    collector.AccountInfo
+	info    served.AccountInfo
 	refused []wechat.Endpoint // their permission set not granted: unavailable without a call
 }
 
@@ -181,7 +181,7 @@ func (d *discoverer) account(a wechat.Authorizer, info wechat.AuthorizerInfo, ta
 	acc := config.Account{Name: name, AppID: a.AppID, TokenSource: config.SourceComponent,
 		Component: &config.Component{AppID: c.AppID, AppSecret: c.AppSecret, VerifyTicketFile: c.VerifyTicketFile,
 			RefreshTokenFile: tokenFile, RefreshToken: refresh}}
-	out := discovered{info: collector.AccountInfo{Discovered: true, NickName: info.NickName,
+	out := discovered{info: served.AccountInfo{Discovered: true, NickName: info.NickName,
 		ServiceType: serviceTypes.name(info.ServiceType), VerifyType: verifyTypes.name(info.VerifyType), Status: info.Status}}
 	switch {
 	case info.Status == wechat.AccountDeregistered:

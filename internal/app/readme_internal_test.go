@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -67,7 +69,7 @@ func exporterMetricNames(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	ch := make(chan *prometheus.Desc, 512)
-	collector.New(collector.NewState(nil)).Describe(ch)
+	collector.New(served.NewState(nil)).Describe(ch)
 	close(ch)
 	for d := range ch {
 		reg.names[descName(d)] = true

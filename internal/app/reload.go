@@ -18,6 +18,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
@@ -32,7 +33,7 @@ type accounts struct {
 	mu    sync.Mutex // one reload (or discovery) at a time
 	f     *flags     // the configuration file, the shard, the clock
 	reg   prometheus.Registerer
-	state *collector.State
+	state *served.State
 
 	fileAccounts     []config.Account // the configuration file's, of this shard
 	discoveryConfig  *config.Discovery

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
+	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 func TestUnwritableStoragePath(t *testing.T) {
@@ -74,7 +74,7 @@ func waitGoroutines(t *testing.T, ok func(int) bool, what string) {
 // text/template: whatever a name holds, the page carries no markup of it.
 func TestLandingPageEscapes(t *testing.T) {
 	for _, name := range []string{`"><script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`, `a'b&c`} {
-		e := &exporter{state: collector.NewState(map[string]string{name: exportertest.AppID(0)})}
+		e := &exporter{state: served.NewState(map[string]string{name: exportertest.AppID(0)})}
 		rec := httptest.NewRecorder()
 		e.landingPage(&flags{telemetryPath: "/metrics"}, nopLogger()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 		page := rec.Body.String()

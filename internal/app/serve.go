@@ -22,6 +22,7 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
+	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -240,7 +241,7 @@ type exporter struct {
 	fetcher  *fetcher.Fetcher
 	accounts *accounts           // the running configuration, for reloads
 	reg      prometheus.Gatherer // the live metrics: API counters, runtime, build info
-	state    *collector.State
+	state    *served.State
 	data     *collector.Collector // the data metrics of state
 	ready    atomic.Bool
 	// loadRest decodes the rows of the accounts served from the render
@@ -283,7 +284,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 		return nil, err
 	}
 	running.remember(all, clients)
-	state := collector.NewState(names)
+	state := served.NewState(names)
 	running.state = state
 	running.applyDiscovered()
 	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))

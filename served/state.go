@@ -1,4 +1,9 @@
-package collector
+// Package served is the data the exporter serves: a snapshot of every
+// account's decoded rows and fetch status, immutable and swapped whole, so
+// that a scrape never waits for a fetch and never sees half of one. The
+// fetcher writes it (State's setters); the collector and the exposition
+// read it (State.Load).
+package served
 
 import (
 	"context"
@@ -47,6 +52,29 @@ type Account struct {
 	// decoded yet, so only the text renderer can serve it.
 	rendered  *Rendered
 	cacheOnly bool
+}
+
+// Rendered is an account's data section, rendered by the exposition: gzip
+// members by metric family id. The snapshot keeps it with the account
+// while the account is unchanged, so that a scrape renders only what
+// changed; its content is the exposition's business.
+type Rendered struct {
+	Pieces [][]byte
+}
+
+// Rendered returns the account's data section as last rendered for its
+// present data, or nil.
+func (a *Account) Rendered() *Rendered { return a.rendered }
+
+// Cold returns the account as a cold start serves it: its rows, no fetch
+// status (none was attempted yet), no rendered section.
+func (a *Account) Cold() *Account {
+	cold := *a
+	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(a.Endpoints))
+	for name, ep := range a.Endpoints {
+		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
+	}
+	return &cold
 }
 
 // AccountInfo is what a third-party platform says of an account it
