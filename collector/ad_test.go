@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
+
 	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -19,7 +21,7 @@ import (
 // through the client, which sets each row's day.
 func fetchAdFixture(t *testing.T, ep wechat.Endpoint, file string, d wechat.Date) []wechat.Row {
 	t.Helper()
-	body := readAnswer(t, filepath.Dir(file), filepath.Base(file))
+	body := testrows.Answer(t, filepath.Dir(file), filepath.Base(file))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 	defer srv.Close()
 	tok := filepath.Join(t.TempDir(), "token")

@@ -1,19 +1,21 @@
-// Package collector serves WeChat's stored daily figures as Prometheus
-// metrics. The Collector builds const metrics from an in-memory snapshot at
-// each scrape: it never calls WeChat and never waits for a fetch.
+// Package collector holds the metric families: what each endpoint's rows
+// are served as. The Collector turns an account of the served snapshot
+// into samples (and, as a prometheus.Collector, into const metrics); it
+// never calls WeChat and never waits for a fetch. How the samples are
+// written to a scrape (the fast text renderer, the render cache, the
+// handlers, backfill's history) is package exposition's.
 //
 // Each endpoint family lives in its own file (user.go, message.go,
-// article.go, callback.go, content.go, ad.go) and registers the metrics it builds from its
-// endpoints' rows.
+// article.go, callback.go, content.go, ad.go, quota.go) and registers the
+// metrics it builds from its endpoints' rows.
 package collector
 
 import (
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -50,14 +52,18 @@ func register(endpoint string, collect func(m *metrics, a *scope, ep *served.End
 	families[endpoint] = &family{endpoint: endpoint, descs: descs, collect: collect}
 }
 
-// descInfo is what a data metric's description says, kept for the
-// OpenMetrics history writer (a prometheus.Desc does not expose it).
-type descInfo struct {
-	name, help string
-	labels     []string
+// DescInfo is what a metric's description says, which a
+// prometheus.Desc does not expose: the exposition writes the text itself.
+type DescInfo struct {
+	Name, Help string
+	Labels     []string
 }
 
-var descInfos = map[*prometheus.Desc]descInfo{}
+var descInfos = map[*prometheus.Desc]DescInfo{}
+
+// DescInfos returns what each metric description of the collector says
+// (read only).
+func DescInfos() map[*prometheus.Desc]DescInfo { return descInfos }
 
 // newDesc builds a data metric's description; every metric has the
 // account label first. The name is written whole where it is defined, so
@@ -70,7 +76,7 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 func DataLabelNames() []string {
 	var names []string
 	for _, info := range descInfos {
-		for _, l := range info.labels {
+		for _, l := range info.Labels {
 			if !slices.Contains(names, l) {
 				names = append(names, l)
 			}
@@ -92,7 +98,7 @@ func newLiveDesc(name, help string, labels ...string) *prometheus.Desc {
 func newAccountDesc(name, help string, labels []string) *prometheus.Desc {
 	labels = append([]string{"account"}, labels...)
 	d := prometheus.NewDesc(name, help, labels, nil)
-	descInfos[d] = descInfo{name, help, labels}
+	descInfos[d] = DescInfo{name, help, labels}
 	return d
 }
 
@@ -100,7 +106,7 @@ func newAccountDesc(name, help string, labels []string) *prometheus.Desc {
 // own state (no "cached" note).
 func newExporterDesc(name, help string, labels ...string) *prometheus.Desc {
 	d := prometheus.NewDesc(name, help, labels, nil)
-	descInfos[d] = descInfo{name, help, labels}
+	descInfos[d] = DescInfo{name, help, labels}
 	return d
 }
 
@@ -153,14 +159,11 @@ const DefaultMaxPosts = 50
 type Collector struct {
 	state *served.State
 	opts  options
-	// rendered keeps each account's rendered pieces from the last
-	// renderText: accounts are immutable, so an account a new snapshot
-	// still holds is not rendered again, and RenderCold reuses them.
-	rendered atomic.Pointer[map[*served.Account]accountRender]
-	cut      sync.Map // "account/endpoint" whose series were cut, logged once
+	cut   sync.Map // "account/endpoint" whose series were cut, logged once
 }
 
-// New returns a collector serving state's snapshots.
+// New returns a collector serving state's snapshots (nil: only for
+// Samples and FamilySamples).
 func New(state *served.State, opts ...Option) *Collector {
 	c := &Collector{state: state, opts: options{maxPosts: DefaultMaxPosts, logger: log.NewNopLogger()}}
 	for _, o := range opts {
@@ -174,7 +177,7 @@ func New(state *served.State, opts ...Option) *Collector {
 func removedDescs(f *MetricFilter) map[*prometheus.Desc]bool {
 	removed := map[*prometheus.Desc]bool{}
 	for d, info := range descInfos {
-		if !f.Keeps(info.name) {
+		if !f.Keeps(info.Name) {
 			removed[d] = true
 		}
 	}
@@ -214,10 +217,72 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, snap *served.Snapshot, 
 	}
 }
 
+// ForAccounts is the collector of the named accounts of snap only, for
+// /probe.
+func (c *Collector) ForAccounts(snap *served.Snapshot, names map[string]bool) prometheus.Collector {
+	return accountsCollector{c, snap, names}
+}
+
+type accountsCollector struct {
+	c     *Collector
+	snap  *served.Snapshot
+	names map[string]bool
+}
+
+func (a accountsCollector) Describe(ch chan<- *prometheus.Desc) { a.c.Describe(ch) }
+
+func (a accountsCollector) Collect(ch chan<- prometheus.Metric) {
+	a.c.collect(ch, a.snap, func(name string) bool { return a.names[name] })
+}
+
 // Series returns how many series the account's data are served as (its
 // info and fetch status included): for a log line saying what a fetch
 // round made of it.
 func (c *Collector) Series(acc *served.Account) int { return len(c.accountSamples(acc).samples) }
+
+// Samples returns every sample of an account, in no particular order.
+func (c *Collector) Samples(acc *served.Account) []Sample { return c.accountSamples(acc).samples }
+
+// FamilySamples returns, for each endpoint named, the samples its family
+// makes of the account's rows, as /metrics serves them (the per-post
+// series chosen among all the account's endpoints), without the account's
+// info and the fetch status: what backfill replays, day by day. An
+// endpoint without a family or rows gives none.
+func (c *Collector) FamilySamples(acc *served.Account, endpoints []string) [][]Sample {
+	a := &scope{account: acc.Name, posts: selectPosts(acc, c.opts.maxPosts)}
+	out := make([][]Sample, len(endpoints))
+	for i, name := range endpoints {
+		f, ep := families[name], acc.Endpoints[name]
+		if f == nil || ep == nil {
+			continue
+		}
+		m := newMetrics()
+		m.removed = c.opts.removed
+		f.collectBounded(m, a, ep)
+		out[i] = m.samples
+	}
+	return out
+}
+
+// HasFamily reports whether the endpoint's rows are served as metrics.
+func HasFamily(endpoint string) bool { return families[endpoint] != nil }
+
+// FetchStatusDescs are the metrics that say how fetching went since the
+// start, which a cold start does not serve from the render cache.
+func FetchStatusDescs() []*prometheus.Desc {
+	return []*prometheus.Desc{fetchSuccessDesc, fetchSuccessTimeDesc, unavailableDesc}
+}
+
+// OptionsKey identifies the options that change what an account is
+// served as (the per-post cap, the metric filter): part of a render
+// cache entry's key.
+func (c *Collector) OptionsKey() string {
+	key := strconv.Itoa(c.opts.maxPosts)
+	if c.opts.filter != nil {
+		key += "/" + c.opts.filter.spec
+	}
+	return key
+}
 
 // accountSamples computes every sample of an account: its info, each
 // endpoint's status, and the families' data. One aggregator per account:
@@ -297,165 +362,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// metrics gathers one family's samples and sums those with the same
-// labels, so that duplicate rows from WeChat (or two unknown values that
-// print alike) can never produce duplicate series, which would fail the
-// whole scrape.
-type metrics struct {
-	index   map[seriesKey]int
-	samples []sample
-	removed map[*prometheus.Desc]bool // families not to gather (MetricFilter)
-}
-
-// seriesKey identifies a series by its description and a hash of its label
-// values, which costs no allocation; add compares the labels on a hit, so
-// a hash collision can never merge two series.
-type seriesKey struct {
-	desc *prometheus.Desc
-	hash uint64
-}
-
-var labelSeed = maphash.MakeSeed()
-
-type sample struct {
-	desc   *prometheus.Desc
-	labels []string
-	value  float64
-}
-
-// An account has about 2,000 series: sized so that collecting one rarely
-// grows the slice or the map.
-const expectedSeries = 2048
-
-func newMetrics() *metrics {
-	return &metrics{index: make(map[seriesKey]int, expectedSeries), samples: make([]sample, 0, expectedSeries)}
-}
-
-func (m *metrics) key(d *prometheus.Desc, labels []string) seriesKey {
-	var h maphash.Hash
-	h.SetSeed(labelSeed)
-	for _, l := range labels {
-		h.WriteString(l)
-		h.WriteByte(0xff)
-	}
-	return seriesKey{d, h.Sum64()}
-}
-
-// find returns the index of the series, or -1.
-func (m *metrics) find(k seriesKey, labels []string) int {
-	i, ok := m.index[k]
-	if !ok {
-		return -1
-	}
-	if !slices.Equal(m.samples[i].labels, labels) {
-		return m.findSlow(k.desc, labels)
-	}
-	return i
-}
-
-// findSlow is the search after a hash collision: linear, and never taken
-// in practice.
-func (m *metrics) findSlow(d *prometheus.Desc, labels []string) int {
-	for i, s := range m.samples {
-		if s.desc == d && slices.Equal(s.labels, labels) {
-			return i
-		}
-	}
-	return -1
-}
-
-func (m *metrics) insert(k seriesKey, s sample) {
-	if _, taken := m.index[k]; !taken {
-		m.index[k] = len(m.samples)
-	}
-	m.samples = append(m.samples, s)
-}
-
-// add adds the count c to the series of d with the label values (account
-// first), if WeChat gave it: a figure not known gives no series, never a
-// 0 (see wechat's decode.go).
-func (m *metrics) add(d *prometheus.Desc, c wechat.Count, labels ...string) {
-	m.put(d, countOf(c), labels...)
-}
-
-// put adds a figure to the series of d, if it is known.
-func (m *metrics) put(d *prometheus.Desc, f known, labels ...string) {
-	if f.ok {
-		m.addFloat(d, f.v, labels...)
-	}
-}
-
-// known is a figure's value in the exporter's unit, and whether WeChat
-// gave it.
-type known struct {
-	v  float64
-	ok bool
-}
-
-func countOf(c wechat.Count) known {
-	v, ok := c.Value()
-	return known{float64(v), ok}
-}
-
-func decimalOf(x wechat.Decimal) known {
-	v, ok := x.Value()
-	return known{v, ok}
-}
-
-// per divides the figure (into a larger unit: fen to yuan, ms to s):
-// dividing rounds correctly where multiplying by 0.01 would not (521.75,
-// not 521.7500000000001).
-func (f known) per(n float64) known { return known{f.v / n, f.ok} }
-
-// times multiplies the figure (into a smaller unit: minutes to seconds).
-func (f known) times(n float64) known { return known{f.v * n, f.ok} }
-
-func (m *metrics) addFloat(d *prometheus.Desc, v float64, labels ...string) {
-	if m.removed[d] {
-		return
-	}
-	k := m.key(d, labels)
-	if i := m.find(k, labels); i >= 0 {
-		m.samples[i].value += v
-		return
-	}
-	m.insert(k, sample{desc: d, labels: labels, value: v})
-}
-
-// truncate drops the samples from position n on and returns how many.
-func (m *metrics) truncate(n int) int {
-	if len(m.samples) <= n {
-		return 0
-	}
-	dropped := m.samples[n:]
-	for i := range dropped {
-		k := m.key(dropped[i].desc, dropped[i].labels)
-		if j, ok := m.index[k]; ok && j >= n {
-			delete(m.index, k)
-		}
-	}
-	m.samples = m.samples[:n]
-	return len(dropped)
-}
-
-// info sets an info series to 1.
-func (m *metrics) info(d *prometheus.Desc, labels ...string) {
-	if m.removed[d] {
-		return
-	}
-	k := m.key(d, labels)
-	if m.find(k, labels) >= 0 {
-		return
-	}
-	m.insert(k, sample{desc: d, labels: labels, value: 1})
-}
-
-func (m *metrics) flush(ch chan<- prometheus.Metric) {
-	for _, s := range m.samples {
-		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...)
-	}
 }
 
 // Families returns the endpoints that have metrics, sorted.

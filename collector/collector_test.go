@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
@@ -18,7 +20,7 @@ import (
 func TestLintClean(t *testing.T) {
 	state := served.NewState(map[string]string{"fx": "wxfixture"})
 	for _, ep := range []string{"getarticletotal", "getinterfacesummary", "getuserreadhour"} {
-		rows := fixtureRows(t, ep)
+		rows := testrows.Sample(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)
 	}
 	problems, err := testutil.CollectAndLint(collector.New(state))
@@ -92,9 +94,9 @@ func TestNoAlwaysZeroFamily(t *testing.T) {
 			}
 			serve(ep.Name, rows)
 		case ep.Since != 0:
-			serve(ep.Name, answerRows(t, "content", ep.Name))
+			serve(ep.Name, testrows.Rows(t, "content", ep.Name))
 		default:
-			serve(ep.Name, fixtureRows(t, ep.Name))
+			serve(ep.Name, testrows.Sample(t, ep.Name))
 		}
 	}
 	peak := map[string]float64{}

@@ -74,8 +74,8 @@ func matchesAny(res []*regexp.Regexp, name string) bool {
 func (f *MetricFilter) Removed() []string {
 	var removed []string
 	for _, info := range descInfos {
-		if !f.Keeps(info.name) && !slices.Contains(removed, info.name) {
-			removed = append(removed, info.name)
+		if !f.Keeps(info.Name) && !slices.Contains(removed, info.Name) {
+			removed = append(removed, info.Name)
 		}
 	}
 	return removed

@@ -1,7 +1,6 @@
 package collector_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,59 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
-	"github.com/wechat-exporter/wechat-exporter/internal/testanswers"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
-
-// readAnswer returns the answer of an endpoint in dir of
-// internal/testanswers: samples holds the official sample answers,
-// content the answers of the 2025 content endpoints written from their
-// documented fields, versions the other shapes.
-func readAnswer(t *testing.T, dir, endpoint string) []byte {
-	t.Helper()
-	b := testanswers.Read(dir, endpoint)
-	if b == nil {
-		t.Fatalf("no answer %s/%s", dir, endpoint)
-	}
-	return b
-}
-
-// readSample returns the official sample answer of an endpoint.
-func readSample(t *testing.T, endpoint string) []byte { return readAnswer(t, "samples", endpoint) }
-
-// fixtureRows decodes the list of an endpoint's sample answer into rows.
-func fixtureRows(t *testing.T, endpoint string) []wechat.Row {
-	return answerRows(t, "samples", endpoint)
-}
-
-// answerRows decodes the list of an endpoint's answer in dir
-// into rows, as the store hands them back.
-func answerRows(t *testing.T, dir, endpoint string) []wechat.Row {
-	t.Helper()
-	b := readAnswer(t, dir, endpoint)
-	var ans struct{ List json.RawMessage }
-	if err := json.Unmarshal(b, &ans); err != nil {
-		t.Fatal(err)
-	}
-	name, _, _ := strings.Cut(endpoint, ".") // a version: endpoint.source
-	ep, ok := wechat.EndpointByName(name)
-	if !ok {
-		t.Fatalf("no endpoint %s", name)
-	}
-	var first struct {
-		Date wechat.Date `json:"ref_date"`
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(ans.List, &items); err == nil && len(items) > 0 {
-		_ = json.Unmarshal(items[0], &first)
-	}
-	rows, err := wechat.DecodeDay(ep, first.Date, ans.List)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
 
 // gather returns every sample as name{labels sorted by name} -> value.
 func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
@@ -121,7 +71,7 @@ func checkFamily(t *testing.T, dir string, cases []familyCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.endpoint, func(t *testing.T) {
-			rows := answerRows(t, dir, tt.endpoint)
+			rows := testrows.Rows(t, dir, tt.endpoint)
 			newest := newestDay(rows)
 			state := served.NewState(map[string]string{"fx": "wxfixture"})
 			name, _, _ := strings.Cut(tt.endpoint, ".")

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -137,8 +141,8 @@ func coldStart(b *testing.B, dir string, names map[string]string, cache bool, ne
 	}
 	cfg := fetcher.Config{}
 	if cache {
-		cfg.RenderCache = c
-		if collector.HashExecutable() == 0 {
+		cfg.RenderCache = exposition.New(state, c)
+		if exposition.HashExecutable() == 0 {
 			b.Fatal("the executable cannot be hashed: no render cache")
 		}
 	}
@@ -150,7 +154,7 @@ func coldStart(b *testing.B, dir string, names map[string]string, cache bool, ne
 		if state.Load().Complete() {
 			b.Fatal("nothing served from the render cache")
 		}
-	} else if err := loadAll(f); err != nil {
+	} else if err := servedtest.LoadAll(f); err != nil {
 		b.Fatal(err)
 	}
 	w := &sink{header: http.Header{}, marker: []byte(`wechat_user_followers{account="account0000"}`)}
@@ -199,7 +203,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 	for name := range names {
 		accounts = append(accounts, fetcher.Account{Name: name, Endpoints: wechat.DatacubeEndpoints()})
 	}
-	f := fetcher.New(fetcher.Config{RenderCache: collector.New(state)}, st, state, accounts, prometheus.NewRegistry())
+	f := fetcher.New(fetcher.Config{RenderCache: exposition.New(state, collector.New(state))}, st, state, accounts, prometheus.NewRegistry())
 	_, rest, err := f.LoadCold(context.Background())
 	if err == nil {
 		err = rest(context.Background())
@@ -211,7 +215,7 @@ func fillRenderCache(b *testing.B, dir string, names map[string]string) {
 }
 
 func textHandler(state *served.State, c *collector.Collector) http.Handler {
-	return collector.NewHandler(state, c, prometheus.NewRegistry(), promhttp.HandlerOpts{})
+	return exposition.New(state, c).Handler(prometheus.NewRegistry(), promhttp.HandlerOpts{})
 }
 
 // BenchmarkColdStart is the time from a store holding n accounts to a

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
+
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -149,7 +153,7 @@ func (h *harness) open() {
 	h.reg.MustRegister(coll)
 	cfg := h.cfg
 	if h.renderCache {
-		cfg.RenderCache = coll
+		cfg.RenderCache = exposition.New(h.state, coll)
 	}
 	cfg.Now = h.clock.Now
 	cfg.Logger = log.NewLogfmtLogger(h.logs)
@@ -178,7 +182,7 @@ func (h *harness) open() {
 		h.rest = rest
 		return
 	}
-	if err := loadAll(h.fetcher); err != nil {
+	if err := servedtest.LoadAll(h.fetcher); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -529,16 +533,6 @@ func TestEndpointOffline(t *testing.T) {
 	if got := h.metric("wechat_datacube_endpoint_unavailable", map[string]string{"endpoint": "getarticletotal"}); got != 0 {
 		t.Errorf("still marked unavailable after it came back: %v", got)
 	}
-}
-
-// loadAll loads everything the store holds, as a start does, and
-// returns what failed.
-func loadAll(f *fetcher.Fetcher) error {
-	_, rest, err := f.LoadCold(context.Background())
-	if err != nil {
-		return err
-	}
-	return rest(context.Background())
 }
 
 // TestBaselineWeekKeptWhateverTheLookback: the callback failure baseline

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -23,7 +27,7 @@ import (
 func metricsText(t *testing.T, state *served.State) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{}).
+	exposition.New(state, collector.New(state)).Handler(prometheus.NewRegistry(), promhttp.HandlerOpts{}).
 		ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != 200 {
 		t.Fatalf("/metrics: %d", rec.Code)
@@ -42,7 +46,7 @@ func decodedText(t *testing.T, h *harness) string {
 		accounts = append(accounts, fetcher.Account{Name: a, Endpoints: h.eps})
 	}
 	state := served.NewState(names)
-	if err := loadAll(fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry())); err != nil {
+	if err := servedtest.LoadAll(fetcher.New(fetcher.Config{}, h.store, state, accounts, prometheus.NewRegistry())); err != nil {
 		t.Fatal(err)
 	}
 	return metricsText(t, state)
@@ -117,19 +121,5 @@ func TestRenderCacheColdStart(t *testing.T) {
 	}
 	if want := decodedText(t, h); cold != want {
 		t.Error("mixed cold start differs from decoding")
-	}
-}
-
-// TestRenderCacheKeyedByOptions: a restart with another per-post cap
-// does not use entries rendered with the old one.
-func TestRenderCacheKeyedByOptions(t *testing.T) {
-	c1 := collector.New(served.NewState(nil))
-	c2 := collector.New(served.NewState(nil), collector.WithMaxPosts(3))
-	k1, ok1 := c1.CacheKey("wx1", 42)
-	k2, _ := c2.CacheKey("wx1", 42)
-	k3, _ := c1.CacheKey("wx2", 42)
-	k4, _ := c1.CacheKey("wx1", 43)
-	if !ok1 || k1 == k2 || k1 == k3 || k1 == k4 {
-		t.Errorf("keys %x %x %x %x: options, AppID and records must all change the key", k1, k2, k3, k4)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,28 +36,11 @@ import (
 // the flags or the configuration; any other error (1) when something that
 // may succeed later failed, and running again fetches only what is missing.
 func backfill(ctx context.Context, f *flags, logger log.Logger) error {
-	from, to, err := backfillRange(f.from, f.to, f.now())
-	if err != nil {
-		return usageError{err}
-	}
-	labels, err := parseLabels(f.labels)
-	if err != nil {
-		return usageError{err}
-	}
-	cfg, cleanup, err := loadConfig(f, logger)
+	req, cleanup, err := parseBackfill(f, logger)
 	if err != nil {
 		return usageError{err}
 	}
 	defer cleanup()
-	cfg.Accounts = f.inShard(cfg.Accounts)
-	accounts, err := selectAccounts(cfg, f.accounts)
-	if err != nil {
-		return usageError{err}
-	}
-	settings, err := newSettings(f)
-	if err != nil {
-		return usageError{err}
-	}
 	st, err := openStore(f.storagePath, logger)
 	if errors.Is(err, store.ErrLocked) {
 		return fmt.Errorf("%w\nTo backfill while the exporter runs, give backfill a --storage.path of its own: it fetches the days it needs into it", err)
@@ -64,44 +49,84 @@ func backfill(ctx context.Context, f *flags, logger log.Logger) error {
 		return err
 	}
 	defer st.Close()
-
-	reg := prometheus.NewRegistry()
-	api := collector.NewAPIMetrics(reg)
-	saveFailures := newSaveFailures(reg)
-	var fetchAccounts []fetcher.Account
-	names := map[string]string{}
-	clientOptions := settings.clientOptions(reg)
-	for _, a := range cfg.Accounts {
-		client, err := newClient(a, clientOptions, api.For(a.Name), logger, saveFailures)
-		if err != nil {
-			return usageError{fmt.Errorf("account %s: %w", a.Name, err)}
-		}
-		names[a.Name] = a.AppID
-		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, AppID: a.AppID, Client: client, Endpoints: a.Endpoints})
+	fe, err := req.fetcher(st, logger)
+	if err != nil {
+		return usageError{err}
 	}
-	settings.fetch.Logger = logger
-	fe := fetcher.New(settings.fetch, st, served.NewState(names), fetchAccounts, reg)
 
 	bar := newProgressBar(os.Stderr)
-	unavailable, fetchErr := fe.Backfill(ctx, from, to, accounts, bar.update)
+	unavailable, fetchErr := fe.Backfill(ctx, req.from, req.to, req.accounts, bar.update)
 	bar.finish()
 
-	opts := collector.HistoryOptions{From: from, To: to, MaxPosts: settings.maxPosts, Labels: labels, Filter: settings.filter,
-		ReadyTime: settings.fetch.ReadyTime, Now: f.now(), Shift: -f.clockOffset,
+	opts := exposition.HistoryOptions{From: req.from, To: req.to, MaxPosts: req.settings.maxPosts, Labels: req.labels, Filter: req.settings.filter,
+		ReadyTime: req.settings.fetch.ReadyTime, Now: f.now(), Shift: -f.clockOffset,
 		Damaged: func(account, endpoint string, d wechat.Date, err error) {
 			level.Error(logger).Log("msg", "damaged stored day left out of the history", "account", account, "endpoint", endpoint, "day", d, "err", err)
 		}}
-	samples, err := writeHistory(f.output, st, accounts, opts)
+	samples, err := writeHistory(f.output, st, req.accounts, opts)
 	if err != nil {
 		return err
 	}
-	level.Info(logger).Log("msg", "history written", "file", f.output, "samples", samples, "from", from, "to", to,
+	level.Info(logger).Log("msg", "history written", "file", f.output, "samples", samples, "from", req.from, "to", req.to,
 		"next", "promtool tsdb create-blocks-from openmetrics --max-block-duration=486h "+f.output+" <prometheus data dir>")
 	reportUnavailable(os.Stderr, unavailable)
 	if fetchErr != nil {
 		return fmt.Errorf("some days could not be fetched (what was fetched is in %s; run again to fetch only the missing days): %w", f.output, fetchErr)
 	}
 	return nil
+}
+
+// backfillRequest is what backfill's flags and configuration ask for.
+type backfillRequest struct {
+	from, to wechat.Date
+	labels   [][2]string
+	cfg      *config.Config
+	accounts map[string]bool // nil: all of the shard's
+	settings settings
+}
+
+// parseBackfill reads backfill's flags and configuration; every error is
+// a mistake in them. cleanup undoes what loading the configuration set up.
+func parseBackfill(f *flags, logger log.Logger) (req backfillRequest, cleanup func(), err error) {
+	if req.from, req.to, err = backfillRange(f.from, f.to, f.now()); err != nil {
+		return req, nil, err
+	}
+	if req.labels, err = parseLabels(f.labels); err != nil {
+		return req, nil, err
+	}
+	if req.cfg, cleanup, err = loadConfig(f, logger); err != nil {
+		return req, nil, err
+	}
+	req.cfg.Accounts = f.inShard(req.cfg.Accounts)
+	if req.accounts, err = selectAccounts(req.cfg, f.accounts); err == nil {
+		req.settings, err = newSettings(f)
+	}
+	if err != nil {
+		cleanup()
+		return req, nil, err
+	}
+	return req, cleanup, nil
+}
+
+// fetcher is the fetcher of the configured accounts over st, with API
+// metrics no one scrapes (the command is not served).
+func (req backfillRequest) fetcher(st *store.Store, logger log.Logger) (*fetcher.Fetcher, error) {
+	reg := prometheus.NewRegistry()
+	api := collector.NewAPIMetrics(reg)
+	saveFailures := newSaveFailures(reg)
+	var fetchAccounts []fetcher.Account
+	names := map[string]string{}
+	clientOptions := req.settings.clientOptions(reg)
+	for _, a := range req.cfg.Accounts {
+		client, err := newClient(a, clientOptions, api.For(a.Name), logger, saveFailures)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		names[a.Name] = a.AppID
+		fetchAccounts = append(fetchAccounts, fetcher.Account{Name: a.Name, AppID: a.AppID, Client: client, Endpoints: a.Endpoints})
+	}
+	req.settings.fetch.Logger = logger
+	return fetcher.New(req.settings.fetch, st, served.NewState(names), fetchAccounts, reg), nil
 }
 
 // reportUnavailable sums up on w the endpoints WeChat will not serve for an
@@ -192,7 +217,7 @@ func selectAccounts(cfg *config.Config, names []string) (map[string]bool, error)
 	return out, nil
 }
 
-func writeHistory(output string, st *store.Store, accounts map[string]bool, opts collector.HistoryOptions) (int, error) {
+func writeHistory(output string, st *store.Store, accounts map[string]bool, opts exposition.HistoryOptions) (int, error) {
 	var names []string
 	for n := range accounts {
 		names = append(names, n)
@@ -200,14 +225,14 @@ func writeHistory(output string, st *store.Store, accounts map[string]bool, opts
 	slices.Sort(names)
 	opts.Accounts, opts.Endpoints, opts.TempDir = names, wechat.Endpoints(), os.TempDir()
 	if output == "-" {
-		return collector.WriteHistory(os.Stdout, st, opts)
+		return exposition.WriteHistory(os.Stdout, st, opts)
 	}
 	file, err := os.Create(output)
 	if err != nil {
 		return 0, fmt.Errorf("--output: %w", err)
 	}
 	opts.TempDir = filepath.Dir(output) // the same disk as the output
-	n, err := collector.WriteHistory(file, st, opts)
+	n, err := exposition.WriteHistory(file, st, opts)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}

@@ -10,8 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-
-	"github.com/wechat-exporter/wechat-exporter/collector"
 )
 
 // goKitErrorLog adapts promhttp's error logging to go-kit.
@@ -27,7 +25,7 @@ func (e *exporter) handler(f *flags, logger log.Logger) http.Handler {
 	limit := limitRequests(f.maxRequests)
 	// OpenMetrics when asked for, as Prometheus does first.
 	opts := promhttp.HandlerOpts{ErrorLog: goKitErrorLog{logger}, ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true}
-	mux.Handle(f.telemetryPath, limit(collector.NewHandler(e.state, e.data, e.reg, opts)))
+	mux.Handle(f.telemetryPath, limit(e.data.Handler(e.reg, opts)))
 	mux.Handle("/probe", limit(e.data.ProbeHandler(opts)))
 	mux.Handle("/targets", e.data.TargetsHandler())
 	// /healthz and /readyz, and /-/healthy and /-/ready as Prometheus

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
@@ -236,13 +238,13 @@ func newSettings(f *flags) (settings, error) {
 }
 
 // exporter is the wired-up pipeline: clients -> fetcher -> store ->
-// snapshot -> collector -> HTTP.
+// served snapshot -> collector (the families) -> exposition -> HTTP.
 type exporter struct {
 	fetcher  *fetcher.Fetcher
 	accounts *accounts           // the running configuration, for reloads
 	reg      prometheus.Gatherer // the live metrics: API counters, runtime, build info
 	state    *served.State
-	data     *collector.Collector // the data metrics of state
+	data     *exposition.Exposition // the data metrics of state
 	ready    atomic.Bool
 	// loadRest decodes the rows of the accounts served from the render
 	// cache; the fetcher needs them before it runs.
@@ -287,7 +289,7 @@ func newExporter(ctx context.Context, cfg *config.Config, st *store.Store, reg r
 	state := served.NewState(names)
 	running.state = state
 	running.applyDiscovered()
-	data := collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter))
+	data := exposition.New(state, collector.New(state, collector.WithMaxPosts(s.maxPosts), collector.WithLogger(logger), collector.WithMetricFilter(s.filter)))
 	if removed := s.filter.Removed(); len(removed) > 0 {
 		level.Info(logger).Log("msg", "metric families left out by --metric-allowlist or --metric-denylist", "families", len(removed))
 	}

@@ -1,4 +1,4 @@
-package collector_test
+package exposition_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
@@ -20,18 +23,18 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-func handlerFixture(t *testing.T) (*served.State, *collector.Handler, *prometheus.Registry, prometheus.Counter) {
+func handlerFixture(t *testing.T) (*served.State, *exposition.Handler, *prometheus.Registry, prometheus.Counter) {
 	t.Helper()
 	state := served.NewState(map[string]string{"fx": "wx"})
 	for _, ep := range []string{"getinterfacesummary", "getarticletotal"} {
-		rows := fixtureRows(t, ep)
+		rows := testrows.Sample(t, ep)
 		state.SetData("fx", ep, rows[0].RowDate(), rows)
 	}
 	live := prometheus.NewRegistry()
 	requests := prometheus.NewCounter(prometheus.CounterOpts{Name: "wechat_api_requests_total", Help: "h"})
 	live.MustRegister(requests)
-	c := collector.New(state)
-	return state, collector.NewHandler(state, c, live, promhttp.HandlerOpts{}), live, requests
+	e := exposition.New(state, collector.New(state))
+	return state, e.Handler(live, promhttp.HandlerOpts{}), live, requests
 }
 
 func scrapeWith(t *testing.T, h http.Handler, header http.Header) *httptest.ResponseRecorder {

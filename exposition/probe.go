@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"encoding/json"
@@ -10,15 +10,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // ProbeHandler serves /probe?account=NAME (the parameter may repeat): the
 // data metrics of those accounts only, so that several Prometheus servers
 // can split a large platform between them (hashmod relabelling on the
 // account). Only account names travel in the URL, never credentials.
-func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
+func (e *Exposition) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// URL.Query drops a query it cannot parse whole, which would read
 		// as no account: more than net/url's limit of parameters, a
@@ -35,11 +33,11 @@ func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 		}
 		// Right after a cold start, wait for the rows of accounts served
 		// from the render cache: this path builds metrics from rows.
-		if err := c.state.WaitComplete(r.Context()); err != nil {
+		if err := e.state.WaitComplete(r.Context()); err != nil {
 			http.Error(w, "stored data still loading: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		snap := c.state.Load()
+		snap := e.state.Load()
 		want := map[string]bool{}
 		var unknown []string
 		for _, n := range names {
@@ -53,7 +51,7 @@ func (c *Collector) ProbeHandler(opts promhttp.HandlerOpts) http.Handler {
 			return
 		}
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(probeCollector{c, snap, want})
+		reg.MustRegister(e.c.ForAccounts(snap, want))
 		promhttp.HandlerFor(reg, opts).ServeHTTP(w, r)
 	})
 }
@@ -69,25 +67,13 @@ func probeQueryError(err error) string {
 	return "bad query: " + err.Error()
 }
 
-type probeCollector struct {
-	c    *Collector
-	snap *served.Snapshot
-	want map[string]bool
-}
-
-func (p probeCollector) Describe(ch chan<- *prometheus.Desc) { p.c.Describe(ch) }
-
-func (p probeCollector) Collect(ch chan<- prometheus.Metric) {
-	p.c.collect(ch, p.snap, func(name string) bool { return p.want[name] })
-}
-
 // TargetsHandler serves the accounts as a Prometheus HTTP service
 // discovery target group (http_sd_configs), one target per account name,
 // for scraping /probe with hashmod sharding.
-func (c *Collector) TargetsHandler() http.Handler {
+func (e *Exposition) TargetsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		targets := []string{}
-		for _, a := range c.state.Load().Accounts() {
+		for _, a := range e.state.Load().Accounts() {
 			targets = append(targets, a.Name)
 		}
 		sort.Strings(targets)

@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"encoding/binary"
@@ -8,16 +8,17 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-func cacheState() (*served.State, *Collector) {
+func cacheState() (*served.State, *Exposition) {
 	s := served.NewState(map[string]string{"a": "wxa"})
 	d := wechat.MustParseDate("2026-11-21")
 	s.SetData("a", wechat.GetUserCumulate.Name, d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(7)}})
 	s.SetData("a", wechat.GetUserSummary.Name, d, []wechat.Row{wechat.UserSummary{Ref: wechat.Ref{RefDate: d}, UserSource: wechat.CodeOf(30), NewUser: wechat.CountOf(3)}})
-	return s, New(s)
+	return s, New(s, collector.New(s))
 }
 
 // joined is the text of renderText's gzip members.
@@ -99,11 +100,41 @@ func TestRenderColdReusesScrape(t *testing.T) {
 	}
 	acc := s.Load().Account("a")
 	fromScrape := c.RenderCold(acc, 1)
-	rendered := New(s).RenderCold(acc, 1) // a collector that never rendered it
+	rendered := New(s, collector.New(s)).RenderCold(acc, 1) // an exposition that never rendered it
 	if string(fromScrape) != string(rendered) {
 		t.Errorf("entry from the scrape's pieces differs from a cold render:\n%q\n%q", fromScrape, rendered)
 	}
 	if strings.Contains(string(rendered), "last_fetch_success") || strings.Contains(string(rendered), "endpoint_unavailable") {
 		t.Error("the cold entry has fetch status")
+	}
+}
+
+// TestRenderCacheKeyedByOptions: a restart with another per-post cap or
+// metric filter does not use entries rendered with the old ones.
+func TestRenderCacheKeyedByOptions(t *testing.T) {
+	deny, err := collector.NewMetricFilter("", "wechat_article_.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(appID string, digest uint64, opts ...collector.Option) uint64 {
+		k, ok := New(nil, collector.New(nil, opts...)).CacheKey(appID, digest)
+		if !ok {
+			t.Fatal("no key: the executable cannot be hashed")
+		}
+		return k
+	}
+	k := key("wx1", 42)
+	for name, other := range map[string]uint64{
+		"per-post cap": key("wx1", 42, collector.WithMaxPosts(3)),
+		"filter":       key("wx1", 42, collector.WithMetricFilter(deny)),
+		"AppID":        key("wx2", 42),
+		"records":      key("wx1", 43),
+	} {
+		if other == k {
+			t.Errorf("another %s gives the same key %x", name, k)
+		}
+	}
+	if key("wx1", 42) != k {
+		t.Error("the same options, AppID and records give another key")
 	}
 }

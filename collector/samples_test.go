@@ -12,8 +12,8 @@ func TestSeriesKeyCollision(t *testing.T) {
 	d := prometheus.NewDesc("x", "h", []string{"account", "l"}, nil)
 	m := newMetrics()
 	k := seriesKey{d, 42}
-	m.insert(k, sample{desc: d, labels: []string{"a", "1"}, value: 1})
-	m.insert(k, sample{desc: d, labels: []string{"a", "2"}, value: 10}) // same key, other labels
+	m.insert(k, Sample{Desc: d, Labels: []string{"a", "1"}, Value: 1})
+	m.insert(k, Sample{Desc: d, Labels: []string{"a", "2"}, Value: 10}) // same key, other labels
 	if i := m.find(k, []string{"a", "2"}); i != 1 {
 		t.Fatalf("colliding series found at %d, want 1", i)
 	}

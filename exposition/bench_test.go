@@ -1,4 +1,4 @@
-package collector_test
+package exposition_test
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/wechat-exporter/wechat-exporter/exposition"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -90,7 +92,7 @@ func serve(b *testing.B, h http.Handler, header http.Header) {
 // Compare with BenchmarkScrapeBaseline (and BenchmarkScrapeCold, the gzip
 // ones with BenchmarkScrapeBaselineGzip):
 //
-//	go test ./collector -run '^$' -bench 'Scrape' -benchmem -count 3
+//	go test ./exposition -run '^$' -bench 'Scrape' -benchmem -count 3
 func BenchmarkScrape(b *testing.B) {
 	benchHandler(b, steady, nil)
 }
@@ -137,8 +139,8 @@ func benchHandler(b *testing.B, c scrapeCase, header http.Header) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			state := populated(b, n)
-			newHandler := func() *collector.Handler {
-				return collector.NewHandler(state, collector.New(state), prometheus.NewRegistry(), promhttp.HandlerOpts{})
+			newHandler := func() *exposition.Handler {
+				return exposition.New(state, collector.New(state)).Handler(prometheus.NewRegistry(), promhttp.HandlerOpts{})
 			}
 			h := newHandler()
 			at := time.Now()

@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"bufio"
@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
@@ -45,7 +44,7 @@ type HistoryOptions struct {
 	// tests, negated; zero otherwise).
 	Shift time.Duration
 	// Filter removes metric families (nil keeps all).
-	Filter *MetricFilter
+	Filter *collector.MetricFilter
 	// Labels are added to every series (the job and instance labels
 	// Prometheus gives the live series), as name, value pairs.
 	Labels [][2]string
@@ -72,9 +71,9 @@ func WriteHistory(w io.Writer, src HistorySource, o HistoryOptions) (samples int
 			os.Remove(f.file.Name())
 		}
 	}()
-	removed := removedDescs(o.Filter)
+	c := collector.New(nil, collector.WithMaxPosts(o.MaxPosts), collector.WithMetricFilter(o.Filter))
 	for _, account := range o.Accounts {
-		points, err := accountHistory(src, account, o, removed)
+		points, err := accountHistory(src, account, o, c)
 		if err != nil {
 			return 0, err
 		}
@@ -113,17 +112,53 @@ type accountPoints map[string]*familyPoints
 // accountHistory replays each stored day of the account through the same
 // family code as /metrics: for each day, every endpoint's rows served with
 // it, the per-post series chosen among all of them, as live.
-func accountHistory(src HistorySource, account string, o HistoryOptions, removed map[*prometheus.Desc]bool) (accountPoints, error) {
+func accountHistory(src HistorySource, account string, o HistoryOptions, c *collector.Collector) (accountPoints, error) {
+	rows, days, err := storedRows(src, account, o)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(o.Endpoints))
+	for i, ep := range o.Endpoints {
+		names[i] = ep.Name
+	}
+	infos := collector.DescInfos()
 	out := accountPoints{}
-	rows := map[string]map[wechat.Date][]wechat.Row{} // endpoint -> day -> rows
+	for _, day := range days {
+		acc := servedOn(account, day, o.Endpoints, rows)
+		for i, samples := range c.FamilySamples(acc, names) {
+			ts := o.stamp(o.Endpoints[i], day)
+			for _, s := range samples {
+				info := infos[s.Desc]
+				fp := out[info.Name]
+				if fp == nil {
+					fp = &familyPoints{help: info.Help, series: map[string]map[int64]float64{}}
+					out[info.Name] = fp
+				}
+				key := seriesText(info, s.Labels, o.Labels)
+				if fp.series[key] == nil {
+					fp.series[key] = map[int64]float64{}
+				}
+				fp.series[key][ts] = s.Value // the same day from two endpoints (post_info) is one sample
+			}
+		}
+	}
+	return out, nil
+}
+
+// storedRows reads the account's stored days of each endpoint with
+// metrics, from the earliest its first day is served with: endpoint ->
+// day -> rows. days are those in [o.From, o.To], sorted. A damaged day
+// is told to o.Damaged and left out.
+func storedRows(src HistorySource, account string, o HistoryOptions) (map[string]map[wechat.Date][]wechat.Row, []wechat.Date, error) {
+	rows := map[string]map[wechat.Date][]wechat.Row{}
 	labels := map[wechat.Date]bool{}
 	for _, ep := range o.Endpoints {
-		if families[ep.Name] == nil {
+		if !collector.HasFamily(ep.Name) {
 			continue
 		}
 		days, err := src.Range(account, ep.Name, o.From.AddDays(1-ep.Served()), o.To)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		byDay := map[wechat.Date][]wechat.Row{}
 		for _, d := range days {
@@ -150,47 +185,25 @@ func accountHistory(src HistorySource, account string, o HistoryOptions, removed
 		sorted = append(sorted, d)
 	}
 	slices.Sort(sorted)
-	for _, day := range sorted {
-		// What /metrics served for the day: each endpoint with a row set
-		// for it, with the days served together.
-		acc := &served.Account{Name: account, Endpoints: map[string]*served.Endpoint{}}
-		for _, ep := range o.Endpoints {
-			byDay := rows[ep.Name]
-			if _, ok := byDay[day]; !ok {
-				continue
-			}
-			e := &served.Endpoint{Date: day}
-			for back := ep.Served() - 1; back >= 0; back-- {
-				e.Rows = append(e.Rows, byDay[day.AddDays(-back)]...)
-			}
-			acc.Endpoints[ep.Name] = e
+	return rows, sorted, nil
+}
+
+// servedOn is the account as /metrics served it on day: each endpoint
+// with a row set for the day, with the days served together.
+func servedOn(account string, day wechat.Date, endpoints []wechat.Endpoint, rows map[string]map[wechat.Date][]wechat.Row) *served.Account {
+	acc := &served.Account{Name: account, Endpoints: map[string]*served.Endpoint{}}
+	for _, ep := range endpoints {
+		byDay := rows[ep.Name]
+		if _, ok := byDay[day]; !ok {
+			continue
 		}
-		sc := &scope{account: account, posts: selectPosts(acc, o.MaxPosts)}
-		for _, ep := range o.Endpoints {
-			e := acc.Endpoints[ep.Name]
-			if e == nil {
-				continue
-			}
-			m := newMetrics()
-			m.removed = removed
-			families[ep.Name].collectBounded(m, sc, e)
-			ts := o.stamp(ep, day)
-			for _, s := range m.samples {
-				info := descInfos[s.desc]
-				fp := out[info.name]
-				if fp == nil {
-					fp = &familyPoints{help: info.help, series: map[string]map[int64]float64{}}
-					out[info.name] = fp
-				}
-				key := seriesText(info, s.labels, o.Labels)
-				if fp.series[key] == nil {
-					fp.series[key] = map[int64]float64{}
-				}
-				fp.series[key][ts] = s.value // the same day from two endpoints (post_info) is one sample
-			}
+		e := &served.Endpoint{Date: day}
+		for back := ep.Served() - 1; back >= 0; back-- {
+			e.Rows = append(e.Rows, byDay[day.AddDays(-back)]...)
 		}
+		acc.Endpoints[ep.Name] = e
 	}
-	return out, nil
+	return acc
 }
 
 // stamp is the time (Unix seconds) a day's samples are written at: when
@@ -252,12 +265,12 @@ func (h accountPoints) flush(files map[string]*familyFile, dir string) (int, err
 
 // seriesText renders name{labels} in the OpenMetrics text format, with
 // the extra labels after the family's.
-func seriesText(info descInfo, values []string, extra [][2]string) string {
+func seriesText(info collector.DescInfo, values []string, extra [][2]string) string {
 	var b strings.Builder
-	b.WriteString(info.name)
+	b.WriteString(info.Name)
 	b.WriteByte('{')
 	label := func(name, value string) {
-		if b.Len() > len(info.name)+1 {
+		if b.Len() > len(info.Name)+1 {
 			b.WriteByte(',')
 		}
 		b.WriteString(name)
@@ -265,7 +278,7 @@ func seriesText(info descInfo, values []string, extra [][2]string) string {
 		b.WriteString(escapeLabel(value))
 		b.WriteByte('"')
 	}
-	for i, l := range info.labels {
+	for i, l := range info.Labels {
 		label(l, values[i])
 	}
 	for _, l := range extra {

@@ -1,9 +1,6 @@
-package collector
+package exposition
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"math"
 	"slices"
 	"sort"
@@ -11,16 +8,15 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/internal/parallel"
 	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
 // renderText writes the data metrics of snap in the Prometheus text format
-// exactly as a registry holding the Collector and promhttp would write them
+// exactly as a registry holding the collector and promhttp would write them
 // (a test holds the two to the same bytes), without building const
 // metrics, the registry's per-metric checks and its global sort: a large
 // platform's full /metrics renders in a fraction of the time and memory.
@@ -37,7 +33,7 @@ import (
 // kept compressed because it is the largest thing the exporter holds
 // (about 260 KB per account); gzip is what Prometheus asks for, and a
 // plain scrape decompresses it as it is written (writePlain).
-func (c *Collector) renderText(snap *served.Snapshot) section {
+func (e *Exposition) renderText(snap *served.Snapshot) section {
 	accounts := snap.Accounts()
 	// A small exposition keeps its text too: a plain scrape is then a
 	// copy, not a decompression, and costs less than promhttp's at one
@@ -45,7 +41,7 @@ func (c *Collector) renderText(snap *served.Snapshot) section {
 	keepPlain := len(accounts) <= keepPlainUpTo
 	rendered := make([]accountRender, len(accounts))
 	var prev map[*served.Account]accountRender
-	if p := c.rendered.Load(); p != nil {
+	if p := e.rendered.Load(); p != nil {
 		prev = *p
 	}
 	// Accounts render independently: on every core.
@@ -59,14 +55,14 @@ func (c *Collector) renderText(snap *served.Snapshot) section {
 			// cache, maybe before its rows: its text is not kept.
 			rendered[i] = accountRender{gz: acc.Rendered().Pieces}
 		default:
-			rendered[i] = c.renderAccount(acc, keepPlain)
+			rendered[i] = e.renderAccount(acc, keepPlain)
 		}
 	})
 	next := make(map[*served.Account]accountRender, len(accounts))
 	for i, acc := range accounts {
 		next[acc] = rendered[i]
 	}
-	c.rendered.Store(&next)
+	e.rendered.Store(&next)
 
 	for _, r := range rendered {
 		keepPlain = keepPlain && r.plain != nil
@@ -112,146 +108,32 @@ type accountRender struct {
 	gz, plain [][]byte
 }
 
-// writePlain writes the text of gzip members, decompressed. The members
-// are the collector's own (gzipMembers): a 10-byte header without extra
-// fields, a deflate stream, an 8-byte trailer. So each is inflated on its
-// own, past the gzip layer (whose checksum guards nothing here: the bytes
-// never left memory), and a stored one is copied as it is.
-func writePlain(w io.Writer, members [][]byte) error {
-	var zr io.ReadCloser
-	var src bytes.Reader
-	for _, m := range members {
-		if len(m) < gzipHeaderLen+gzipTrailerLen {
-			return errors.New("writing metrics: a gzip member too short")
-		}
-		body := m[gzipHeaderLen : len(m)-gzipTrailerLen]
-		if text, ok := storedBlock(body); ok {
-			if _, err := w.Write(text); err != nil {
-				return err
-			}
-			continue
-		}
-		src.Reset(body)
-		if zr == nil {
-			zr = flate.NewReader(&src)
-		} else if err := zr.(flate.Resetter).Reset(&src, nil); err != nil {
-			return err
-		}
-		if _, err := io.Copy(w, zr); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-const (
-	gzipHeaderLen  = 10
-	gzipTrailerLen = 8
-)
-
-// storedBlock returns the text of a deflate stream that is one stored
-// block, as gzip.NoCompression writes a small piece: final, or followed by
-// the empty final block (fixed codes, 03 00) that ends the stream.
-func storedBlock(b []byte) ([]byte, bool) {
-	if len(b) < 5 || b[0] > 0x01 {
-		return nil, false
-	}
-	n := int(b[1]) | int(b[2])<<8
-	if ^uint16(n) != uint16(b[3])|uint16(b[4])<<8 || len(b) < 5+n {
-		return nil, false
-	}
-	switch rest := b[5+n:]; {
-	case b[0] == 0x01 && len(rest) == 0, b[0] == 0x00 && bytes.Equal(rest, []byte{0x03, 0x00}):
-		return b[5 : 5+n], true
-	}
-	return nil, false
-}
-
-// gzipWriters are reused: a compressor's state is far larger than most
-// pieces it compresses. BestSpeed: the default level makes the members of
-// 1,000 demo accounts 7% smaller for a third more time.
-var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return zw
-}}
-
-// storeWriters write gzip members uncompressed, for pieces too small to
-// gain from compression: building a piece's Huffman codes cost more than
-// compressing it (most families have a few series per account).
-var storeWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, gzip.NoCompression)
-	return zw
-}}
-
-// storeBelow is the size of a piece under which it is stored as it is.
-const storeBelow = 256
-
-// putGzipWriter returns a writer to its pool, holding on to nothing of the
-// last output it wrote to.
-func putGzipWriter(pool *sync.Pool, zw *gzip.Writer) {
-	zw.Reset(io.Discard)
-	pool.Put(zw)
-}
-
-// gzipMembers compresses each of pieces into a gzip member of its own, all
-// in one exactly sized buffer; an empty piece stays empty.
-func gzipMembers(pieces [][]byte) [][]byte {
-	var buf bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
-	defer putGzipWriter(&gzipWriters, zw)
-	sw := storeWriters.Get().(*gzip.Writer)
-	defer putGzipWriter(&storeWriters, sw)
-	ends := make([]int, len(pieces))
-	for i, p := range pieces {
-		if len(p) > 0 {
-			w := zw
-			if len(p) < storeBelow {
-				w = sw
-			}
-			w.Reset(&buf)
-			_, _ = w.Write(p)
-			_ = w.Close()
-		}
-		ends[i] = buf.Len()
-	}
-	all := bytes.Clone(buf.Bytes())
-	members := make([][]byte, len(pieces))
-	start := 0
-	for i, end := range ends {
-		if end > start {
-			members[i] = all[start:end:end]
-		}
-		start = end
-	}
-	return members
-}
-
 // renderAccount renders an account's samples family by family, each
 // family's series in label order, and returns each family's piece of it as
 // a gzip member (indexed by family id; empty for families without series).
-func (c *Collector) renderAccount(acc *served.Account, keepPlain bool) accountRender {
+func (e *Exposition) renderAccount(acc *served.Account, keepPlain bool) accountRender {
 	fams := familyTable()
-	m := c.accountSamples(acc)
+	samples := e.c.Samples(acc)
 	// The samples by family (a counting sort: families are numbered),
 	// then each family's by label values, which the rows mostly give in
 	// order already (hours, channels).
 	byFamily := make([]int32, len(fams.infos)+1)
-	ids := make([]int32, len(m.samples))
-	for i := range m.samples {
-		id := int32(fams.ids[m.samples[i].desc])
+	ids := make([]int32, len(samples))
+	for i := range samples {
+		id := int32(fams.ids[samples[i].Desc])
 		ids[i] = id
 		byFamily[id+1]++
 	}
 	for id := 1; id < len(byFamily); id++ {
 		byFamily[id] += byFamily[id-1]
 	}
-	order := make([]int32, len(m.samples)) // sample indexes, family by family
+	order := make([]int32, len(samples)) // sample indexes, family by family
 	next := append([]int32(nil), byFamily[:len(fams.infos)]...)
 	for i, id := range ids {
 		order[next[id]] = int32(i)
 		next[id]++
 	}
-	buf := make([]byte, 0, 96*len(m.samples))
+	buf := make([]byte, 0, 96*len(samples))
 	pieces := make([][]byte, len(fams.infos))
 	for id := range fams.infos {
 		group := order[byFamily[id]:byFamily[id+1]]
@@ -259,13 +141,13 @@ func (c *Collector) renderAccount(acc *served.Account, keepPlain bool) accountRe
 			continue
 		}
 		labelOrder := fams.orders[id]
-		less := func(a, b int32) int { return compareByOrder(m.samples[a].labels, m.samples[b].labels, labelOrder) }
+		less := func(a, b int32) int { return compareByOrder(samples[a].Labels, samples[b].Labels, labelOrder) }
 		if !slices.IsSortedFunc(group, less) {
 			slices.SortFunc(group, less)
 		}
 		start := len(buf)
 		for _, i := range group {
-			buf = appendSample(buf, fams.infos[id], labelOrder, m.samples[i])
+			buf = appendSample(buf, fams.infos[id], labelOrder, samples[i])
 		}
 		pieces[id] = buf[start:len(buf):len(buf)]
 	}
@@ -276,10 +158,10 @@ func (c *Collector) renderAccount(acc *served.Account, keepPlain bool) accountRe
 	return r
 }
 
-// families numbers the metric families in name order, the order of the
+// familyIDs numbers the metric families in name order, the order of the
 // exposition, with their label orders.
 type familyIDs struct {
-	infos        []descInfo
+	infos        []collector.DescInfo
 	orders       [][]int
 	ids          map[*prometheus.Desc]int
 	headers      [][]byte // each family's HELP and TYPE lines, a gzip member
@@ -287,9 +169,9 @@ type familyIDs struct {
 }
 
 var familyTable = sync.OnceValue(func() familyIDs {
-	byName := map[string]descInfo{}
-	for _, info := range descInfos {
-		byName[info.name] = info
+	byName := map[string]collector.DescInfo{}
+	for _, info := range collector.DescInfos() {
+		byName[info.Name] = info
 	}
 	names := make([]string, 0, len(byName))
 	for n := range byName {
@@ -301,13 +183,13 @@ var familyTable = sync.OnceValue(func() familyIDs {
 	for i, n := range names {
 		index[n] = i
 		t.infos = append(t.infos, byName[n])
-		t.orders = append(t.orders, sortedLabelOrder(byName[n].labels))
-		t.headers = append(t.headers, []byte("# HELP "+n+" "+helpEscaper.Replace(byName[n].help)+"\n# TYPE "+n+" gauge\n"))
+		t.orders = append(t.orders, sortedLabelOrder(byName[n].Labels))
+		t.headers = append(t.headers, []byte("# HELP "+n+" "+helpEscaper.Replace(byName[n].Help)+"\n# TYPE "+n+" gauge\n"))
 	}
 	t.plainHeaders = t.headers
 	t.headers = gzipMembers(t.plainHeaders)
-	for d, info := range descInfos {
-		t.ids[d] = index[info.name]
+	for d, info := range collector.DescInfos() {
+		t.ids[d] = index[info.Name]
 	}
 	return t
 })
@@ -349,16 +231,16 @@ var (
 	labelValueEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
 )
 
-func appendSample(b []byte, info descInfo, order []int, s sample) []byte {
-	b = append(b, info.name...)
+func appendSample(b []byte, info collector.DescInfo, order []int, s collector.Sample) []byte {
+	b = append(b, info.Name...)
 	b = append(b, '{')
 	for k, i := range order {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, info.labels[i]...)
+		b = append(b, info.Labels[i]...)
 		b = append(b, '=', '"')
-		if v := s.labels[i]; needsEscape(v) {
+		if v := s.Labels[i]; needsEscape(v) {
 			b = append(b, labelValueEscaper.Replace(v)...)
 		} else {
 			b = append(b, v...)
@@ -366,7 +248,7 @@ func appendSample(b []byte, info descInfo, order []int, s sample) []byte {
 		b = append(b, '"')
 	}
 	b = append(b, '}', ' ')
-	b = appendFloat(b, s.value)
+	b = appendFloat(b, s.Value)
 	return append(b, '\n')
 }
 

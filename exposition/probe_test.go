@@ -1,4 +1,4 @@
-package collector_test
+package exposition_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -17,13 +19,13 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
-func probeState() *collector.Collector {
+func probeState() *exposition.Exposition {
 	state := served.NewState(map[string]string{"news": "wx1", "shop": "wx2", "support": "wx3"})
 	d := wechat.MustParseDate("2026-11-21")
 	for i, name := range []string{"news", "shop", "support"} {
 		state.SetData(name, "getusercumulate", d, []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(int64(100 + i))}})
 	}
-	return collector.New(state)
+	return exposition.New(state, collector.New(state))
 }
 
 func TestProbe(t *testing.T) {
@@ -86,13 +88,13 @@ func TestProbeWaitsForColdStartRows(t *testing.T) {
 	full := served.NewState(map[string]string{"news": "wx1"})
 	rows := []wechat.Row{wechat.UserCumulate{Ref: wechat.Ref{RefDate: d}, CumulateUser: wechat.CountOf(100)}}
 	full.SetData("news", "getusercumulate", d, rows)
-	r, err := collector.DecodeRendered(collector.New(full).RenderCold(full.Load().Account("news"), 7), 7)
+	r, err := exposition.DecodeRendered(exposition.New(full, collector.New(full)).RenderCold(full.Load().Account("news"), 7), 7)
 	if err != nil || r == nil {
 		t.Fatal(r, err)
 	}
 	state.SetRendered("news", r)
-	c := collector.New(state)
-	probe := c.ProbeHandler(promhttp.HandlerOpts{})
+	e := exposition.New(state, collector.New(state))
+	probe := e.ProbeHandler(promhttp.HandlerOpts{})
 
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/probe?account=news", nil)
@@ -103,7 +105,7 @@ func TestProbeWaitsForColdStartRows(t *testing.T) {
 		t.Errorf("while loading: %d %s", rec.Code, rec.Body)
 	}
 	rec = httptest.NewRecorder()
-	collector.NewHandler(state, c, prometheus.NewRegistry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	e.Handler(prometheus.NewRegistry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if !strings.Contains(rec.Body.String(), `wechat_user_followers{account="news"} 100`) {
 		t.Errorf("text /metrics while loading lacks the cached data:\n%s", rec.Body)
 	}

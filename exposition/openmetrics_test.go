@@ -1,4 +1,4 @@
-package collector_test
+package exposition_test
 
 import (
 	"bytes"
@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
+
+	"github.com/wechat-exporter/wechat-exporter/exposition"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,12 +51,12 @@ func samples(t *testing.T, p textparse.Parser) map[string]float64 {
 // OpenMetrics 1.0 that Prometheus's OpenMetrics parser reads whole, with
 // the series and values of the text format; gzip or not.
 func TestOpenMetricsWhenAsked(t *testing.T) {
-	state := goldenState(t)
+	state := servedtest.Golden(t)
 	live := prometheus.NewRegistry()
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wechat_api_requests_total", Help: "Requests."}, []string{"endpoint"})
 	requests.WithLabelValues("getusersummary").Add(7)
 	live.MustRegister(requests, prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_store_read_only", Help: "Read-only."}))
-	h := collector.NewHandler(state, collector.New(state), live, promhttp.HandlerOpts{})
+	h := exposition.New(state, collector.New(state)).Handler(live, promhttp.HandlerOpts{})
 
 	text := scrapeWith(t, h, http.Header{})
 	want := samples(t, textparse.NewPromParser(text.Body.Bytes(), labels.NewSymbolTable(), false))

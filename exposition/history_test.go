@@ -1,4 +1,4 @@
-package collector_test
+package exposition_test
 
 import (
 	"bytes"
@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -55,7 +56,7 @@ func TestHistoryStampsWhenFirstServed(t *testing.T) {
 	ready := 8*time.Hour + 30*time.Minute
 	now := d("2026-11-22").Start().Add(7 * time.Hour) // before the ready time
 	var buf bytes.Buffer
-	_, err := collector.WriteHistory(&buf, src, collector.HistoryOptions{Accounts: []string{"acc"}, Endpoints: wechat.Endpoints(),
+	_, err := exposition.WriteHistory(&buf, src, exposition.HistoryOptions{Accounts: []string{"acc"}, Endpoints: wechat.Endpoints(),
 		From: d("2026-10-01"), To: d("2026-11-21"), TempDir: t.TempDir(), ReadyTime: ready, Now: now,
 		Labels: [][2]string{{"job", "wechat"}, {"instance", "exporter:10070"}}})
 	if err != nil {

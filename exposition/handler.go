@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"bytes"
@@ -32,8 +32,7 @@ import (
 // another format (protobuf) are served by promhttp over both registries,
 // uncached.
 type Handler struct {
-	state    *served.State
-	c        *Collector
+	e        *Exposition
 	live     prometheus.Gatherer
 	fallback http.Handler
 	liveOnly http.Handler
@@ -44,12 +43,12 @@ type Handler struct {
 	section section // the data section, as gzip members (and text)
 }
 
-// NewHandler returns the handler for the collector c of state, and the
-// process's other metrics in live (which must not include c).
-func NewHandler(state *served.State, c *Collector, live prometheus.Gatherer, opts promhttp.HandlerOpts) *Handler {
+// Handler returns the /metrics handler of the exposition, with the
+// process's other metrics in live (which must not include the collector).
+func (e *Exposition) Handler(live prometheus.Gatherer, opts promhttp.HandlerOpts) *Handler {
 	data := prometheus.NewRegistry()
-	data.MustRegister(c)
-	return &Handler{state: state, c: c, live: live, opts: opts,
+	data.MustRegister(e.c)
+	return &Handler{e: e, live: live, opts: opts,
 		fallback: promhttp.HandlerFor(prometheus.Gatherers{data, live}, opts),
 		liveOnly: promhttp.HandlerFor(live, opts)}
 }
@@ -72,7 +71,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t := format.FormatType(); t != expfmt.TypeTextPlain && t != expfmt.TypeOpenMetrics {
 		// The registry path builds metrics from rows: right after a cold
 		// start, wait for those of accounts served from the render cache.
-		if err := h.state.WaitComplete(r.Context()); err != nil {
+		if err := h.e.state.WaitComplete(r.Context()); err != nil {
 			http.Error(w, "stored data still loading: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -116,8 +115,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) dataSection() section {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if snap := h.state.Load(); snap != h.snap {
-		h.snap, h.section = snap, h.c.renderText(snap)
+	if snap := h.e.state.Load(); snap != h.snap {
+		h.snap, h.section = snap, h.e.renderText(snap)
 	}
 	return h.section
 }

@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"encoding/binary"
@@ -10,8 +10,8 @@ import (
 	"sync"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/served"
 )
 
@@ -25,8 +25,8 @@ import (
 // attempted yet, so no fetch status) and encodes it for the store:
 // key (8 bytes), a checksum of the rest (8 bytes), then the number of
 // non-empty families, each family's id and length, and the bytes.
-func (c *Collector) RenderCold(acc *served.Account, key uint64) []byte {
-	pieces := c.coldPieces(acc)
+func (e *Exposition) RenderCold(acc *served.Account, key uint64) []byte {
+	pieces := e.coldPieces(acc)
 	out := binary.LittleEndian.AppendUint64(nil, key)
 	out = append(out, make([]byte, 8)...) // the checksum, below
 	n, size := 0, 0
@@ -51,32 +51,28 @@ func (c *Collector) RenderCold(acc *served.Account, key uint64) []byte {
 	return out
 }
 
-// statusFamilies are the families a cold start does not serve: they say
-// how fetching went since the start.
-var statusFamilies = []*prometheus.Desc{fetchSuccessDesc, fetchSuccessTimeDesc, unavailableDesc}
-
 // coldPieces returns the account's pieces without the fetch status: those
 // the last scrape rendered if it rendered this account, else a render of
 // it with its status cleared.
-func (c *Collector) coldPieces(acc *served.Account) [][]byte {
-	if p := c.rendered.Load(); p != nil {
+func (e *Exposition) coldPieces(acc *served.Account) [][]byte {
+	if p := e.rendered.Load(); p != nil {
 		if r, ok := (*p)[acc]; ok {
 			fams := familyTable()
 			cold := append([][]byte(nil), r.gz...)
-			for _, d := range statusFamilies {
+			for _, d := range collector.FetchStatusDescs() {
 				cold[fams.ids[d]] = nil
 			}
 			return cold
 		}
 	}
-	return c.renderAccount(acc.Cold(), false).gz
+	return e.renderAccount(acc.Cold(), false).gz
 }
 
 var errBadRender = errors.New("malformed render cache entry")
 
 // DecodeRendered is the package's DecodeRendered, for the fetcher's
 // Renderer.
-func (c *Collector) DecodeRendered(entry []byte, key uint64) (*served.Rendered, error) {
+func (e *Exposition) DecodeRendered(entry []byte, key uint64) (*served.Rendered, error) {
 	return DecodeRendered(entry, key)
 }
 
@@ -130,21 +126,19 @@ func DecodeRendered(entry []byte, key uint64) (*served.Rendered, error) {
 // depends on besides the records themselves (dataDigest). The executable's
 // own hash stands for the rendering code and metric descriptions, so a
 // new build never serves an older build's render.
-func (c *Collector) CacheKey(appID string, dataDigest uint64) (uint64, bool) {
+func (e *Exposition) CacheKey(appID string, dataDigest uint64) (uint64, bool) {
 	exe := executableHash()
 	if exe == 0 {
 		return 0, false
 	}
 	h := xxhash.New()
 	var b [8]byte
-	for _, v := range []uint64{exe, dataDigest, uint64(c.opts.maxPosts)} {
+	for _, v := range []uint64{exe, dataDigest} {
 		binary.LittleEndian.PutUint64(b[:], v)
 		_, _ = h.Write(b[:])
 	}
 	_, _ = h.WriteString(strconv.Quote(appID))
-	if c.opts.filter != nil {
-		_, _ = h.WriteString(c.opts.filter.spec)
-	}
+	_, _ = h.WriteString(strconv.Quote(e.c.OptionsKey()))
 	return h.Sum64(), true
 }
 

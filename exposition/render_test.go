@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
@@ -55,8 +56,9 @@ func richState(t testing.TB) *served.State {
 // registry and expfmt write for the same collector.
 func TestRenderTextMatchesRegistry(t *testing.T) {
 	state := richState(t)
-	for _, maxPosts := range []int{DefaultMaxPosts, 2} {
-		c := New(state, WithMaxPosts(maxPosts))
+	for _, maxPosts := range []int{collector.DefaultMaxPosts, 2} {
+		c := collector.New(state, collector.WithMaxPosts(maxPosts))
+		e := New(state, c)
 		reg := prometheus.NewPedanticRegistry()
 		reg.MustRegister(c)
 		mfs, err := reg.Gather()
@@ -70,7 +72,7 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got := []byte(joined(c.renderText(state.Load()).members))
+		got := []byte(joined(e.renderText(state.Load()).members))
 		if !bytes.Equal(got, want.Bytes()) {
 			g, w := bytes.Split(got, []byte("\n")), bytes.Split(want.Bytes(), []byte("\n"))
 			for i := 0; i < min(len(g), len(w)); i++ {
@@ -93,8 +95,8 @@ func TestRenderTextMatchesRegistry(t *testing.T) {
 // writes as it is.
 func TestRenderKeptCompressed(t *testing.T) {
 	state := richState(t)
-	c := New(state)
-	small := c.renderText(state.Load())
+	e := New(state, collector.New(state))
+	small := e.renderText(state.Load())
 	if small.plain == nil || string(bytes.Join(small.plain, nil)) != joined(small.members) {
 		t.Errorf("%d accounts: the text is not kept, or is not the members'", len(state.Load().Accounts()))
 	}
@@ -110,12 +112,12 @@ func TestRenderKeptCompressed(t *testing.T) {
 			}
 		}
 	}
-	c = New(big)
-	section := c.renderText(big.Load())
+	e = New(big, collector.New(big))
+	section := e.renderText(big.Load())
 	members := section.members
 	plain := joined(members)
 	kept := 0
-	for _, r := range *c.rendered.Load() {
+	for _, r := range *e.rendered.Load() {
 		if r.plain != nil {
 			t.Fatal("the text of a large exposition is kept")
 		}
