@@ -33,14 +33,41 @@ type Unavailable struct {
 // had), and every other failure, joined: those may succeed if asked
 // again. to must be a day WeChat can serve.
 func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts map[string]bool, progress BackfillProgress) ([]Unavailable, error) {
-	var unavailable []Unavailable
-	type job struct {
-		t      *task
-		ranges []wechat.Range
+	jobs, total, errs := f.backfillPlan(from, to, accounts)
+	run := &backfillRun{f: f, total: total, progress: progress, errs: errs}
+	run.report(0)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		select {
+		case f.sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return run.unavailable, errors.Join(append(run.errs, ctx.Err())...)
+		}
+		wg.Add(1)
+		go func(j backfillJob) {
+			defer wg.Done()
+			defer func() { <-f.sem }()
+			run.job(ctx, j)
+		}(j)
 	}
-	var jobs []job
-	total := 0
-	var errs []error
+	wg.Wait()
+	slices.SortFunc(run.unavailable, func(a, b Unavailable) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Endpoint, b.Endpoint))
+	})
+	return run.unavailable, errors.Join(run.errs...)
+}
+
+// backfillJob is an account's endpoint and the ranges it misses.
+type backfillJob struct {
+	t      *task
+	ranges []wechat.Range
+}
+
+// backfillPlan returns, for each account's endpoint with days missing in
+// [from, to], the ranges that fetch them with the fewest calls; the number
+// of ranges; and the endpoints whose stored days could not be read.
+func (f *Fetcher) backfillPlan(from, to wechat.Date, accounts map[string]bool) (jobs []backfillJob, total int, errs []error) {
 	for _, t := range f.tasks().all {
 		if accounts != nil && !accounts[t.acc.Name] {
 			continue
@@ -67,64 +94,62 @@ func (f *Fetcher) Backfill(ctx context.Context, from, to wechat.Date, accounts m
 				missing = append(missing, d)
 			}
 		}
-		ranges := t.acc.Client.Plan(t.ep, missing)
-		total += len(ranges)
-		jobs = append(jobs, job{t, ranges})
-	}
-	var mu sync.Mutex
-	done := 0
-	step := func() {
-		mu.Lock()
-		done++
-		d := done
-		mu.Unlock()
-		if progress != nil {
-			progress(d, total)
+		if ranges := t.acc.Client.Plan(t.ep, missing); len(ranges) > 0 {
+			total += len(ranges)
+			jobs = append(jobs, backfillJob{t, ranges})
 		}
 	}
-	if progress != nil {
-		progress(0, total)
-	}
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		if len(j.ranges) == 0 {
+	return jobs, total, errs
+}
+
+// backfillRun is what the jobs of one Backfill share: the progress and
+// what failed.
+type backfillRun struct {
+	f        *Fetcher
+	total    int
+	progress BackfillProgress
+
+	mu          sync.Mutex
+	done        int
+	unavailable []Unavailable
+	errs        []error
+}
+
+// job fetches the ranges of one job in order; after a failure the
+// endpoint's later ranges are skipped (and counted as done).
+func (r *backfillRun) job(ctx context.Context, j backfillJob) {
+	for i, rg := range j.ranges {
+		err := r.f.backfillRange(ctx, j.t, rg)
+		if err == nil {
+			r.step(1)
 			continue
 		}
-		select {
-		case f.sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return unavailable, errors.Join(append(errs, ctx.Err())...)
+		r.mu.Lock()
+		if outcome, reason := wechat.Classify(err); outcome == wechat.OutcomeUnavailable {
+			r.unavailable = append(r.unavailable, Unavailable{Account: j.t.acc.Name, Endpoint: j.t.ep.Name,
+				Reason: reason, Remedy: Remedy(j.t.ep, reason)})
+		} else {
+			r.errs = append(r.errs, fmt.Errorf("account %s, %s %s: %w", j.t.acc.Name, j.t.ep.Name, rg, err))
 		}
-		wg.Add(1)
-		go func(j job) {
-			defer wg.Done()
-			defer func() { <-f.sem }()
-			for i, r := range j.ranges {
-				err := f.backfillRange(ctx, j.t, r)
-				step()
-				if err != nil {
-					mu.Lock()
-					if outcome, reason := wechat.Classify(err); outcome == wechat.OutcomeUnavailable {
-						unavailable = append(unavailable, Unavailable{Account: j.t.acc.Name, Endpoint: j.t.ep.Name,
-							Reason: reason, Remedy: Remedy(j.t.ep, reason)})
-					} else {
-						errs = append(errs, fmt.Errorf("account %s, %s %s: %w", j.t.acc.Name, j.t.ep.Name, r, err))
-					}
-					mu.Unlock()
-					for range j.ranges[i+1:] {
-						step() // the endpoint's later ranges are skipped
-					}
-					return
-				}
-			}
-		}(j)
+		r.mu.Unlock()
+		r.step(len(j.ranges) - i)
+		return
 	}
-	wg.Wait()
-	slices.SortFunc(unavailable, func(a, b Unavailable) int {
-		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Endpoint, b.Endpoint))
-	})
-	return unavailable, errors.Join(errs...)
+}
+
+// step counts n requests done (or skipped) and reports the progress.
+func (r *backfillRun) step(n int) {
+	r.mu.Lock()
+	r.done += n
+	done := r.done
+	r.mu.Unlock()
+	r.report(done)
+}
+
+func (r *backfillRun) report(done int) {
+	if r.progress != nil {
+		r.progress(done, r.total)
+	}
 }
 
 // backfillRange fetches and stores one range of past days, empty days
@@ -139,7 +164,7 @@ func (f *Fetcher) backfillRange(ctx context.Context, t *task, r wechat.Range) er
 	today := wechat.Today(f.cfg.Now())
 	var days []store.Day
 	for _, d := range t.ep.Labels(r.Begin, r.End) {
-		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
+		days = append(days, store.Day{Date: d, FetchedOn: today, Delayed: ans.Delayed, Rows: wechat.JoinRows(byDate[d])})
 	}
 	if err := f.store.Put(t.acc.Name, t.ep.Name, days); err != nil {
 		f.storeFailures.Inc()

@@ -37,7 +37,7 @@ func (f *Fetcher) fetchRange(ctx context.Context, t *task, r wechat.Range, now t
 			suspicious = true // keep the other days; ask for this one again
 			continue
 		}
-		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), FetchedAt: now, Delayed: ans.Delayed, Rows: joinRows(byDate[d])})
+		days = append(days, store.Day{Date: d, FetchedOn: wechat.Today(now), FetchedAt: now, Delayed: ans.Delayed, Rows: wechat.JoinRows(byDate[d])})
 	}
 	if len(days) > 0 && !f.write(t, days, now) {
 		return false, false
@@ -186,23 +186,6 @@ func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
 	if err == nil {
 		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows)
 	}
-}
-
-// joinRows makes a day's rows the JSON array the store keeps.
-func joinRows(rows []json.RawMessage) json.RawMessage {
-	n := 2
-	for _, r := range rows {
-		n += len(r) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
-	for i, r := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, r...)
-	}
-	return append(b, ']')
 }
 
 // rowsDue reports whether an empty answer for the newest day means "not

@@ -44,7 +44,7 @@ func FuzzDecode(f *testing.F) {
 				continue // dated by the day asked, not by their rows
 			}
 			// What the store would keep decodes again to as many rows.
-			rows, err := DecodeDay(ep, d, joinRaw(got.Raw))
+			rows, err := DecodeDay(ep, d, JoinRows(got.Raw))
 			if err != nil || len(rows) != len(got.Rows) {
 				t.Fatalf("%s: the kept rows decode to %d rows (%v), want %d", ep.Name, len(rows), err, len(got.Rows))
 			}

@@ -50,7 +50,7 @@ func (a *liveAnswer) check() error {
 	if a.row == nil {
 		return fmt.Errorf("not a JSON object")
 	}
-	rows, _, err := a.ep.rows.list(joinRaw([]json.RawMessage{a.row}), rowDay{day: a.day}, false, &a.report)
+	rows, _, err := a.ep.rows.list(JoinRows([]json.RawMessage{a.row}), rowDay{day: a.day}, false, &a.report)
 	if err != nil {
 		return fmt.Errorf("decoding %s: %w", a.ep.Name, err)
 	}

@@ -228,7 +228,7 @@ func pageItems(ep Endpoint, ans publisherAnswer) ([]json.RawMessage, error) {
 // one row is the answer's top-level fields with every page's periods in
 // settlement_list (without base_resp and paging).
 func publisherAnswerRows(ep Endpoint, r Range, first publisherAnswer, list []json.RawMessage) (Answer, error) {
-	joined := joinRaw(list)
+	joined := JoinRows(list)
 	var ans Answer
 	if ep.Period != Snapshot {
 		rows, raw, err := ep.rows.list(joined, rowDay{asked: r, check: true}, true, &ans.Report)
@@ -248,24 +248,7 @@ func publisherAnswerRows(ep Endpoint, r Range, first publisherAnswer, list []jso
 	if err != nil {
 		return Answer{}, err
 	}
-	rows, kept, err := ep.rows.list(joinRaw([]json.RawMessage{raw}), rowDay{day: r.End}, true, &ans.Report)
+	rows, kept, err := ep.rows.list(JoinRows([]json.RawMessage{raw}), rowDay{day: r.End}, true, &ans.Report)
 	ans.Rows, ans.Raw = rows, kept
 	return ans, err
-}
-
-// joinRaw makes JSON values one JSON array, as they are.
-func joinRaw(items []json.RawMessage) []byte {
-	n := 2
-	for _, it := range items {
-		n += len(it) + 1
-	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, it...)
-	}
-	return append(b, ']')
 }

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -274,6 +275,24 @@ func shareStrings(row any) {
 	if s, ok := row.(interface{ shareStrings() }); ok {
 		s.shareStrings()
 	}
+}
+
+// JoinRows makes rows (JSON values, as an answer gave them) one JSON
+// array, as they are: a stored day, which DecodeDay reads back.
+func JoinRows(rows []json.RawMessage) json.RawMessage {
+	n := 2
+	for _, r := range rows {
+		n += len(r) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	return append(b, ']')
 }
 
 // DecodeDay decodes a stored day's rows of ep (a JSON array of rows as

@@ -347,3 +347,43 @@ func (m *discoveryMetrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(discoveryLastSuccessDesc, prometheus.GaugeValue, last)
 }
+
+// newDiscovery makes the discovery of cfg (nil: none) and runs it once,
+// without touching the running one. When the platform's list cannot be
+// read, the accounts found before stay, as far as cfg still wants them
+// (same platform, include and exclude): an edit of the section while
+// WeChat is down drops no account.
+func (a *accounts) newDiscovery(ctx context.Context, cfg *config.Discovery, fileAccounts []config.Account) (*discoverer, []discovered, error) {
+	if cfg == nil {
+		return nil, nil, nil
+	}
+	d, err := newDiscoverer(cfg, a.options, a.logger, a.f.now, a.discoveryMetrics, a.disc)
+	if err != nil {
+		return nil, nil, err
+	}
+	var kept []discovered
+	if a.disc != nil && a.disc.cfg.Component.AppID == cfg.Component.AppID {
+		for _, x := range a.discovered {
+			id := x.account.AppID
+			if !slices.Contains(cfg.Exclude, id) && (len(cfg.Include) == 0 || slices.Contains(cfg.Include, id)) {
+				kept = append(kept, x)
+			}
+		}
+	}
+	return d, a.find(ctx, d, fileAccounts, kept), nil
+}
+
+// find runs discovery d once; on failure the accounts found before
+// (prev) stay. An AppID the file configures is the file's.
+func (a *accounts) find(ctx context.Context, d *discoverer, fileAccounts []config.Account, prev []discovered) []discovered {
+	taken, ids := map[string]bool{}, map[string]bool{}
+	for _, acc := range fileAccounts {
+		taken[acc.Name], ids[acc.AppID] = true, true
+	}
+	found, err := d.discover(ctx, taken, ids)
+	if err != nil {
+		level.Warn(a.logger).Log("msg", "the platform's list of authorised accounts could not be read; the accounts found before stay", "err", err)
+		return slices.DeleteFunc(slices.Clone(prev), func(x discovered) bool { return ids[x.account.AppID] || taken[x.account.Name] })
+	}
+	return slices.DeleteFunc(found, func(x discovered) bool { return !a.f.owns(x.account.AppID) })
+}

@@ -2,54 +2,23 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"reflect"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wechat-exporter/wechat-exporter/collector"
 	"github.com/wechat-exporter/wechat-exporter/config"
 	"github.com/wechat-exporter/wechat-exporter/fetcher"
-	"github.com/wechat-exporter/wechat-exporter/served"
-	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 
 // Reloading the configuration without a restart: SIGHUP, or POST /-/reload
 // with --web.enable-lifecycle, as Prometheus does. A bad file is refused
 // and the running configuration kept; a good one adds and removes accounts
 // and endpoints in the running fetcher (see fetcher.SetAccounts).
-
-// accounts is the running configuration's accounts and their clients, to
-// build the next from.
-type accounts struct {
-	mu    sync.Mutex // one reload (or discovery) at a time
-	f     *flags     // the configuration file, the shard, the clock
-	reg   prometheus.Registerer
-	state *served.State
-
-	fileAccounts     []config.Account // the configuration file's, of this shard
-	discoveryConfig  *config.Discovery
-	disc             *discoverer // nil without discovery
-	discovered       []discovered
-	discoveryMetrics *discoveryMetrics
-	settings         settings
-	options          []wechat.Option // the clients'
-	api              *collector.APIMetrics
-	saveFails        prometheus.Counter
-	logger           log.Logger
-	configured       map[string]config.Account
-	clients          map[string]*wechat.Client
-
-	succeeded, succeededAt prometheus.Gauge
-}
 
 func newReloadMetrics(reg prometheus.Registerer) (ok, at prometheus.Gauge) {
 	ok = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wechat_exporter_config_last_reload_successful",
@@ -60,39 +29,6 @@ func newReloadMetrics(reg prometheus.Registerer) (ok, at prometheus.Gauge) {
 	ok.Set(1)
 	at.SetToCurrentTime()
 	return ok, at
-}
-
-// fetchAccounts turns configured accounts into the fetcher's, reusing the
-// client of every account whose credentials are unchanged (its token, its
-// rotated refresh token).
-func (a *accounts) fetchAccounts(cfg []config.Account) ([]fetcher.Account, map[string]string, map[string]*wechat.Client, error) {
-	var out []fetcher.Account
-	appIDs := map[string]string{}
-	clients := map[string]*wechat.Client{}
-	for _, acc := range cfg {
-		client := a.clients[acc.Name]
-		if prev, ok := a.configured[acc.Name]; !ok || !sameCredentials(prev, acc) || client == nil {
-			var err error
-			if client, err = newClient(acc, a.options, a.api.For(acc.Name), a.logger, a.saveFails); err != nil {
-				return nil, nil, nil, fmt.Errorf("account %s: %w", acc.Name, err)
-			}
-		}
-		clients[acc.Name] = client
-		appIDs[acc.Name] = acc.AppID
-		eps := acc.Endpoints
-		if a.settings.fetch.QuotaInterval > 0 && len(eps) > 0 && !slices.Contains(eps, wechat.APIQuota) { // the quota of the APIs the account calls
-			eps = append(slices.Clip(eps), wechat.APIQuota)
-		}
-		out = append(out, fetcher.Account{Name: acc.Name, AppID: acc.AppID, Client: client, Endpoints: eps})
-	}
-	return out, appIDs, clients, nil
-}
-
-// sameCredentials reports whether two configurations of an account ask
-// WeChat the same way: everything but what is fetched.
-func sameCredentials(a, b config.Account) bool {
-	a.Endpoints, b.Endpoints = nil, nil
-	return reflect.DeepEqual(a, b)
 }
 
 // reload reads the configuration file again and applies it to fe. On
@@ -159,103 +95,6 @@ func (a *accounts) apply(ctx context.Context, fe *fetcher.Fetcher, cfg *config.C
 	}
 	level.Info(a.logger).Log("msg", "configuration reloaded", "file", a.f.configFile, "accounts", len(a.configured), "added", added, "removed", removed)
 	return nil
-}
-
-// newDiscovery makes the discovery of cfg (nil: none) and runs it once,
-// without touching the running one. When the platform's list cannot be
-// read, the accounts found before stay, as far as cfg still wants them
-// (same platform, include and exclude): an edit of the section while
-// WeChat is down drops no account.
-func (a *accounts) newDiscovery(ctx context.Context, cfg *config.Discovery, fileAccounts []config.Account) (*discoverer, []discovered, error) {
-	if cfg == nil {
-		return nil, nil, nil
-	}
-	d, err := newDiscoverer(cfg, a.options, a.logger, a.f.now, a.discoveryMetrics, a.disc)
-	if err != nil {
-		return nil, nil, err
-	}
-	var kept []discovered
-	if a.disc != nil && a.disc.cfg.Component.AppID == cfg.Component.AppID {
-		for _, x := range a.discovered {
-			id := x.account.AppID
-			if !slices.Contains(cfg.Exclude, id) && (len(cfg.Include) == 0 || slices.Contains(cfg.Include, id)) {
-				kept = append(kept, x)
-			}
-		}
-	}
-	return d, a.find(ctx, d, fileAccounts, kept), nil
-}
-
-// find runs discovery d once; on failure the accounts found before
-// (prev) stay. An AppID the file configures is the file's.
-func (a *accounts) find(ctx context.Context, d *discoverer, fileAccounts []config.Account, prev []discovered) []discovered {
-	taken, ids := map[string]bool{}, map[string]bool{}
-	for _, acc := range fileAccounts {
-		taken[acc.Name], ids[acc.AppID] = true, true
-	}
-	found, err := d.discover(ctx, taken, ids)
-	if err != nil {
-		level.Warn(a.logger).Log("msg", "the platform's list of authorised accounts could not be read; the accounts found before stay", "err", err)
-		return slices.DeleteFunc(slices.Clone(prev), func(x discovered) bool { return ids[x.account.AppID] || taken[x.account.Name] })
-	}
-	return slices.DeleteFunc(found, func(x discovered) bool { return !a.f.owns(x.account.AppID) })
-}
-
-// merged are the configured accounts and the discovered ones.
-func merged(fileAccounts []config.Account, found []discovered) []config.Account {
-	all := slices.Clone(fileAccounts)
-	for _, d := range found {
-		all = append(all, d.account)
-	}
-	return all
-}
-
-// remember makes all, with their clients, the running accounts.
-func (a *accounts) remember(all []config.Account, clients map[string]*wechat.Client) {
-	a.configured = map[string]config.Account{}
-	for _, acc := range all {
-		a.configured[acc.Name] = acc
-	}
-	a.clients = clients
-}
-
-// rebuild gives the fetcher the configured accounts and the discovered
-// ones, and the state what discovery says of them.
-func (a *accounts) rebuild(ctx context.Context, fe *fetcher.Fetcher) error {
-	all := merged(a.fileAccounts, a.discovered)
-	list, _, clients, err := a.fetchAccounts(all)
-	if err != nil {
-		return err
-	}
-	a.commit(ctx, fe, all, list, clients)
-	return nil
-}
-
-// commit makes all, built into list and clients, the running
-// accounts: the fetcher's, and the state's.
-func (a *accounts) commit(ctx context.Context, fe *fetcher.Fetcher, all []config.Account, list []fetcher.Account, clients map[string]*wechat.Client) {
-	if err := fe.SetAccounts(ctx, list); err != nil {
-		level.Error(a.logger).Log("msg", "some stored data of the new accounts could not be read", "err", err)
-	}
-	a.applyDiscovered()
-	for name := range a.configured {
-		if _, ok := clients[name]; !ok {
-			a.api.Forget(name) // gone: its request counters with it
-		}
-	}
-	a.remember(all, clients)
-}
-
-// applyDiscovered tells the state what discovery says of its accounts:
-// their description, and the endpoints refused for want of a permission
-// set.
-func (a *accounts) applyDiscovered() {
-	for _, d := range a.discovered {
-		a.state.SetInfo(d.account.Name, d.info)
-		for _, ep := range d.refused {
-			a.state.SetUnavailable(d.account.Name, ep.Name, wechat.ReasonUnauthorized)
-		}
-	}
 }
 
 // discoverEvery runs discovery every refresh interval until ctx ends.
