@@ -98,6 +98,10 @@ func TestDiscoveryReloadedFieldByField(t *testing.T) {
 		} else {
 			fields[step.field] = step.value
 		}
+		// Each step waits for its own reload: the state a step wants may
+		// already be served (refresh_interval changes no account), and
+		// the next step's write would race the reload reading the file.
+		reloads := strings.Count(logs.String(), "configuration reloaded")
 		write()
 		how := "SIGHUP"
 		if i%2 == 0 {
@@ -112,7 +116,8 @@ func TestDiscoveryReloadedFieldByField(t *testing.T) {
 		}
 		want := fmt.Sprint(step.want)
 		body := exportertest.WaitFor(t, addr, func(b string) bool {
-			return fmt.Sprint(servedFollowers(b)) == want && strings.Contains(b, step.fetched) &&
+			return strings.Count(logs.String(), "configuration reloaded") > reloads &&
+				fmt.Sprint(servedFollowers(b)) == want && strings.Contains(b, step.fetched) &&
 				strings.Contains(b, fmt.Sprintf("wechat_discovery_accounts %d\n", len(step.want)))
 		})
 		if !strings.Contains(body, "wechat_exporter_config_last_reload_successful 1") {
