@@ -1,6 +1,8 @@
 package fetcher_test
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -164,13 +166,44 @@ func TestAPIBudget(t *testing.T) {
 			t.Errorf("%s: %g quota calls a day against %g data calls: more than a fifth", n, quota, data)
 		}
 	}
-	readme, err := os.ReadFile("../docs/scale.md")
+	const doc = "../docs/scale.md"
+	text, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), table) {
-		t.Errorf("docs/scale.md's table of calls per account-day is not the measured one:\n%s", table)
+	if *update {
+		if text, err = replaceTable(text, table); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(doc, text, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
+	if !strings.Contains(string(text), table) {
+		t.Errorf("docs/scale.md's table of calls per account-day is not the measured one (go test ./fetcher -run TestAPIBudget -update rewrites it):\n%s", table)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/scale.md's table of calls per account-day")
+
+// replaceTable replaces, in a Markdown text, the table that starts with
+// table's header line by table.
+func replaceTable(text []byte, table string) ([]byte, error) {
+	header, _, _ := strings.Cut(table, "\n")
+	start := bytes.Index(text, []byte(header+"\n"))
+	if start < 0 {
+		return nil, fmt.Errorf("no table %q to replace", header)
+	}
+	end := start
+	for end < len(text) && text[end] == '|' {
+		next := bytes.IndexByte(text[end:], '\n')
+		if next < 0 {
+			end = len(text)
+			break
+		}
+		end += next + 1
+	}
+	return slices.Concat(text[:start], []byte(strings.TrimSuffix(table, "\n")+"\n"), text[end:]), nil
 }
 
 // distinctPaths counts the API paths of eps, the quota's own aside.

@@ -46,6 +46,31 @@ func unpackReleaseStore(t *testing.T, dir string) {
 	}
 }
 
+// releaseEndpoints are the endpoints the release fetched, as data: not
+// the present table, to which a new endpoint may have been added since.
+func releaseEndpoints(t *testing.T) []wechat.Endpoint {
+	t.Helper()
+	b, err := os.ReadFile(strings.TrimSuffix(releaseStore, ".db.gz") + ".endpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eps []wechat.Endpoint
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		ep, ok := wechat.EndpointByName(line)
+		if !ok {
+			t.Fatalf("the release's endpoint %s is gone", line)
+		}
+		eps = append(eps, ep)
+	}
+	if len(eps) == 0 {
+		t.Fatal("no endpoints of the release")
+	}
+	return eps
+}
+
 func schemaOf(t *testing.T, dir string) string {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, store.FileName), 0o600, &bolt.Options{ReadOnly: true})
@@ -70,7 +95,7 @@ func schemaOf(t *testing.T, dir string) string {
 // days), plus, once, the 23 publish days the longer window adds and the
 // eighth day of the callback failure baseline.
 func TestReleaseStoreMigrates(t *testing.T) {
-	eps := append(wechat.DatacubeEndpoints(), wechat.PublisherEndpoints()...) // the release's
+	eps := releaseEndpoints(t)
 	setup := func(h *harness) {
 		h.fake.AddAccount(wechattest.Account{AppID: "wxrelease0000001", Secret: "release-secret", Publisher: true})
 	}

@@ -157,109 +157,41 @@ func TestFakeAcceptsEveryPlannedRequest(t *testing.T) {
 	}
 }
 
-// TestClientMatchesFakeForEveryEndpoint calls each typed method and compares
-// the rows with the fake's own.
+// TestClientMatchesFakeForEveryEndpoint fetches the newest complete
+// period of every endpoint of past days (the live ones are tested apart:
+// TestUserCountFromFake) in one call each, and compares the rows, their
+// types included, with the fake's own.
 func TestClientMatchesFakeForEveryEndpoint(t *testing.T) {
 	e := newEnv(t, nil)
-	c := e.client
-	d := yesterday()
-	week := wechat.GetUpstreamMsgWeek.LatestComplete(wechat.Today(now))
-	month := wechat.GetUpstreamMsgMonth.LatestComplete(wechat.Today(now))
-	one := func(d wechat.Date) wechat.Range { return wechat.Range{Begin: d, End: d} }
-	calls := map[string]func() (any, error){
-		"getusersummary":  func() (any, error) { return fetchRows[wechat.UserSummary](ctx(t), c, wechat.GetUserSummary, one(d)) },
-		"getusercumulate": func() (any, error) { return fetchRows[wechat.UserCumulate](ctx(t), c, wechat.GetUserCumulate, one(d)) },
-		"getarticlesummary": func() (any, error) {
-			return fetchRows[wechat.ArticleSummary](ctx(t), c, wechat.GetArticleSummary, one(d))
-		},
-		"getarticletotal": func() (any, error) { return fetchRows[wechat.ArticleTotal](ctx(t), c, wechat.GetArticleTotal, one(d)) },
-		"getuserread":     func() (any, error) { return fetchRows[wechat.UserRead](ctx(t), c, wechat.GetUserRead, one(d)) },
-		"getuserreadhour": func() (any, error) { return fetchRows[wechat.UserReadHour](ctx(t), c, wechat.GetUserReadHour, one(d)) },
-		"getusershare":    func() (any, error) { return fetchRows[wechat.UserShare](ctx(t), c, wechat.GetUserShare, one(d)) },
-		"getusersharehour": func() (any, error) {
-			return fetchRows[wechat.UserShareHour](ctx(t), c, wechat.GetUserShareHour, one(d))
-		},
-		"getupstreammsg": func() (any, error) { return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsg, one(d)) },
-		"getupstreammsghour": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsgHour](ctx(t), c, wechat.GetUpstreamMsgHour, one(d))
-		},
-		"getupstreammsgweek": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsgWeek, one(week))
-		},
-		"getupstreammsgmonth": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsg](ctx(t), c, wechat.GetUpstreamMsgMonth, one(month))
-		},
-		"getupstreammsgdist": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDist, one(d))
-		},
-		"getupstreammsgdistweek": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDistWeek, one(week))
-		},
-		"getupstreammsgdistmonth": func() (any, error) {
-			return fetchRows[wechat.UpstreamMsgDist](ctx(t), c, wechat.GetUpstreamMsgDistMonth, one(month))
-		},
-		"getinterfacesummary": func() (any, error) {
-			return fetchRows[wechat.InterfaceSummary](ctx(t), c, wechat.GetInterfaceSummary, one(d))
-		},
-		"getinterfacesummaryhour": func() (any, error) {
-			return fetchRows[wechat.InterfaceSummaryHour](ctx(t), c, wechat.GetInterfaceSummaryHour, one(d))
-		},
-		"getbizsummary":   func() (any, error) { return fetchRows[wechat.BizSummary](ctx(t), c, wechat.GetBizSummary, one(d)) },
-		"getarticleread":  func() (any, error) { return fetchRows[wechat.ArticleRead](ctx(t), c, wechat.GetArticleRead, one(d)) },
-		"getarticleshare": func() (any, error) { return fetchRows[wechat.ArticleShare](ctx(t), c, wechat.GetArticleShare, one(d)) },
-		"getarticletotaldetail": func() (any, error) {
-			return fetchRows[wechat.PublishedArticle](ctx(t), c, wechat.GetArticleTotalDetail, one(d))
-		},
-		"publisher_adpos_general": func() (any, error) {
-			return fetchRows[wechat.AdPosition](ctx(t), c, wechat.PublisherAdPosGeneral, one(d))
-		},
-		"publisher_cps_general": func() (any, error) {
-			return fetchRows[wechat.CPSGeneral](ctx(t), c, wechat.PublisherCPSGeneral, one(d))
-		},
-		"publisher_settlement": func() (any, error) {
-			s, err := fetchSettlement(ctx(t), c, d)
-			return []wechat.Settlement{s}, err
-		},
-	}
-	// Every endpoint of past days (the live ones are tested apart:
-	// TestUserCountFromFake).
-	var eps []wechat.Endpoint
+	tested := 0
 	for _, ep := range wechat.Endpoints() {
-		if ep.Period != wechat.Live {
-			eps = append(eps, ep)
+		if ep.Period == wechat.Live {
+			continue
 		}
-	}
-	if len(calls) != len(eps) {
-		t.Fatalf("%d endpoints tested, %d of past days", len(calls), len(eps))
-	}
-	for _, ep := range eps {
-		got, err := calls[ep.Name]()
+		tested++
+		label := ep.LatestComplete(wechat.Today(now))
+		got, err := fetchAll(ctx(t), e.client, ep, wechat.Range{Begin: label, End: label})
 		if err != nil {
 			t.Fatalf("%s: %v", ep.Name, err)
 		}
-		label := d
-		switch ep.Period {
-		case wechat.Weekly:
-			label = week
-		case wechat.Monthly:
-			label = month
-		}
 		want := e.fake.Rows(appID, ep.Name, label)
-		gv := reflect.ValueOf(got)
-		if len(want) == 0 || gv.Len() != len(want) {
-			t.Fatalf("%s: %d rows, fake has %d", ep.Name, gv.Len(), len(want))
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("%s: %d rows, fake has %d", ep.Name, len(got), len(want))
 		}
 		for i := range want {
-			if !reflect.DeepEqual(gv.Index(i).Interface(), want[i]) {
-				t.Errorf("%s row %d: got %+v, want %+v", ep.Name, i, gv.Index(i).Interface(), want[i])
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%s row %d: got %T %+v, want %T %+v", ep.Name, i, got[i], got[i], want[i], want[i])
 			}
 		}
 		if n := e.fake.Calls(appID, ep.Name); n != 1 {
 			t.Errorf("%s: %d calls, want 1", ep.Name, n)
 		}
 	}
+	if tested < len(wechat.DatacubeEndpoints())+len(wechat.PublisherEndpoints()) {
+		t.Fatalf("only %d endpoints tested", tested)
+	}
 	if n := e.fake.Calls(appID, "stable_token"); n != 1 {
-		t.Errorf("stable_token called %d times for %d requests, want 1", n, len(calls))
+		t.Errorf("stable_token called %d times for %d requests, want 1", n, tested)
 	}
 }
 
