@@ -1,6 +1,7 @@
 // Package fetcher fetches each day's WeChat data once, after WeChat has
-// finalised it, writes it to the store and publishes it to the collector's
-// snapshot. It runs in the background, decoupled from scrapes.
+// finalised it, writes it to the store and publishes it in the served
+// snapshot (package served). It runs in the background, decoupled from
+// scrapes.
 //
 // Per account and endpoint it keeps the lookback window complete: at start
 // every missing day is fetched with the fewest calls the spans allow, then
