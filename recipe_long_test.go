@@ -194,44 +194,24 @@ func namedByRecipe(file string, named []*regexp.Regexp) bool {
 	return false
 }
 
-// bumpEndpointCount adds one to every "N datacube endpoints" outside the
-// CHANGELOG and testdata, as step 6 says, and returns how many it changed.
+// bumpEndpointCount adds one to every "N datacube endpoints" of the
+// prose (eachProseFile), as step 6 says, and returns how many it changed.
 func bumpEndpointCount(t *testing.T, dir string) int {
 	t.Helper()
-	count := regexp.MustCompile(`(\d+) datacube endpoints`)
 	n := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			if err == nil && (d.Name() == "testdata" || d.Name() == ".git") {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		switch filepath.Ext(path) {
-		case ".md", ".go", ".yml", ".yaml", ".libsonnet", ".sh", ".txt":
-		default:
-			return nil
-		}
-		if d.Name() == "CHANGELOG.md" {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		out := count.ReplaceAllStringFunc(string(b), func(s string) string {
-			k, _ := strconv.Atoi(count.FindStringSubmatch(s)[1])
+	eachProseFile(t, dir, func(path, text string) {
+		out := endpointCount.ReplaceAllStringFunc(text, func(s string) string {
+			k, _ := strconv.Atoi(endpointCount.FindStringSubmatch(s)[1])
 			n++
 			return fmt.Sprintf("%d datacube endpoints", k+1)
 		})
-		if out == string(b) {
-			return nil
+		if out == text {
+			return
 		}
-		return os.WriteFile(path, []byte(out), 0o644)
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return n
 }
 

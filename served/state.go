@@ -212,20 +212,15 @@ type EndpointData struct {
 // render cache entry it was served from, for data known to be the same
 // the entry was rendered from.
 func (s *State) SetAccountData(account string, data map[string]EndpointData, keepRendered bool) {
+	names := make([]string, 0, len(data))
+	for name := range data {
+		names = append(names, name)
+	}
 	s.replaceAccount(account, func(a *Account) {
-		eps := make(map[string]*Endpoint, len(a.Endpoints)+len(data))
-		for k, v := range a.Endpoints {
-			eps[k] = v
-		}
-		for name, d := range data {
-			ep := &Endpoint{}
-			if prev := eps[name]; prev != nil {
-				*ep = *prev
-			}
-			ep.Date, ep.Rows = d.Date, d.Rows
-			eps[name] = ep
-		}
-		a.Endpoints, a.cacheOnly = eps, false
+		a.Endpoints = withEndpoints(a, names, func(name string, ep *Endpoint) {
+			ep.Date, ep.Rows = data[name].Date, data[name].Rows
+		})
+		a.cacheOnly = false
 		if !keepRendered {
 			a.rendered = nil
 		}
@@ -243,20 +238,28 @@ func (s *State) update(account, endpoint string, change func(*Endpoint)) {
 // snapshot.
 func (s *State) updateAll(account string, endpoints []string, change func(*Endpoint)) {
 	s.replaceAccount(account, func(acc *Account) {
-		eps := make(map[string]*Endpoint, len(acc.Endpoints)+len(endpoints))
-		for k, v := range acc.Endpoints {
-			eps[k] = v
-		}
-		for _, endpoint := range endpoints {
-			ep := &Endpoint{}
-			if prev := eps[endpoint]; prev != nil {
-				*ep = *prev
-			}
-			change(ep)
-			eps[endpoint] = ep
-		}
-		acc.Endpoints, acc.rendered = eps, nil
+		acc.Endpoints = withEndpoints(acc, endpoints, func(_ string, ep *Endpoint) { change(ep) })
+		acc.rendered = nil
 	})
+}
+
+// withEndpoints returns a copy of the account's endpoints in which each
+// of names is a copy of what it was (empty if it was not there) as change
+// makes it: the account's other endpoints are shared, never changed.
+func withEndpoints(acc *Account, names []string, change func(name string, ep *Endpoint)) map[string]*Endpoint {
+	eps := make(map[string]*Endpoint, len(acc.Endpoints)+len(names))
+	for k, v := range acc.Endpoints {
+		eps[k] = v
+	}
+	for _, name := range names {
+		ep := &Endpoint{}
+		if prev := eps[name]; prev != nil {
+			*ep = *prev
+		}
+		change(name, ep)
+		eps[name] = ep
+	}
+	return eps
 }
 
 // SetData serves rows as the account's endpoint data of date.

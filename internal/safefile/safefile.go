@@ -28,7 +28,16 @@ const (
 // most limit bytes. Anything else is an error naming the path and what
 // it is.
 func Read(path string, limit int64) ([]byte, error) {
-	fi, err := os.Stat(path)
+	return readChecked(path, limit,
+		func() (fs.FileInfo, error) { return os.Stat(path) },
+		func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) })
+}
+
+// readChecked reads the file at path through stat and open (of the path,
+// or of a name inside an os.Root): checked before it is opened, and again
+// once open, so that what is read is what was checked.
+func readChecked(path string, limit int64, stat func() (fs.FileInfo, error), open func(flag int) (*os.File, error)) ([]byte, error) {
+	fi, err := stat()
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +47,7 @@ func Read(path string, limit int64) ([]byte, error) {
 	// O_NONBLOCK: should a FIFO replace the file between the check and
 	// the open, the open does not wait for a writer. It changes nothing
 	// for a regular file.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := open(os.O_RDONLY | syscall.O_NONBLOCK)
 	if err != nil {
 		return nil, err
 	}

@@ -4,11 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // Files named by what comes from outside (an AppID in a platform's list)
@@ -37,33 +35,9 @@ func ReadIn(dir, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer root.Close()
-	path := filepath.Join(dir, name)
-	fi, err := root.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := check(path, fi, limit); err != nil {
-		return nil, err
-	}
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, err
-	}
-	if err := check(path, fi, limit); err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("larger than %s", size(limit))}
-	}
-	return b, nil
+	return readChecked(filepath.Join(dir, name), limit,
+		func() (fs.FileInfo, error) { return root.Stat(name) },
+		func(flag int) (*os.File, error) { return root.OpenFile(name, flag, 0) })
 }
 
 // WriteIn replaces the file name inside directory dir with content
