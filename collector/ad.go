@@ -23,6 +23,7 @@ var (
 	adClickRatioDesc    = newDesc("wechat_ad_click_ratio", "Clicks per ad shown, 0..1 (publisher_adpos_general click_rate).", "slot")
 	adIncomeDesc        = newDesc("wechat_ad_income_yuan", "Ad income in yuan, per ad slot (publisher_adpos_general income, fen converted to yuan).", "slot")
 	adECPMDesc          = newDesc("wechat_ad_ecpm_yuan", "Income per thousand ads shown, in yuan (publisher_adpos_general ecpm, fen converted to yuan).", "slot")
+	adIncomeBaseDesc    = newDesc("wechat_ad_income_baseline_yuan", "Median daily ad income of all slots in yuan (publisher_adpos_general income), of the stored days in the week before the served day, a day without rows counting 0; absent with fewer than 3 such days.")
 
 	cpsExposuresDesc  = newDesc("wechat_ad_cps_exposures", "Rebate goods shown (publisher_cps_general exposure_count).")
 	cpsClicksDesc     = newDesc("wechat_ad_cps_clicks", "Rebate goods clicked (publisher_cps_general click_count).")
@@ -44,7 +45,7 @@ var (
 
 func init() {
 	register(wechat.PublisherAdPosGeneral.Name, collectAdPositions, adRequestsDesc, adExposuresDesc, adExposureRatioDesc,
-		adClicksDesc, adClickRatioDesc, adIncomeDesc, adECPMDesc)
+		adClicksDesc, adClickRatioDesc, adIncomeDesc, adECPMDesc, adIncomeBaseDesc)
 	register(wechat.PublisherCPSGeneral.Name, collectCPS, cpsExposuresDesc, cpsClicksDesc, cpsClickRateDesc, cpsOrdersDesc,
 		cpsOrderRatioDesc, cpsOrderAmtDesc, cpsCommissionDesc)
 	register(wechat.PublisherSettlement.Name, collectSettlement, adRevenueDesc, adSettledDesc, adPendingDesc, adPenaltyDesc,
@@ -88,6 +89,10 @@ func collectAdPositions(m *metrics, a *scope, ep *served.Endpoint) {
 		m.put(adClickRatioDesc, clickRate, a.account, slot)
 		m.put(adIncomeDesc, yuan(countOf(sum.Income)), a.account, slot)
 		m.put(adECPMDesc, yuan(ecpm), a.account, slot)
+	}
+	income := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.AdPosition).Income) })
+	if b, ok := baseline(income); ok {
+		m.put(adIncomeBaseDesc, yuan(known{b, true}), a.account)
 	}
 }
 

@@ -1,8 +1,6 @@
 package collector
 
 import (
-	"sort"
-
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
@@ -26,38 +24,11 @@ var (
 
 const millisecondsPerSecond = 1000
 
-// The failure baseline is the median over the days served before the
-// newest (the week before it: see the endpoint's ServedDays): Prometheus
-// itself has no history right after installation, and a median ignores
-// an earlier spike.
-var baselineDays = wechat.GetInterfaceSummary.Served() - 1
-
-const minBaselineDays = 3
-
-func median(byDay map[wechat.Date]int64) float64 {
-	vals := make([]int64, 0, len(byDay))
-	for _, v := range byDay {
-		vals = append(vals, v)
-	}
-	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
-	n := len(vals)
-	if n%2 == 1 {
-		return float64(vals[n/2])
-	}
-	return float64(vals[n/2-1]+vals[n/2]) / 2
-}
-
 func init() {
 	register(wechat.GetInterfaceSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
-		failuresByDay := map[wechat.Date]int64{}
 		for _, r := range ep.Rows {
 			row := r.(wechat.InterfaceSummary)
 			if row.RefDate != ep.Date {
-				if row.RefDate < ep.Date && row.RefDate >= ep.Date.AddDays(-baselineDays) {
-					if fails, ok := row.FailCount.Value(); ok {
-						failuresByDay[row.RefDate] += fails
-					}
-				}
 				continue
 			}
 			m.add(callbacksDesc, row.CallbackCount, a.account)
@@ -65,8 +36,9 @@ func init() {
 			m.put(callbackTimeDesc, countOf(row.TotalTimeCost).per(millisecondsPerSecond), a.account)
 			m.put(callbackMaxTimeDesc, countOf(row.MaxTimeCost).per(millisecondsPerSecond), a.account)
 		}
-		if len(failuresByDay) >= minBaselineDays {
-			m.addFloat(callbackBaselineDesc, median(failuresByDay), a.account)
+		failures := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.InterfaceSummary).FailCount) })
+		if b, ok := baseline(failures); ok {
+			m.addFloat(callbackBaselineDesc, b, a.account)
 		}
 	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc, callbackBaselineDesc)
 

@@ -47,6 +47,7 @@ var (
 	pubCollectionDesc     = newDesc("wechat_published_collection_users", "Users who collected content (getbizsummary collection_user).")
 	pubOriginalPageDesc   = newDesc("wechat_published_original_page_users", "Users who opened 'read original' (getbizsummary redirect_ori_page_user).")
 	pubPagesSentDesc      = newDesc("wechat_published_pages_sent", "Pages the account sent (getbizsummary send_page_count).")
+	pubReadUsersBaseDesc  = newDesc("wechat_published_read_users_baseline", "Median daily readers (getbizsummary read_user) of the days in the week before the served day on which the account sent pages (send_page_count above 0); absent with fewer than 3 such days.")
 
 	pubPostReadUsersDesc      = newDesc("wechat_published_post_read_users", "Readers of one article that day (getarticleread read_user).", "msgid")
 	pubPostReadUsersSceneDesc = newDesc("wechat_published_post_read_users_by_scene", "Readers of one article that day by scene (getarticleread read_user_source).", "msgid", "scene")
@@ -67,6 +68,22 @@ var (
 	pubJumpRatioDesc         = newDesc("wechat_published_post_read_exit_ratio", "Share of the readers who left one article in each fifth of it: position 1 is 0-20%, 5 is 80-100% (getarticletotaldetail read_jump_position).", "msgid", "position")
 )
 
+// publishedDayReaders are the readers of each day of the week before the
+// served day on which the account sent pages: reads follow publishing, so
+// a day without is no measure of the usual.
+func publishedDayReaders(ep *served.Endpoint) map[wechat.Date]float64 {
+	byDay := map[wechat.Date]float64{}
+	for _, r := range ep.Rows {
+		row := r.(wechat.BizSummary)
+		sent, _ := countValue(row.Detail.SendPageCount)
+		readers, ok := countValue(row.Detail.ReadUser)
+		if weekBefore(ep, row.RefDate) && sent > 0 && ok {
+			byDay[row.RefDate] += readers
+		}
+	}
+	return byDay
+}
+
 func init() {
 	register(wechat.GetBizSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
@@ -85,8 +102,11 @@ func init() {
 			m.add(pubOriginalPageDesc, d.RedirectOriPageUser, a.account)
 			m.add(pubPagesSentDesc, d.SendPageCount, a.account)
 		}
+		if b, ok := baseline(publishedDayReaders(ep)); ok {
+			m.addFloat(pubReadUsersBaseDesc, b, a.account)
+		}
 	}, pubReadUsersDesc, pubReadUsersSceneDesc, pubShareUsersDesc, pubZaikanUsersDesc, pubLikeUsersDesc, pubCommentsDesc,
-		pubCollectionDesc, pubOriginalPageDesc, pubPagesSentDesc)
+		pubCollectionDesc, pubOriginalPageDesc, pubPagesSentDesc, pubReadUsersBaseDesc)
 
 	register(wechat.GetArticleRead.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {

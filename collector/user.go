@@ -12,17 +12,36 @@ var (
 	unfollowsDesc = newDesc("wechat_user_unfollows", "Unfollows by follow channel (getusersummary cancel_user).", "source")
 	followersDesc = newDesc("wechat_user_followers", "Total followers at the end of the served day (getusercumulate cumulate_user).")
 	currentDesc   = newLiveDesc("wechat_user_followers_current", "Followers when last asked, at most --collector.live-interval ago (user/get total); getusercumulate's figure is a day behind.")
+
+	unfollowsBaselineDesc  = newDesc("wechat_user_unfollows_baseline", "Median daily unfollows, all channels (getusersummary cancel_user), of the stored days in the week before the served day, a quiet day counting 0; absent with fewer than 3 such days.")
+	netFollowsBaselineDesc = newDesc("wechat_user_net_follows_baseline", "Median daily net follows, all channels (getusersummary new_user minus cancel_user; negative when followers fell), of the stored days in the week before the served day, a quiet day counting 0; absent with fewer than 3 such days.")
 )
 
 func init() {
 	register(wechat.GetUserSummary.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		for _, r := range ep.Rows {
 			row := r.(wechat.UserSummary)
+			if row.RefDate != ep.Date {
+				continue // the week before: the baselines'
+			}
 			src := enumLabel(followSources, row.UserSource)
 			m.add(followsDesc, row.NewUser, a.account, src)
 			m.add(unfollowsDesc, row.CancelUser, a.account, src)
 		}
-	}, followsDesc, unfollowsDesc)
+		unfollows := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.UserSummary).CancelUser) })
+		if b, ok := baseline(unfollows); ok {
+			m.addFloat(unfollowsBaselineDesc, b, a.account)
+		}
+		net := dailyTotals(ep, func(r wechat.Row) (float64, bool) {
+			row := r.(wechat.UserSummary)
+			follows, ok1 := countValue(row.NewUser)
+			unfollows, ok2 := countValue(row.CancelUser)
+			return follows - unfollows, ok1 && ok2
+		})
+		if b, ok := baseline(net); ok {
+			m.addFloat(netFollowsBaselineDesc, b, a.account)
+		}
+	}, followsDesc, unfollowsDesc, unfollowsBaselineDesc, netFollowsBaselineDesc)
 
 	register(wechat.GetUserCumulate.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
 		// One row per day; the served day's row is the one wanted.

@@ -63,8 +63,8 @@ func TestBackfillEndToEnd(t *testing.T) {
 		}
 		want += n
 	}
-	if got := fake.Calls(manyAppID(0), "getusersummary"); got != 3 { // 21 days, span 7
-		t.Errorf("getusersummary: %d calls, want 3", got)
+	if got := fake.Calls(manyAppID(0), "getusersummary"); got != 4 { // 21 days and the baseline week before, span 7
+		t.Errorf("getusersummary: %d calls, want 4", got)
 	}
 	if n := fake.DatacubeCalls(manyAppID(1)); n != 0 {
 		t.Errorf("--account ignored: %d calls for a0001", n)

@@ -199,7 +199,10 @@ func servedOn(account string, day wechat.Date, endpoints []wechat.Endpoint, rows
 		}
 		e := &served.Endpoint{Date: day}
 		for back := ep.Served() - 1; back >= 0; back-- {
-			e.Rows = append(e.Rows, byDay[day.AddDays(-back)]...)
+			d := day.AddDays(-back)
+			if rows, stored := byDay[d]; stored {
+				e.Rows, e.Days = append(e.Rows, rows...), append(e.Days, d)
+			}
 		}
 		acc.Endpoints[ep.Name] = e
 	}

@@ -221,7 +221,7 @@ func TestOutageOfThreeDays(t *testing.T) {
 		t.Errorf("getuserreadhour catch-up calls = %d, want 4", got)
 	}
 	after := strings.Join(h.stored(wechat.GetUserSummary), ",")
-	if !strings.HasPrefix(after, before) || len(h.stored(wechat.GetUserSummary)) != 11 {
+	if !strings.HasPrefix(after, before) || len(h.stored(wechat.GetUserSummary)) != strings.Count(before, ",")+1+4 {
 		t.Errorf("stored before %s\nafter %s", before, after)
 	}
 }
@@ -324,8 +324,13 @@ func TestOddAnswerStoredAndCounted(t *testing.T) {
 	dup := h.fake.Inject(wechattest.Fault{Endpoint: wechat.GetUserSummary.Name,
 		Body: `{"list":[{"ref_date":"2026-11-21","user_source":0,"new_user":3,"cancel_user":1},{"ref_date":"2026-11-21","user_source":0,"new_user":4,"cancel_user":2},{"ref_date":"2026-11-15","user_source":0,"new_user":9,"cancel_user":9}]}`})
 	h.runAt(beijing("2026-11-22 09:00"))
+	// getusersummary stores the week before 11-20 too: its baseline.
+	wantStored := map[string]string{
+		wechat.GetUserCumulate.Name: "2026-11-20,2026-11-21",
+		wechat.GetUserSummary.Name:  "2026-11-13,2026-11-14,2026-11-15,2026-11-16,2026-11-17,2026-11-18,2026-11-19,2026-11-20,2026-11-21",
+	}
 	for _, ep := range []wechat.Endpoint{wechat.GetUserCumulate, wechat.GetUserSummary} {
-		if got := h.stored(ep); strings.Join(got, ",") != "2026-11-20,2026-11-21" {
+		if got := strings.Join(h.stored(ep), ","); got != wantStored[ep.Name] {
 			t.Errorf("%s: stored %v", ep.Name, got)
 		}
 		if s := h.served(ep); s == nil || s.Date.String() != "2026-11-21" || !s.Status.OK {

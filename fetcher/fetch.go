@@ -184,7 +184,7 @@ func (f *Fetcher) serveUnstored(t *task, days []store.Day) {
 	}
 	rows, err := wechat.DecodeDay(t.ep, newest.Date, newest.Rows)
 	if err == nil {
-		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows)
+		f.state.SetData(t.acc.Name, t.ep.Name, newest.Date, rows, newest.Date)
 	}
 }
 

@@ -54,11 +54,11 @@ func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
 		data := map[string]served.EndpointData{}
 		var errs []error
 		for _, t := range f.tasks().byAcc[name] {
-			date, rows, ok, err := f.servedRows(t)
+			date, rows, days, ok, err := f.servedRows(t)
 			if err != nil {
 				errs = append(errs, err)
 			} else if ok {
-				data[t.ep.Name] = served.EndpointData{Date: date, Rows: rows}
+				data[t.ep.Name] = served.EndpointData{Date: date, Rows: rows, Days: days}
 			}
 		}
 		acc := f.state.Load().Account(name)
@@ -96,23 +96,24 @@ func (f *Fetcher) loadUnavailable(account string) error {
 // publish loads the served days of a task from the store into the
 // snapshot: the newest, or the settling ones too.
 func (f *Fetcher) publish(t *task) error {
-	date, rows, ok, err := f.servedRows(t)
+	date, rows, days, ok, err := f.servedRows(t)
 	if err == nil && ok {
-		f.state.SetData(t.acc.Name, t.ep.Name, date, rows)
+		f.state.SetData(t.acc.Name, t.ep.Name, date, rows, days...)
 	}
 	return err
 }
 
 // servedRows reads and decodes what is served of a task: its newest day's
-// rows, and those of the days before that it serves too. ok is false when
-// nothing readable is stored. A damaged day is left out (see noteDamaged).
-func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok bool, err error) {
+// rows, and those of the days before that it serves too, with the days
+// they come from. ok is false when nothing readable is stored. A damaged
+// day is left out (see noteDamaged).
+func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, served []wechat.Date, ok bool, err error) {
 	n := t.ep.Served()
 	// A few more records than served, so that damaged newest days leave
 	// the newest good one served.
 	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n+damagedReach)
 	if err != nil {
-		return 0, nil, false, err
+		return 0, nil, nil, false, err
 	}
 	for _, d := range days {
 		if ok && d.Date <= newest.AddDays(-n) {
@@ -130,6 +131,7 @@ func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok
 		if !ok {
 			newest, ok = d.Date, true
 		}
+		served = append(served, d.Date)
 		for _, row := range r {
 			// Running totals: only those of the served day are served, and
 			// a month of details per article would be memory for nothing.
@@ -139,7 +141,7 @@ func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, ok
 			rows = append(rows, row)
 		}
 	}
-	return newest, rows, ok, nil
+	return newest, rows, served, ok, nil
 }
 
 // damagedReach is how many damaged newest days servedRows looks past.

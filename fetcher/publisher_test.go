@@ -18,15 +18,15 @@ func publisherHarness(t *testing.T) *harness {
 	}, wechat.PublisherEndpoints()...)
 }
 
-// TestPublisherFetching: the ad slots' lookback week costs one call (span
-// 90), the settlement one snapshot a day, and the served figures are the
-// fake's, in yuan.
+// TestPublisherFetching: the ad slots' served day and baseline week cost
+// one call (span 90), the settlement one snapshot a day, and the served
+// figures are the fake's, in yuan.
 func TestPublisherFetching(t *testing.T) {
 	h := publisherHarness(t)
 	if calls := h.runAt(beijing("2026-11-22 09:00")); calls != 3 {
 		t.Errorf("first cycle: %d calls, want 3 (one per action)", calls)
 	}
-	if got := strings.Join(h.stored(wechat.PublisherAdPosGeneral), ","); !strings.HasPrefix(got, "2026-11-15,") || !strings.HasSuffix(got, ",2026-11-21") {
+	if got := strings.Join(h.stored(wechat.PublisherAdPosGeneral), ","); !strings.HasPrefix(got, "2026-11-14,") || !strings.HasSuffix(got, ",2026-11-21") {
 		t.Errorf("adpos stored %s", got)
 	}
 	if got := strings.Join(h.stored(wechat.PublisherSettlement), ","); got != "2026-11-21" {
@@ -96,15 +96,17 @@ func TestBackfillSkipsSnapshots(t *testing.T) {
 	if n := h.fake.Calls(appID, wechat.PublisherSettlement.Name); n != 0 {
 		t.Errorf("settlement called %d times by backfill", n)
 	}
-	// 174 days: two 90-day ranges of ad slots, three 60-day ranges of
-	// rebate goods; ad slot pages of 90 rows (3 slots a day): 3 + 3.
-	if n := h.fake.Calls(appID, wechat.PublisherAdPosGeneral.Name); n != 6 {
-		t.Errorf("adpos: %d calls, want 6", n)
+	// 174 days: three 60-day ranges of rebate goods. The ad slots also
+	// need the baseline week before the first day: 181 days, two 90-day
+	// ranges and one of a day, in pages of 90 rows (3 slots a day):
+	// 3 + 3 + 1.
+	if n := h.fake.Calls(appID, wechat.PublisherAdPosGeneral.Name); n != 7 {
+		t.Errorf("adpos: %d calls, want 7", n)
 	}
 	if n := h.fake.Calls(appID, wechat.PublisherCPSGeneral.Name); n != 3 {
 		t.Errorf("cps: %d calls, want 3", n)
 	}
-	if got := len(h.stored(wechat.PublisherAdPosGeneral)); got != 174 {
-		t.Errorf("%d adpos days stored, want 174", got)
+	if got := len(h.stored(wechat.PublisherAdPosGeneral)); got != 174+wechat.BaselineWeek {
+		t.Errorf("%d adpos days stored, want %d", got, 174+wechat.BaselineWeek)
 	}
 }

@@ -46,11 +46,13 @@ func TestSetAccountsWhileRunning(t *testing.T) {
 	if got := h.fake.Calls(appID, wechat.GetUserCumulate.Name); got != 1 {
 		t.Errorf("acc's unchanged getusercumulate asked %d times in all, want 1 (the first pass)", got)
 	}
-	if got := h.fake.Calls(appID, wechat.GetUserSummary.Name); got != 1 { // 3 days, one request
-		t.Errorf("acc's new getusersummary asked %d times, want 1", got)
+	// Its served day and baseline week: 8 days, two requests of span 7.
+	want := len(wechat.SplitRange(wechat.GetUserSummary, wechat.MustParseDate("2026-11-14"), wechat.MustParseDate("2026-11-21")))
+	if got := h.fake.Calls(appID, wechat.GetUserSummary.Name); got != want {
+		t.Errorf("acc's new getusersummary asked %d times, want %d", got, want)
 	}
-	if got := calls(appID) - before[appID]; got != 1 {
-		t.Errorf("acc made %d requests, want 1 (its new endpoint; no new token)", got)
+	if got := calls(appID) - before[appID]; got != want {
+		t.Errorf("acc made %d requests, want %d (its new endpoint; no new token)", got, want)
 	}
 	if got := calls("wx-b") - before["wx-b"]; got != 0 {
 		t.Errorf("the removed account made %d requests", got)

@@ -29,6 +29,9 @@ func minimumCalls(now time.Time, lookback int) int {
 		if ep.SettleDays > 0 { // its settling window
 			from = min(from, avail.AddDays(1-ep.SettleDays))
 		}
+		if ep.Period == wechat.Daily { // and the days served with the newest (a baseline's week)
+			from = min(from, avail.AddDays(1-ep.Served()))
+		}
 		n += len(wechat.SplitRange(ep, from, avail))
 	}
 	return n

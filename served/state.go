@@ -72,7 +72,7 @@ func (a *Account) Cold() *Account {
 	cold := *a
 	cold.rendered, cold.Endpoints = nil, make(map[string]*Endpoint, len(a.Endpoints))
 	for name, ep := range a.Endpoints {
-		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows}
+		cold.Endpoints[name] = &Endpoint{Date: ep.Date, Rows: ep.Rows, Days: ep.Days}
 	}
 	return &cold
 }
@@ -108,9 +108,14 @@ type Endpoint struct {
 	// Date is the newest stored date (or period label); 0 if none yet.
 	Date wechat.Date
 	// Rows are the rows served: those of Date, and for some endpoints
-	// those of the days before too (getarticletotal's settling week,
-	// getinterfacesummary's baseline week). Families pick what they need.
+	// those of the days before too (getarticletotal's settling week, the
+	// baseline weeks of getusersummary, getinterfacesummary and others).
+	// Families pick what they need.
 	Rows []wechat.Row
+	// Days are the stored days the rows come from, those without rows
+	// (a quiet day) included, so that a baseline counts a quiet day as 0;
+	// nil: the days the rows name.
+	Days []wechat.Date
 	// Status is the outcome of the last fetch attempt.
 	Status Status
 }
@@ -205,6 +210,7 @@ func (s *State) SetRendered(account string, r *Rendered) {
 type EndpointData struct {
 	Date wechat.Date
 	Rows []wechat.Row
+	Days []wechat.Date // see Endpoint.Days
 }
 
 // SetAccountData serves the data of every endpoint of an account at once,
@@ -218,7 +224,7 @@ func (s *State) SetAccountData(account string, data map[string]EndpointData, kee
 	}
 	s.replaceAccount(account, func(a *Account) {
 		a.Endpoints = withEndpoints(a, names, func(name string, ep *Endpoint) {
-			ep.Date, ep.Rows = data[name].Date, data[name].Rows
+			ep.Date, ep.Rows, ep.Days = data[name].Date, data[name].Rows, data[name].Days
 		})
 		a.cacheOnly = false
 		if !keepRendered {
@@ -262,9 +268,10 @@ func withEndpoints(acc *Account, names []string, change func(name string, ep *En
 	return eps
 }
 
-// SetData serves rows as the account's endpoint data of date.
-func (s *State) SetData(account, endpoint string, date wechat.Date, rows []wechat.Row) {
-	s.update(account, endpoint, func(e *Endpoint) { e.Date, e.Rows = date, rows })
+// SetData serves rows as the account's endpoint data of date; days are
+// the stored days they come from (Endpoint.Days), if given.
+func (s *State) SetData(account, endpoint string, date wechat.Date, rows []wechat.Row, days ...wechat.Date) {
+	s.update(account, endpoint, func(e *Endpoint) { e.Date, e.Rows, e.Days = date, rows, days })
 }
 
 // SetStatus records the outcome of a fetch attempt (or of a check that

@@ -60,6 +60,11 @@ const (
 	EmptyNormal
 )
 
+// BaselineWeek is how many days before the newest an endpoint with a
+// baseline serves (its ServedDays is one more): the account's usual day,
+// against which alerts compare the newest (see collector/baseline.go).
+const BaselineWeek = 7
+
 // Endpoint is one WeChat data interface, with every fact the exporter
 // needs of it: the table below is the one place they are written.
 type Endpoint struct {
@@ -145,8 +150,10 @@ func (e Endpoint) Path() string {
 //     keep the legacy spans, and a 61501 answer to a multi-day request
 //     makes the client fall back to one day per request (see Client.Fetch).
 var (
+	// getusersummary serves the week before the newest day too: the
+	// unfollow and net follow baselines are computed from it.
 	GetUserSummary = Endpoint{Name: "getusersummary", MaxSpan: 7, Period: Daily, PermissionSet: 2,
-		rows: codec[UserSummary]()}
+		ServedDays: 1 + BaselineWeek, rows: codec[UserSummary]()}
 	GetUserCumulate = Endpoint{Name: "getusercumulate", MaxSpan: 7, Period: Daily, PermissionSet: 2,
 		Empty: EmptyNotReady, rows: codec[UserCumulate]()}
 
@@ -181,16 +188,18 @@ var (
 	// getinterfacesummary serves the week before the newest day too: the
 	// callback failure baseline is computed from it.
 	GetInterfaceSummary = Endpoint{Name: "getinterfacesummary", MaxSpan: 30, Period: Daily, PermissionSet: 3,
-		ServedDays: 8, rows: codec[InterfaceSummary]()}
+		ServedDays: 1 + BaselineWeek, rows: codec[InterfaceSummary]()}
 	GetInterfaceSummaryHour = Endpoint{Name: "getinterfacesummaryhour", MaxSpan: 1, Period: Daily, PermissionSet: 3,
 		rows: codec[InterfaceSummaryHour]()}
 
 	// The 2025 "published content" endpoints, which WeChat's newest
 	// documentation points to instead of the legacy article endpoints.
 	// Data from 2025-11-01; permission set 7, as the official pages say.
-	ContentSince  = NewDate(2025, time.November, 1)
+	ContentSince = NewDate(2025, time.November, 1)
+	// getbizsummary serves the week before the newest day too: the
+	// readers' baseline is computed from it.
 	GetBizSummary = Endpoint{Name: "getbizsummary", MaxSpan: 30, Period: Daily, PermissionSet: 7, Since: ContentSince,
-		rows: codec[BizSummary]()}
+		ServedDays: 1 + BaselineWeek, rows: codec[BizSummary]()}
 	GetArticleRead = Endpoint{Name: "getarticleread", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
 		Empty: EmptyNormal, rows: codec[ArticleRead]()}
 	GetArticleShare = Endpoint{Name: "getarticleshare", MaxSpan: 1, Period: Daily, PermissionSet: 7, Since: ContentSince,
@@ -208,7 +217,7 @@ var (
 	// SettlementWindow).
 	PublisherSince        = NewDate(2016, time.January, 1)
 	PublisherAdPosGeneral = Endpoint{Name: "publisher_adpos_general", MaxSpan: 90, Period: Daily, Since: PublisherSince, Publisher: true,
-		rows: codec[AdPosition]()}
+		ServedDays: 1 + BaselineWeek, rows: codec[AdPosition]()} // the week before: the income baseline
 	PublisherCPSGeneral = Endpoint{Name: "publisher_cps_general", MaxSpan: 60, Period: Daily, Since: PublisherSince, Publisher: true,
 		rows: codec[CPSGeneral]()}
 	PublisherSettlement = Endpoint{Name: "publisher_settlement", MaxSpan: 1, Period: Snapshot, Since: PublisherSince, Publisher: true,
