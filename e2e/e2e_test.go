@@ -40,7 +40,7 @@ func lookPath(t *testing.T, name string) string {
 func demoReady(t *testing.T, addr string) string {
 	t.Helper()
 	return exportertest.WaitFor(t, addr, func(b string) bool {
-		return app.DemoFetched(b, 3) && strings.Contains(b, "wechat_interface_callback_failures_baseline{")
+		return app.DemoFetched(b, len(app.DemoNames)) && strings.Contains(b, "wechat_interface_callback_failures_baseline{")
 	})
 }
 

@@ -103,7 +103,7 @@ func TestRestartServesRenderCache(t *testing.T) {
 	dir := t.TempDir()
 	cmd, addr, _ := exportertest.Start(t, "--demo", "--storage.path="+dir, "--log.level=warn")
 	exportertest.WaitFor(t, addr, func(b string) bool {
-		return app.DemoFetched(b, 3)
+		return app.DemoFetched(b, len(app.DemoNames))
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestRestartServesRenderCache(t *testing.T) {
 			t.Errorf("first scrape after the restart lacks %s's data", acc)
 		}
 	}
-	if !strings.Contains(logs.String(), "from_render_cache=3") {
+	if !strings.Contains(logs.String(), fmt.Sprintf("from_render_cache=%d", len(app.DemoNames))) {
 		t.Errorf("the restart did not serve the render cache:\n%s", logs)
 	}
 }

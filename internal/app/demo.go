@@ -13,12 +13,17 @@ import (
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 
-// demoNames are the first demo accounts; more are numbered.
-var DemoNames = []string{"news", "shop", "support"}
+// DemoNames are the first demo accounts; more are numbered. --demo
+// serves all of them by default, so each trips what it was made for.
+var DemoNames = []string{"news", "shop", "support", "lifestyle"}
 
 // spikeAccount has a clear spike in callback failures yesterday, so that
 // the alert rules have something to show.
 const DemoSpike = "support"
+
+// DemoUnfollowSpike lost ten times its usual unfollows yesterday, as after
+// an article that upset its readers: WeChatUnfollowSpike fires for it.
+const DemoUnfollowSpike = "lifestyle"
 
 // publisherAccount is the demo account that is a publisher (流量主): the
 // only one configured with the ad endpoints, as publisher: true does.
@@ -97,15 +102,19 @@ func DemoName(i int) string {
 }
 
 // demoAccounts are the fake's n demo accounts, the spike account's
-// callback failures spiking on yesterday: the same data in every process
+// callback failures and the unfollow spike account's unfollows spiking on
+// yesterday: the same data in every process
 // that asks for the same days (their secrets aside).
 func DemoAccounts(n int, yesterday wechat.Date) []wechattest.Account {
 	out := make([]wechattest.Account, n)
 	for i := range out {
 		name := DemoName(i)
-		out[i] = wechattest.Account{AppID: DemoAppID(i), Secret: randomSecret(), Publisher: name == DemoPublisher, SilentEvery: 4}
-		if name == DemoSpike {
+		out[i] = wechattest.Account{AppID: DemoAppID(i), Secret: randomSecret(), Publisher: name == DemoPublisher, SteadyAds: true, SilentEvery: 4}
+		switch name {
+		case DemoSpike:
 			out[i].FailureSpike = yesterday
+		case DemoUnfollowSpike:
+			out[i].UnfollowSpike = yesterday
 		}
 	}
 	return out

@@ -144,7 +144,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("total-shards", "Number of processes sharing the accounts of the same configuration, each with its --shard.").Default("1").IntVar(&f.totalShards)
 	app.Flag("runtime.gogc", "Garbage collection target percentage (as GOGC) when the GOGC environment variable is not set; lower trades CPU for a lower memory peak.").Default(strconv.Itoa(DefaultGOGC)).IntVar(&f.gogc)
 	app.Flag("demo", "Run against a built-in fake of the WeChat API with demo accounts: no configuration or credentials needed.").Envar("WECHAT_EXPORTER_DEMO").BoolVar(&f.demo)
-	app.Flag("demo.accounts", "Number of demo accounts.").Default("3").IntVar(&f.DemoAccounts)
+	app.Flag("demo.accounts", "Number of demo accounts.").Default(strconv.Itoa(len(DemoNames))).IntVar(&f.DemoAccounts)
 	// The end-to-end tests replay chosen days against the demo's fake: the
 	// exporter (and the fake) believe the time is the real one plus this.
 	app.Flag("debug.clock-offset", "Shift the exporter's clock by this much (tests; --demo only).").Hidden().DurationVar(&f.clockOffset)

@@ -49,7 +49,7 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	storage := t.TempDir()
 	addr, stop, result := startServe(t, "--demo", "--storage.path="+storage)
 	body := exportertest.WaitFor(t, addr, func(b string) bool {
-		return DemoFetched(b, 3)
+		return DemoFetched(b, len(DemoNames))
 	})
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := parser.TextToMetricFamilies(strings.NewReader(body))
@@ -81,6 +81,20 @@ func TestDemoServesEveryEndpoint(t *testing.T) {
 	}
 	if fails["support"] < 10*fails["news"] || fails["support"] < 10*fails["shop"] {
 		t.Errorf("no clear spike on support: %v", fails)
+	}
+	// So does the account that lost many followers yesterday, against its own week.
+	unfollows, baseline := map[string]float64{}, map[string]float64{}
+	for _, m := range mfs["wechat_user_unfollows"].GetMetric() {
+		unfollows[m.GetLabel()[0].GetValue()] += m.GetGauge().GetValue()
+	}
+	for _, m := range mfs["wechat_user_unfollows_baseline"].GetMetric() {
+		baseline[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+	}
+	for _, acc := range DemoNames {
+		spiking := unfollows[acc] > 3*baseline[acc]
+		if baseline[acc] == 0 || spiking != (acc == DemoUnfollowSpike) {
+			t.Errorf("%s: unfollows %v against a baseline of %v", acc, unfollows[acc], baseline[acc])
+		}
 	}
 	for name, mf := range mfs {
 		for _, m := range mf.GetMetric() {

@@ -61,10 +61,14 @@ func generate(a *Account, ep wechat.Endpoint, d, today wechat.Date) []wechat.Row
 	}
 	switch ep {
 	case wechat.GetUserSummary:
+		unfollows := scale / 900
+		if d == a.UnfollowSpike {
+			unfollows *= 10
+		}
 		var rows []wechat.Row
 		for _, src := range followSources {
 			rows = append(rows, wechat.UserSummary{Ref: ref, UserSource: wechat.CodeOf(src.key),
-				NewUser: cnt(around(r, scale/300*src.weight)), CancelUser: cnt(around(r, scale/900*src.weight))})
+				NewUser: cnt(around(r, scale/300*src.weight)), CancelUser: cnt(around(r, unfollows*src.weight))})
 		}
 		return rows
 	case wechat.GetUserCumulate:

@@ -142,15 +142,25 @@ func pageOf(list []any, page, size int) []any {
 	return append([]any{}, list[from:min(from+size, len(list))]...)
 }
 
-// adPositions generates one day's ad slot figures of a publisher.
+// adPositions generates one day's ad slot figures of a publisher (see
+// Account.SteadyAds).
 func adPositions(a *Account, d wechat.Date) []wechat.AdPosition {
 	r := rng(a, "adpos", int(d))
 	out := make([]wechat.AdPosition, 0, len(adSlots))
 	for _, slot := range adSlots {
-		req := around(r, float64(a.Scale)/8*slot.weight)
-		exp := int64(float64(req) * (0.35 + 0.1*r.Float64()))
-		clicks := int64(float64(exp) * (0.01 + 0.04*r.Float64()))
-		income := int64(float64(exp) * (8 + 20*r.Float64()) / 1000 * 100) // 8-28 yuan eCPM
+		var req, exp, clicks, income int64
+		if a.SteadyAds {
+			ecpm := 8 + float64(hash(a.AppID, slot.name, 0)%2000)/100 // yuan, the account's
+			req = int64(float64(a.Scale) / 8 * slot.weight * (0.85 + 0.3*r.Float64()))
+			exp = int64(float64(req) * (0.38 + 0.04*r.Float64()))
+			clicks = int64(float64(exp) * (0.01 + 0.04*r.Float64()))
+			income = int64(float64(exp) * ecpm * (0.9 + 0.2*r.Float64()) / 1000 * 100)
+		} else {
+			req = around(r, float64(a.Scale)/8*slot.weight)
+			exp = int64(float64(req) * (0.35 + 0.1*r.Float64()))
+			clicks = int64(float64(exp) * (0.01 + 0.04*r.Float64()))
+			income = int64(float64(exp) * (8 + 20*r.Float64()) / 1000 * 100) // 8-28 yuan eCPM
+		}
 		out = append(out, wechat.AdPosition{Ref: wechat.Ref{RefDate: d}, Date: wechat.FlexString(d.String()),
 			SlotID: wechat.FlexString(strconv.FormatInt(slot.id, 10)), AdSlot: wechat.FlexString(slot.name),
 			ReqSuccCount: cnt(req), ExposureCount: cnt(exp), ClickCount: cnt(clicks), Income: cnt(income),

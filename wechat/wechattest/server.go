@@ -31,11 +31,19 @@ type Account struct {
 	// FailureSpike is a day on which the account's callback server fails
 	// far more often than on other days (0: never).
 	FailureSpike wechat.Date
+	// UnfollowSpike is a day on which ten times the usual unfollows leave
+	// the account, as after an article that upset its readers (0: never).
+	UnfollowSpike wechat.Date
 	// Scale is the account's follower base; 0 derives one from the AppID.
 	Scale int64
 	// Publisher makes the account a publisher (流量主): the ad analysis
 	// actions answer base_resp ret 2009 for other accounts.
 	Publisher bool
+	// SteadyAds keeps a publisher's eCPM per slot from one day to the next
+	// (moving a little) where it is otherwise drawn anew each day (8-28
+	// yuan): a day's ad income is then more than half of any other day's,
+	// so that no ordinary day trips WeChatAdIncomeDropped (the demo).
+	SteadyAds bool
 	// PublishEvery makes the account publish on one day in so many (days
 	// since 1970 divisible by it); 0 or 1: every day.
 	PublishEvery int
