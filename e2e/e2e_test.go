@@ -228,8 +228,10 @@ scrape_configs:
 
 // checkRules waits for the rules to be evaluated without error, and checks
 // that the spike alert is pending or firing for the demo's spiking account
-// and no other, and the unavailable endpoint alert only for the account
-// whose legacy endpoints are offline.
+// and no other, the unfollow spike for the demo's account whose unfollows
+// spiked and no other, the account's other figures' alerts for none, and
+// the unavailable endpoint alert only for the account whose legacy
+// endpoints are offline.
 func checkRules(t *testing.T, api promAPI) {
 	t.Helper()
 	type rule struct {
@@ -244,6 +246,11 @@ func checkRules(t *testing.T, api promAPI) {
 	}
 	var spiking []string
 	unavailable := map[string]bool{}
+	// The alerts of the account's figures against its usual day, and the
+	// accounts the demo's data must trip each for.
+	business := map[string]string{"WeChatUnfollowSpike": app.DemoUnfollowSpike,
+		"WeChatFollowersFalling": "", "WeChatReadsCollapsed": "", "WeChatAdIncomeDropped": ""}
+	tripped := map[string][]string{}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var data struct {
@@ -261,6 +268,7 @@ func checkRules(t *testing.T, api promAPI) {
 		evaluated := len(all) > 0
 		spiking = nil
 		clear(unavailable)
+		clear(tripped)
 		for _, r := range all {
 			evaluated = evaluated && r.Health == "ok"
 			for _, a := range r.Alerts {
@@ -272,10 +280,14 @@ func checkRules(t *testing.T, api promAPI) {
 					spiking = append(spiking, a.Labels["account"])
 				case "WeChatEndpointUnavailable":
 					unavailable[a.Labels["account"]] = true
+				default:
+					if _, ok := business[r.Name]; ok {
+						tripped[r.Name] = append(tripped[r.Name], a.Labels["account"])
+					}
 				}
 			}
 		}
-		if evaluated && len(spiking) > 0 && len(unavailable) > 0 {
+		if evaluated && len(spiking) > 0 && len(unavailable) > 0 && len(tripped) > 0 {
 			b, _ := os.ReadFile("examples/wechat-alerts.yml")
 			if want := strings.Count(string(b), "- alert: "); len(all) != want {
 				t.Errorf("%d rules loaded, want the file's %d", len(all), want)
@@ -300,6 +312,11 @@ func checkRules(t *testing.T, api promAPI) {
 	}
 	if len(unavailable) != 1 || !unavailable[app.DemoLegacyOffline] {
 		t.Errorf("WeChatEndpointUnavailable for %v, want only %s", unavailable, app.DemoLegacyOffline)
+	}
+	for name, want := range business {
+		if got := strings.Join(tripped[name], ","); got != want {
+			t.Errorf("%s for %q, want %q", name, got, want)
+		}
 	}
 }
 

@@ -236,6 +236,78 @@ local text(s) = std.join(' ', std.filter(function(l) l != '', std.split(s, '\n')
           |||),
         ],
       },
+      {
+        name: 'wechat-account',
+        rules: [
+          // The figures an operator watches every morning, each against the
+          // account's own usual: the median of the stored week before the
+          // served day, which the exporter serves (the *_baseline gauges),
+          // so that each works from the first day, without Prometheus
+          // history. Each has a ratio and an absolute floor, so that a small
+          // account does not page on 3 unfollows; without enough stored days
+          // the baseline is absent and so is the alert. About yesterday:
+          // tickets, not pages.
+          alert('WeChatUnfollowSpike', 'warning', '5m', |||
+            sum by (job, instance, account) (wechat_user_unfollows{%(jobSelector)s})
+              > %(unfollowSpikeFactor)g * clamp_min(max by (job, instance, account) (wechat_user_unfollows_baseline{%(jobSelector)s}), 1)
+            and
+            sum by (job, instance, account) (wechat_user_unfollows{%(jobSelector)s}) >= %(unfollowSpikeMin)g
+          |||, 'Far more users than usual unfollowed the account.', |||
+            {{ $labels.account }}: {{ $value }} users unfollowed the account on the last reported day, more than
+            %(unfollowSpikeFactor)g times the median day of the week before. Look at what the account sent
+            that day and the day before (wechat_article_post_info, the Articles dashboard) and at the
+            unfollows by channel (wechat_user_unfollows).
+          |||),
+
+          alert('WeChatFollowersFalling', 'warning', '5m', |||
+            sum by (job, instance, account) (wechat_user_follows{%(jobSelector)s})
+              - sum by (job, instance, account) (wechat_user_unfollows{%(jobSelector)s})
+              < -%(followersFallingMin)g
+            and
+            sum by (job, instance, account) (wechat_user_follows{%(jobSelector)s})
+              - sum by (job, instance, account) (wechat_user_unfollows{%(jobSelector)s})
+              < -%(followersFallingRatio)g * max by (job, instance, account) (wechat_user_followers{%(jobSelector)s})
+            and
+            max by (job, instance, account) (wechat_user_net_follows_baseline{%(jobSelector)s}) < 0
+          |||, "The account's followers have been falling for days.", |||
+            {{ $labels.account }}: the account's net follows were {{ $value }} on the last reported day
+            (more than %(followersFallingRatio)g of its followers lost), and its median day of the week
+            before lost followers too: more leave than come, day after day. Compare follows and unfollows by channel (wechat_user_follows, wechat_user_unfollows):
+            a channel that stopped bringing followers, or unfollows that grew.
+          |||),
+
+          alert('WeChatReadsCollapsed', 'warning', '5m', |||
+            max by (job, instance, account) (wechat_published_read_users{%(jobSelector)s})
+              < %(readsCollapseRatio)g * max by (job, instance, account) (wechat_published_read_users_baseline{%(jobSelector)s})
+            and
+            max by (job, instance, account) (wechat_published_read_users_baseline{%(jobSelector)s})
+              - max by (job, instance, account) (wechat_published_read_users{%(jobSelector)s})
+              >= %(readsCollapseMin)g
+            and
+            max by (job, instance, account) (wechat_published_pages_sent{%(jobSelector)s}) > 0
+          |||, "The account's content was read far less than usual.", |||
+            {{ $labels.account }}: {{ $value }} users read the account's content on the last reported day,
+            on which it published, less than %(readsCollapseRatio)g of its median publishing day of the
+            week before. Look at the readers by scene (wechat_published_read_users_by_scene): a scene
+            that went to nothing points at a channel gone or an article limited; check the account's
+            notices in the Official Accounts Platform.
+          |||),
+
+          alert('WeChatAdIncomeDropped', 'warning', '5m', |||
+            sum by (job, instance, account) (wechat_ad_income_yuan{%(jobSelector)s})
+              < %(adIncomeDropRatio)g * max by (job, instance, account) (wechat_ad_income_baseline_yuan{%(jobSelector)s})
+            and
+            max by (job, instance, account) (wechat_ad_income_baseline_yuan{%(jobSelector)s})
+              - sum by (job, instance, account) (wechat_ad_income_yuan{%(jobSelector)s})
+              >= %(adIncomeDropMinYuan)g
+          |||, "The account's ad income dropped.", |||
+            {{ $labels.account }}: the account's ads earned {{ $value }} yuan on the last reported day, less
+            than %(adIncomeDropRatio)g of its median day of the week before. Look at the income by ad slot
+            (wechat_ad_income_yuan) and at exposures (wechat_ad_exposures): fewer reads show fewer ads;
+            a slot at nothing may be switched off or penalised (wechat_ad_penalty_yuan).
+          |||),
+        ],
+      },
     ],
   },
 }

@@ -30,6 +30,27 @@
     callbackSlowSeconds: 2,
     callbackMin: 100,
 
+    // The account's figures against its usual day (the median of the
+    // stored week before, which the exporter serves as *_baseline), each
+    // with a ratio and an absolute floor so that small accounts stay quiet.
+    // WeChatUnfollowSpike: a day's unfollows above this many times the
+    // usual, and at least this many.
+    unfollowSpikeFactor: 3,
+    unfollowSpikeMin: 50,
+    // WeChatFollowersFalling: a day's net loss of followers above this
+    // share of the followers and this many, on an account whose usual
+    // day loses followers too.
+    followersFallingRatio: 0.0005,
+    followersFallingMin: 20,
+    // WeChatReadsCollapsed: readers on a publishing day below this share
+    // of the usual publishing day, and at least this many fewer.
+    readsCollapseRatio: 0.3,
+    readsCollapseMin: 200,
+    // WeChatAdIncomeDropped: a day's ad income below this share of the
+    // usual, and at least this many yuan less.
+    adIncomeDropRatio: 0.5,
+    adIncomeDropMinYuan: 20,
+
     // WeChatAPIQuotaLow: less than this share of an API's daily quota left.
     quotaLowRatio: 0.1,
 
