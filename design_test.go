@@ -152,13 +152,7 @@ func TestDesignNamesEveryFile(t *testing.T) {
 // TestDesignPackageGraph: the design's package graph is every import
 // between the module's packages (tests aside), one arrow per line.
 func TestDesignPackageGraph(t *testing.T) {
-	module := ""
-	if line, _, _ := strings.Cut(readFile(t, "go.mod"), "\n"); strings.HasPrefix(line, "module ") {
-		module = strings.TrimPrefix(line, "module ")
-	}
-	if module == "" {
-		t.Fatal("go.mod names no module")
-	}
+	module := modulePath(t)
 	name := func(dir string) string {
 		if dir == "." {
 			return "main"
@@ -212,4 +206,63 @@ func readFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// modulePath is the module's path, from go.mod.
+func modulePath(t *testing.T) string {
+	t.Helper()
+	line, _, _ := strings.Cut(readFile(t, "go.mod"), "\n")
+	module, ok := strings.CutPrefix(line, "module ")
+	if !ok || module == "" {
+		t.Fatal("go.mod names no module")
+	}
+	return module
+}
+
+// TestImportGroups: every Go file of the module groups its imports as
+// goimports -local does, the standard library, then other modules, then
+// this module's packages, a blank line between groups and each group of
+// one kind, so that what a file depends on reads at a glance. goimports
+// keeps a group it finds; a package added by hand to the wrong one stays.
+func TestImportGroups(t *testing.T) {
+	module := modulePath(t)
+	kind := func(p string) int {
+		switch first, _, _ := strings.Cut(p, "/"); {
+		case p == module || strings.HasPrefix(p, module+"/"):
+			return 2
+		case strings.Contains(first, "."):
+			return 1
+		}
+		return 0
+	}
+	names := [...]string{"the standard library", "other modules", "this module"}
+	for dir := range goPackages(t) {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range files {
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prevKind, prevLine := -1, 0
+			for _, spec := range f.Imports {
+				p, _ := strconv.Unquote(spec.Path.Value)
+				k, line := kind(p), fset.Position(spec.Pos()).Line
+				newGroup := prevKind >= 0 && line > prevLine+1
+				switch {
+				case prevKind < 0, !newGroup && k == prevKind, newGroup && k > prevKind:
+				case !newGroup:
+					t.Errorf("%s:%d: %s in a group of %s: want it in a group of %s", name, line, p, names[prevKind], names[k])
+				case k == prevKind:
+					t.Errorf("%s:%d: %s starts a second group of %s", name, line, p, names[k])
+				default:
+					t.Errorf("%s:%d: %s imported after %s", name, line, p, names[prevKind])
+				}
+				prevKind, prevLine = k, line
+			}
+		}
+	}
 }

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
-
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )

@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )

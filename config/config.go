@@ -22,7 +22,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/safefile"
-
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )
 

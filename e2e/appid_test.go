@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )

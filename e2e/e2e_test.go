@@ -18,10 +18,9 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/textparse"
 
+	"github.com/wechat-exporter/wechat-exporter/dashboards"
 	"github.com/wechat-exporter/wechat-exporter/internal/app"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
-	"github.com/wechat-exporter/wechat-exporter/dashboards"
 )
 
 const installPrometheus = "apt-get update && apt-get install -y prometheus (Debian's package provides prometheus and promtool)"

@@ -14,12 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/app"
-	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/wechat-exporter/wechat-exporter/dashboards"
+	"github.com/wechat-exporter/wechat-exporter/internal/app"
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )

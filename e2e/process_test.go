@@ -12,7 +12,6 @@ import (
 
 	"github.com/wechat-exporter/wechat-exporter/internal/app"
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 

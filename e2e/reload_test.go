@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"
 )
 

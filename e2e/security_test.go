@@ -22,10 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 	"github.com/wechat-exporter/wechat-exporter/wechat/wechattest"

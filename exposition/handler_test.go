@@ -10,15 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/exposition"
-	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+	"github.com/wechat-exporter/wechat-exporter/internal/testanswers/testrows"
 	"github.com/wechat-exporter/wechat-exporter/served"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wechat-exporter/wechat-exporter/exposition"
-
 	"github.com/wechat-exporter/wechat-exporter/store"
 	"github.com/wechat-exporter/wechat-exporter/wechat"
 )

@@ -9,16 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
-
-	"github.com/wechat-exporter/wechat-exporter/exposition"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/textparse"
 
 	"github.com/wechat-exporter/wechat-exporter/collector"
+	"github.com/wechat-exporter/wechat-exporter/exposition"
+	"github.com/wechat-exporter/wechat-exporter/internal/servedtest"
 	"github.com/wechat-exporter/wechat-exporter/served"
 )
 

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
-
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
+
+	"github.com/wechat-exporter/wechat-exporter/internal/exportertest"
 )
 
 // startServe runs serve with args until the test ends or the returned
