@@ -90,10 +90,8 @@ func collectAdPositions(m *metrics, a *scope, ep *served.Endpoint) {
 		m.put(adIncomeDesc, yuan(countOf(sum.Income)), a.account, slot)
 		m.put(adECPMDesc, yuan(ecpm), a.account, slot)
 	}
-	income := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.AdPosition).Income) })
-	if b, ok := baseline(income); ok {
-		m.put(adIncomeBaseDesc, yuan(known{b, true}), a.account)
-	}
+	income := dailyTotals(ep, func(r wechat.Row) known { return countOf(r.(wechat.AdPosition).Income) })
+	m.put(adIncomeBaseDesc, yuan(baseline(income)), a.account)
 }
 
 // ratio is n/d, 0 for a d of 0, known when both are.

@@ -32,7 +32,7 @@ func weekBefore(ep *served.Endpoint, day wechat.Date) bool {
 // lack the figure is left out (WeChat did not give it: no baseline is made
 // of nothing); a stored day without rows (a quiet day) is a 0, when the
 // endpoint says which days are stored (served.Endpoint.Days).
-func dailyTotals(ep *served.Endpoint, value func(wechat.Row) (float64, bool)) map[wechat.Date]float64 {
+func dailyTotals(ep *served.Endpoint, value func(wechat.Row) known) map[wechat.Date]float64 {
 	byDay := map[wechat.Date]float64{}
 	withRows := map[wechat.Date]bool{}
 	for _, r := range ep.Rows {
@@ -41,8 +41,8 @@ func dailyTotals(ep *served.Endpoint, value func(wechat.Row) (float64, bool)) ma
 			continue
 		}
 		withRows[d] = true
-		if v, ok := value(r); ok {
-			byDay[d] += v
+		if v := value(r); v.ok {
+			byDay[d] += v.v
 		}
 	}
 	for _, d := range ep.Days {
@@ -53,10 +53,11 @@ func dailyTotals(ep *served.Endpoint, value func(wechat.Row) (float64, bool)) ma
 	return byDay
 }
 
-// baseline is the median of the days' figures, if there are enough days.
-func baseline(byDay map[wechat.Date]float64) (float64, bool) {
+// baseline is the median of the days' figures, known if there are
+// enough days.
+func baseline(byDay map[wechat.Date]float64) known {
 	if len(byDay) < minBaselineDays {
-		return 0, false
+		return known{}
 	}
 	vals := make([]float64, 0, len(byDay))
 	for _, v := range byDay {
@@ -65,13 +66,7 @@ func baseline(byDay map[wechat.Date]float64) (float64, bool) {
 	slices.Sort(vals)
 	n := len(vals)
 	if n%2 == 1 {
-		return vals[n/2], true
+		return known{vals[n/2], true}
 	}
-	return (vals[n/2-1] + vals[n/2]) / 2, true
-}
-
-// countValue is a row's count figure as a baseline's value.
-func countValue(c wechat.Count) (float64, bool) {
-	v, ok := c.Value()
-	return float64(v), ok
+	return known{(vals[n/2-1] + vals[n/2]) / 2, true}
 }

@@ -36,10 +36,8 @@ func init() {
 			m.put(callbackTimeDesc, countOf(row.TotalTimeCost).per(millisecondsPerSecond), a.account)
 			m.put(callbackMaxTimeDesc, countOf(row.MaxTimeCost).per(millisecondsPerSecond), a.account)
 		}
-		failures := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.InterfaceSummary).FailCount) })
-		if b, ok := baseline(failures); ok {
-			m.addFloat(callbackBaselineDesc, b, a.account)
-		}
+		failures := dailyTotals(ep, func(r wechat.Row) known { return countOf(r.(wechat.InterfaceSummary).FailCount) })
+		m.put(callbackBaselineDesc, baseline(failures), a.account)
 	}, callbacksDesc, callbackFailuresDesc, callbackTimeDesc, callbackMaxTimeDesc, callbackBaselineDesc)
 
 	register(wechat.GetInterfaceSummaryHour.Name, func(m *metrics, a *scope, ep *served.Endpoint) {

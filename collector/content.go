@@ -75,10 +75,9 @@ func publishedDayReaders(ep *served.Endpoint) map[wechat.Date]float64 {
 	byDay := map[wechat.Date]float64{}
 	for _, r := range ep.Rows {
 		row := r.(wechat.BizSummary)
-		sent, _ := countValue(row.Detail.SendPageCount)
-		readers, ok := countValue(row.Detail.ReadUser)
-		if weekBefore(ep, row.RefDate) && sent > 0 && ok {
-			byDay[row.RefDate] += readers
+		sent, readers := countOf(row.Detail.SendPageCount), countOf(row.Detail.ReadUser)
+		if weekBefore(ep, row.RefDate) && sent.v > 0 && readers.ok {
+			byDay[row.RefDate] += readers.v
 		}
 	}
 	return byDay
@@ -102,9 +101,7 @@ func init() {
 			m.add(pubOriginalPageDesc, d.RedirectOriPageUser, a.account)
 			m.add(pubPagesSentDesc, d.SendPageCount, a.account)
 		}
-		if b, ok := baseline(publishedDayReaders(ep)); ok {
-			m.addFloat(pubReadUsersBaseDesc, b, a.account)
-		}
+		m.put(pubReadUsersBaseDesc, baseline(publishedDayReaders(ep)), a.account)
 	}, pubReadUsersDesc, pubReadUsersSceneDesc, pubShareUsersDesc, pubZaikanUsersDesc, pubLikeUsersDesc, pubCommentsDesc,
 		pubCollectionDesc, pubOriginalPageDesc, pubPagesSentDesc, pubReadUsersBaseDesc)
 

@@ -28,19 +28,14 @@ func init() {
 			m.add(followsDesc, row.NewUser, a.account, src)
 			m.add(unfollowsDesc, row.CancelUser, a.account, src)
 		}
-		unfollows := dailyTotals(ep, func(r wechat.Row) (float64, bool) { return countValue(r.(wechat.UserSummary).CancelUser) })
-		if b, ok := baseline(unfollows); ok {
-			m.addFloat(unfollowsBaselineDesc, b, a.account)
-		}
-		net := dailyTotals(ep, func(r wechat.Row) (float64, bool) {
+		unfollows := dailyTotals(ep, func(r wechat.Row) known { return countOf(r.(wechat.UserSummary).CancelUser) })
+		m.put(unfollowsBaselineDesc, baseline(unfollows), a.account)
+		net := dailyTotals(ep, func(r wechat.Row) known {
 			row := r.(wechat.UserSummary)
-			follows, ok1 := countValue(row.NewUser)
-			unfollows, ok2 := countValue(row.CancelUser)
-			return follows - unfollows, ok1 && ok2
+			follows, unfollows := countOf(row.NewUser), countOf(row.CancelUser)
+			return known{follows.v - unfollows.v, follows.ok && unfollows.ok}
 		})
-		if b, ok := baseline(net); ok {
-			m.addFloat(netFollowsBaselineDesc, b, a.account)
-		}
+		m.put(netFollowsBaselineDesc, baseline(net), a.account)
 	}, followsDesc, unfollowsDesc, unfollowsBaselineDesc, netFollowsBaselineDesc)
 
 	register(wechat.GetUserCumulate.Name, func(m *metrics, a *scope, ep *served.Endpoint) {
