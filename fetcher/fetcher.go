@@ -147,7 +147,7 @@ type Fetcher struct {
 	store  Store
 	state  *served.State
 	set    atomic.Pointer[taskSet] // replaced whole by SetAccounts
-	wake   chan struct{}           // SetAccounts has due work for Run
+	wake   chan struct{}           // due work for Run: SetAccounts, a quota made due now (wakeUp)
 	d      *dispatcher             // the slots of Run and RunOnce
 	sem    chan struct{}           // backfill's slots
 	logger log.Logger

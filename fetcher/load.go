@@ -54,11 +54,11 @@ func (f *Fetcher) loadAccounts(ctx context.Context, names []string) error {
 		data := map[string]served.EndpointData{}
 		var errs []error
 		for _, t := range f.tasks().byAcc[name] {
-			date, rows, days, ok, err := f.servedRows(t)
+			d, ok, err := f.servedRows(t)
 			if err != nil {
 				errs = append(errs, err)
 			} else if ok {
-				data[t.ep.Name] = served.EndpointData{Date: date, Rows: rows, Days: days}
+				data[t.ep.Name] = d
 			}
 		}
 		acc := f.state.Load().Account(name)
@@ -96,9 +96,9 @@ func (f *Fetcher) loadUnavailable(account string) error {
 // publish loads the served days of a task from the store into the
 // snapshot: the newest, or the settling ones too.
 func (f *Fetcher) publish(t *task) error {
-	date, rows, days, ok, err := f.servedRows(t)
+	d, ok, err := f.servedRows(t)
 	if err == nil && ok {
-		f.state.SetData(t.acc.Name, t.ep.Name, date, rows, days...)
+		f.state.SetData(t.acc.Name, t.ep.Name, d.Date, d.Rows, d.Days...)
 	}
 	return err
 }
@@ -107,16 +107,16 @@ func (f *Fetcher) publish(t *task) error {
 // rows, and those of the days before that it serves too, with the days
 // they come from. ok is false when nothing readable is stored. A damaged
 // day is left out (see noteDamaged).
-func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, served []wechat.Date, ok bool, err error) {
+func (f *Fetcher) servedRows(t *task) (out served.EndpointData, ok bool, err error) {
 	n := t.ep.Served()
 	// A few more records than served, so that damaged newest days leave
 	// the newest good one served.
 	days, err := f.store.Latest(t.acc.Name, t.ep.Name, n+damagedReach)
 	if err != nil {
-		return 0, nil, nil, false, err
+		return out, false, err
 	}
 	for _, d := range days {
-		if ok && d.Date <= newest.AddDays(-n) {
+		if ok && d.Date <= out.Date.AddDays(-n) {
 			continue
 		}
 		if d.Err != nil {
@@ -129,19 +129,19 @@ func (f *Fetcher) servedRows(t *task) (newest wechat.Date, rows []wechat.Row, se
 			continue
 		}
 		if !ok {
-			newest, ok = d.Date, true
+			out.Date, ok = d.Date, true
 		}
-		served = append(served, d.Date)
+		out.Days = append(out.Days, d.Date)
 		for _, row := range r {
 			// Running totals: only those of the served day are served, and
 			// a month of details per article would be memory for nothing.
 			if a, ok := row.(interface{ AsOf(wechat.Date) wechat.Row }); ok {
-				row = a.AsOf(newest)
+				row = a.AsOf(out.Date)
 			}
-			rows = append(rows, row)
+			out.Rows = append(out.Rows, row)
 		}
 	}
-	return newest, rows, served, ok, nil
+	return out, ok, nil
 }
 
 // damagedReach is how many damaged newest days servedRows looks past.

@@ -92,15 +92,19 @@ func (f *Fetcher) daysFetch(account string, next time.Time) (soonest time.Time, 
 func (f *Fetcher) askQuotaNow(account string, now time.Time) {
 	for _, o := range f.tasks().byAcc[account] {
 		if o.ep.PerPath {
-			o.mu.Lock()
-			o.quotaForced, o.next = true, now
-			o.mu.Unlock()
-			select {
-			case f.wake <- struct{}{}:
-			default:
-			}
+			f.quotaDueNow(o, now, true)
 		}
 	}
+}
+
+// quotaDueNow makes the quota task o due now, forced (asked whatever is
+// served) or not, and wakes Run for it.
+func (f *Fetcher) quotaDueNow(o *task, now time.Time, forced bool) {
+	o.mu.Lock()
+	o.next = now
+	o.quotaForced = o.quotaForced || forced
+	o.mu.Unlock()
+	f.wakeUp()
 }
 
 func (t *task) setLiveNext(at time.Time) {
@@ -159,13 +163,7 @@ func (f *Fetcher) firstAttempted(t *task, now time.Time) {
 	}
 	for _, o := range f.tasks().byAcc[t.acc.Name] {
 		if served := f.served(o); o.ep.PerPath && (served == nil || served.Date == 0) {
-			o.mu.Lock()
-			o.next = now
-			o.mu.Unlock()
-			select {
-			case f.wake <- struct{}{}:
-			default:
-			}
+			f.quotaDueNow(o, now, false)
 		}
 	}
 }

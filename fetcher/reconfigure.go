@@ -83,10 +83,7 @@ func (f *Fetcher) SetAccounts(ctx context.Context, accounts []Account) error {
 	for _, name := range accountsOf(added) {
 		errs = append(errs, f.loadUnavailable(name))
 	}
-	select {
-	case f.wake <- struct{}{}:
-	default: // a wake-up is pending already
-	}
+	f.wakeUp()
 	return errors.Join(errs...)
 }
 

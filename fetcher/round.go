@@ -23,15 +23,14 @@ import (
 
 // round is the tasks one pass put in line.
 type round struct {
-	mu       sync.Mutex
-	started  time.Time
-	left     int
-	accounts map[string]*roundAccount
-	causes   map[string]*roundCause // by cause, in the order first seen
-	order    []string
+	mu      sync.Mutex
+	started time.Time
+	tasks   int                    // put in line
+	left    int                    // not ended yet
+	failed  map[string]int         // failed tasks, by account (each of the round's accounts)
+	causes  map[string]*roundCause // by cause, in the order first seen
+	order   []string
 }
-
-type roundAccount struct{ tasks, failed int }
 
 // roundCause is one cause of failures in a round: whom it hit.
 type roundCause struct {
@@ -45,14 +44,9 @@ type roundCause struct {
 }
 
 func newRound(ts []*task, now time.Time) *round {
-	r := &round{started: now, left: len(ts), accounts: map[string]*roundAccount{}, causes: map[string]*roundCause{}}
+	r := &round{started: now, tasks: len(ts), left: len(ts), failed: map[string]int{}, causes: map[string]*roundCause{}}
 	for _, t := range ts {
-		a := r.accounts[t.acc.Name]
-		if a == nil {
-			a = &roundAccount{}
-			r.accounts[t.acc.Name] = a
-		}
-		a.tasks++
+		r.failed[t.acc.Name] = 0 // in the round, nothing failed yet
 	}
 	return r
 }
@@ -63,7 +57,7 @@ func (r *round) done(t *task, err error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
-		r.accounts[t.acc.Name].failed++
+		r.failed[t.acc.Name]++
 		outcome, reason := wechat.Classify(err)
 		if errors.Is(err, errNotReady) {
 			outcome = wechat.OutcomeNotReady
@@ -90,9 +84,10 @@ func (r *round) done(t *task, err error) bool {
 
 // report says what the round came to: a line per cause of failure, then
 // the round's totals.
-func (r *round) report(logger log.Logger, tasks int, series int, now time.Time) {
+func (r *round) report(logger log.Logger, series int, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	tasks := r.tasks
 	for _, key := range r.order {
 		c := r.causes[key]
 		msg := "fetches failed"
@@ -114,13 +109,13 @@ func (r *round) report(logger log.Logger, tasks int, series int, now time.Time) 
 			"endpoints", len(c.endpoints), "fetches", c.tasks, "hit", listed(c.accounts, 5), "first_err", c.example)
 	}
 	complete, failed := 0, 0
-	for _, a := range r.accounts {
-		if a.failed == 0 {
+	for _, n := range r.failed {
+		if n == 0 {
 			complete++
 		}
-		failed += a.failed
+		failed += n
 	}
-	kv := []any{"msg", "fetch round complete", "accounts", len(r.accounts), "accounts_complete", complete,
+	kv := []any{"msg", "fetch round complete", "accounts", len(r.failed), "accounts_complete", complete,
 		"endpoints_fetched", tasks - failed, "endpoints_failed", failed, "took", now.Sub(r.started).Round(time.Millisecond)}
 	if series >= 0 {
 		kv = append(kv, "series_served", series)
@@ -132,8 +127,8 @@ func (r *round) report(logger log.Logger, tasks int, series int, now time.Time) 
 func (r *round) names() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]string, 0, len(r.accounts))
-	for n := range r.accounts {
+	out := make([]string, 0, len(r.failed))
+	for n := range r.failed {
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -160,13 +155,7 @@ func (f *Fetcher) endRound(r *round) {
 			}
 		}
 	}
-	r.mu.Lock()
-	tasks := 0
-	for _, a := range r.accounts {
-		tasks += a.tasks
-	}
-	r.mu.Unlock()
-	r.report(f.logger, tasks, series, f.cfg.Now())
+	r.report(f.logger, series, f.cfg.Now())
 }
 
 // finishTask ends a task's part in its round, with how it went.

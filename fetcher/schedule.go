@@ -43,6 +43,15 @@ func (f *Fetcher) Run(ctx context.Context) {
 	}
 }
 
+// wakeUp has Run make a pass now (SetAccounts, or a task made due now);
+// a wake-up already pending is enough.
+func (f *Fetcher) wakeUp() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
 // pass puts the due tasks in line, and saves the render cache when due.
 func (f *Fetcher) pass(now time.Time) {
 	f.cycles.Inc()
